@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Canopy: distributed training of randomized decision forests for per-pixel body-part labelling.
+// Module graph (DESIGN §2): RDTCore <- ImagePipeline; WireProtocol; Worker/Coordinator <- canopy CLI.
+let package = Package(
+    name: "Canopy",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "canopy", targets: ["canopy"]),
+        .library(name: "RDTCore", targets: ["RDTCore"]),
+        .library(name: "ImagePipeline", targets: ["ImagePipeline"]),
+        .library(name: "WireProtocol", targets: ["WireProtocol"]),
+        .library(name: "Coordinator", targets: ["Coordinator"]),
+        .library(name: "Worker", targets: ["Worker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries from Debian, found through pkg-config (scripts/setup installs them).
+        .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // libpng reports errors by longjmp, which must not cross Swift frames: a small C shim owns setjmp.
+        .target(name: "CPNGShim", dependencies: ["CPNG"]),
+
+        .target(name: "RDTCore", swiftSettings: fast),
+        .target(name: "ImagePipeline", dependencies: ["RDTCore", "CPNGShim", "CLZ4"], swiftSettings: fast),
+        .target(name: "WireProtocol", dependencies: ["CZeroMQ", "CLZ4"], swiftSettings: fast),
+        .target(name: "Worker", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol"], swiftSettings: fast),
+        .target(name: "Coordinator", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol"], swiftSettings: fast),
+        .executableTarget(
+            name: "canopy",
+            dependencies: [
+                "RDTCore", "ImagePipeline", "WireProtocol", "Coordinator", "Worker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: fast),
+
+        .testTarget(name: "ImagePipelineTests", dependencies: ["ImagePipeline", "RDTCore"]),
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "CZeroMQ"]),
+        // Slow suite: runs the built `canopy` binary as real processes.
+        .testTarget(name: "EndToEndTests", dependencies: ["RDTCore", "ImagePipeline"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
+
+/// Hot loops use unchecked arithmetic on unsafe buffers explicitly; the whole-module optimizer does the rest.
+var fast: [SwiftSetting] { [.unsafeFlags(["-enforce-exclusivity=unchecked"])] }

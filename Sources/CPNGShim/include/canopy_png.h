@@ -1,0 +1,25 @@
+#ifndef CANOPY_PNG_H
+#define CANOPY_PNG_H
+#include <stddef.h>
+#include <stdint.h>
+
+/// A decoded image: rows packed without padding, 16-bit samples in host byte order.
+typedef struct {
+    uint32_t width;
+    uint32_t height;
+    uint32_t bit_depth;   /* 8 or 16 */
+    uint32_t channels;    /* 1 (grey), 2 (grey+alpha), 3 (RGB) or 4 (RGBA) */
+    void *pixels;         /* malloc'd; free with canopy_png_free */
+} canopy_png_image;
+
+/// Reads a PNG file. Palette images are expanded to RGB(A); bit depths below 8 are expanded to 8.
+/// Returns 0 on success; otherwise non-zero with a message in err.
+int canopy_png_read(const char *path, canopy_png_image *out, char *err, size_t err_len);
+
+/// Writes a PNG file (bit_depth 8 or 16, channels 1..4), with zlib level `level` (0-9; 1 is fast).
+/// Returns 0 on success; otherwise non-zero with a message in err.
+int canopy_png_write(const char *path, const canopy_png_image *image, int level, char *err, size_t err_len);
+
+void canopy_png_free(canopy_png_image *image);
+
+#endif

@@ -1,0 +1,131 @@
+import CZeroMQ
+import Foundation
+
+/// Errors from ZeroMQ calls, carrying libzmq's own message.
+public struct ZMQError: Error, CustomStringConvertible, Equatable {
+    public let operation: String
+    public let code: Int32
+    public var message: String { String(cString: zmq_strerror(code)) }
+    public var description: String { "ZeroMQ \(operation) failed: \(message)" }
+
+    static func last(_ operation: String) -> ZMQError { ZMQError(operation: operation, code: zmq_errno()) }
+}
+
+/// True where libzmq was built with a capability such as "curve".
+public func zmqHas(_ capability: String) -> Bool { zmq_has(capability) != 0 }
+
+/// A ZeroMQ context; owns the I/O thread. Sockets keep their context alive.
+public final class ZMQContext: @unchecked Sendable {
+    let handle: UnsafeMutableRawPointer
+
+    public init() throws {
+        guard let h = zmq_ctx_new() else { throw ZMQError.last("zmq_ctx_new") }
+        handle = h
+    }
+
+    deinit { zmq_ctx_term(handle) }
+}
+
+/// One ZeroMQ socket. Not thread-safe: use it from one thread at a time.
+public final class ZMQSocket {
+    public enum Kind {
+        case router, dealer
+        var raw: Int32 { self == .router ? ZMQ_ROUTER : ZMQ_DEALER }
+    }
+
+    public let context: ZMQContext
+    let handle: UnsafeMutableRawPointer
+    private var closed = false
+
+    /// Creates a socket; linger is 0 so closing never blocks on unsent messages.
+    public init(_ context: ZMQContext, _ kind: Kind) throws {
+        guard let h = zmq_socket(context.handle, kind.raw) else { throw ZMQError.last("zmq_socket") }
+        self.context = context
+        handle = h
+        try setOption(ZMQ_LINGER, Int32(0))
+    }
+
+    deinit { close() }
+
+    public func close() {
+        if !closed { zmq_close(handle); closed = true }
+    }
+
+    public func setOption(_ option: Int32, _ value: Int32) throws {
+        var v = value
+        guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int32>.size) == 0 else {
+            throw ZMQError.last("zmq_setsockopt(\(option))")
+        }
+    }
+
+    public func setOption(_ option: Int32, _ value: Int64) throws {
+        var v = value
+        guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int64>.size) == 0 else {
+            throw ZMQError.last("zmq_setsockopt(\(option))")
+        }
+    }
+
+    public func setOption(_ option: Int32, bytes: [UInt8]) throws {
+        let rc = bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, bytes.count) }
+        guard rc == 0 else { throw ZMQError.last("zmq_setsockopt(\(option))") }
+    }
+
+    /// Refuses (drops the connection of) any peer that sends a message larger than `bytes`.
+    public func setMaxMessageSize(_ bytes: Int64) throws { try setOption(ZMQ_MAXMSGSIZE, bytes) }
+
+    public func bind(_ endpoint: String) throws {
+        guard zmq_bind(handle, endpoint) == 0 else { throw ZMQError.last("bind \(endpoint)") }
+    }
+
+    public func connect(_ endpoint: String) throws {
+        guard zmq_connect(handle, endpoint) == 0 else { throw ZMQError.last("connect \(endpoint)") }
+    }
+
+    /// The endpoint actually bound (resolves a `tcp://127.0.0.1:*` wildcard port).
+    public func lastEndpoint() throws -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        var len = buf.count
+        guard zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buf, &len) == 0 else {
+            throw ZMQError.last("getsockopt(ZMQ_LAST_ENDPOINT)")
+        }
+        return String(cString: buf)
+    }
+
+    /// Sends a multipart message; frames are copied into libzmq.
+    public func send(_ frames: [[UInt8]]) throws {
+        for (i, frame) in frames.enumerated() {
+            let flags = i < frames.count - 1 ? ZMQ_SNDMORE : 0
+            let rc = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, frame.count, flags) }
+            guard rc >= 0 else { throw ZMQError.last("send") }
+        }
+    }
+
+    /// Receives one multipart message, waiting at most `timeoutMs` (nil waits forever); nil on timeout.
+    public func receive(timeoutMs: Int? = nil) throws -> [[UInt8]]? {
+        if let timeoutMs {
+            var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
+            let rc = zmq_poll(&item, 1, timeoutMs)
+            if rc < 0 {
+                if zmq_errno() == EINTR { return nil }
+                throw ZMQError.last("poll")
+            }
+            if rc == 0 { return nil }
+        }
+        var frames: [[UInt8]] = []
+        var more = true
+        while more {
+            var msg = zmq_msg_t()
+            zmq_msg_init(&msg)
+            defer { zmq_msg_close(&msg) }
+            guard zmq_msg_recv(&msg, handle, 0) >= 0 else { throw ZMQError.last("receive") }
+            let size = zmq_msg_size(&msg)
+            if size > 0, let data = zmq_msg_data(&msg) {
+                frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
+            } else {
+                frames.append([])
+            }
+            more = zmq_msg_more(&msg) != 0
+        }
+        return frames
+    }
+}

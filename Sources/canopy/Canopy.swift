@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Canopy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "canopy",
+        abstract: "Train randomized decision forests that label depth pixels with body parts, on a cluster.",
+        subcommands: [
+            Render.self, Preprocess.self, Index.self, Train.self, CoordinatorCommand.self, WorkerCommand.self,
+            Status.self, Fetch.self, Eval.self, Infer.self, Export.self, TrainJoints.self, Bench.self, Keys.self,
+        ])
+}
+
+/// Thrown by a subcommand that is not built yet: prints one line and exits non-zero.
+struct NotBuiltYet: Error, CustomStringConvertible {
+    let command: String
+    var description: String { "canopy \(command): not built yet in this version of Canopy" }
+}
+
+/// A subcommand that exists in the design but not yet in code; it accepts any arguments and says so.
+protocol PendingCommand: ParsableCommand {
+    var rest: [String] { get }
+}
+
+extension PendingCommand {
+    func run() throws {
+        throw NotBuiltYet(command: Self._commandName)
+    }
+}
+
+struct Render: PendingCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render labelled depth frames from BVH motion capture (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct Preprocess: PendingCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Pre-process raw frames into LZ4 shards, as Slurm array tasks (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct Index: PendingCommand {
+    static let configuration = CommandConfiguration(abstract: "Build frame indexes of a dataset (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct Train: PendingCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a forest: a coordinator and N local workers on loopback (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct CoordinatorCommand: PendingCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator", abstract: "Run a training coordinator (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct WorkerCommand: PendingCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Run a training worker (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct Status: PendingCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a coordinator's jobs (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct Fetch: PendingCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fetch a finished forest from a coordinator (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct Eval: PendingCommand {
+    static let configuration = CommandConfiguration(abstract: "Measure a forest's accuracy (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct Infer: PendingCommand {
+    static let configuration = CommandConfiguration(abstract: "Label depth images with a forest (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct Export: PendingCommand {
+    static let configuration = CommandConfiguration(abstract: "Convert trees between JSON and .rdt (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct TrainJoints: PendingCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-joints", abstract: "Fit joint inference parameters (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct Bench: PendingCommand {
+    static let configuration = CommandConfiguration(abstract: "Benchmarks that print numbers (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct Keys: PendingCommand {
+    static let configuration = CommandConfiguration(abstract: "Generate CURVE key pairs (not built yet).")
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
