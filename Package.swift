@@ -38,6 +38,7 @@ let package = Package(
             ],
             swiftSettings: fast),
 
+        .testTarget(name: "RDTCoreTests", dependencies: ["RDTCore"]),
         .testTarget(name: "ImagePipelineTests", dependencies: ["ImagePipeline", "RDTCore"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "CZeroMQ"]),
         // Slow suite: runs the built `canopy` binary as real processes.

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Signed power: sign(x) |x|^p.
+@inline(__always) func signedPower(_ x: Double, _ p: Double) -> Double {
+    x < 0 ? -pow(-x, p) : pow(x, p)
+}
+
+/// One tree's split candidates: (u, v) offset pairs in pixel-metres and thresholds in millimetres.
+/// The same candidates serve every node of a tree, which is what makes histogram subtraction work.
+public struct Candidates: Equatable, Sendable {
+    /// (u.x, u.y, v.x, v.y) in pixel-metres.
+    public var uvs: [SIMD4<Float>]
+    /// Ascending thresholds in millimetres (an odd count, symmetric around 0).
+    public var thresholds: [Int32]
+
+    public var count: Int { uvs.count }
+    /// Histogram bins per candidate: bin b holds features with exactly b thresholds <= f.
+    public var bins: Int { thresholds.count + 1 }
+
+    public init(uvs: [SIMD4<Float>], thresholds: [Int32]) {
+        self.uvs = uvs
+        self.thresholds = thresholds
+    }
+
+    /// glimpse's candidates for tree `tree`: uv coordinates uniform in [-r/2, r/2] with
+    /// r = uv_range^(1/uv_power), raised back with the signed power, converted from metres to
+    /// pixel-metres with the focal length; thresholds t_k = round(spow(k step, power) * 1000) mm.
+    public init(parameters p: TrainingParameters, camera: Camera, tree: Int) {
+        var rng = DeterministicRandom(p.seed, UInt64(tree), 0xC4D1)
+        let r = pow(p.uvRange, 1 / p.uvPower)
+        let focal = camera.focalLength
+        var uvs: [SIMD4<Float>] = []
+        uvs.reserveCapacity(p.nUVs)
+        for _ in 0..<p.nUVs {
+            var c = SIMD4<Float>()
+            for k in 0..<4 {
+                let m = signedPower(rng.uniform(-r / 2, r / 2), p.uvPower)
+                c[k] = Float(m * focal)
+            }
+            uvs.append(c)
+        }
+        let n = p.oddThresholds
+        let half = (n - 1) / 2
+        var thresholds: [Int32] = []
+        if half == 0 {
+            thresholds = [0]
+        } else {
+            let step = pow(p.thresholdRange, 1 / p.thresholdPower) / Double(half)
+            for k in -half...half {
+                thresholds.append(Int32((signedPower(Double(k) * step, p.thresholdPower) * 1000).rounded()))
+            }
+        }
+        self.init(uvs: uvs, thresholds: thresholds)
+    }
+
+    /// The bin of feature value f: the number of thresholds <= f.
+    public func bin(of f: Int32) -> Int {
+        var lo = 0, hi = thresholds.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if thresholds[mid] <= f { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// A lookup table from clamped feature value to bin, for the histogram kernel.
+    public var binTable: BinTable { BinTable(thresholds: thresholds) }
+}
+
+/// Maps a feature value to its bin with one clamp and one load.
+public struct BinTable: Sendable {
+    /// table[i] is the bin of f = lowest - 1 + i.
+    public let table: [UInt8]
+    public let lowest: Int32
+
+    public init(thresholds: [Int32]) {
+        let lo = thresholds.first ?? 0, hi = thresholds.last ?? 0
+        lowest = lo
+        var table = [UInt8](repeating: 0, count: Int(hi - lo) + 2)
+        var b = 0
+        for i in 0..<table.count {
+            let f = lo - 1 + Int32(i)
+            while b < thresholds.count && thresholds[b] <= f { b += 1 }
+            table[i] = UInt8(b)
+        }
+        self.table = table
+    }
+}

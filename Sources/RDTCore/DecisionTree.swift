@@ -1,0 +1,41 @@
+/// One node of a tree: not trained, an inner split, or a leaf with label probabilities.
+public enum TreeNode: Equatable, Sendable {
+    case untrained
+    /// (u.x, u.y, v.x, v.y) in pixel-metres; f < thresholdMM goes left (child 2i+1).
+    case split(uv: SIMD4<Float>, thresholdMM: Int32)
+    case leaf([Float])
+}
+
+/// A decision tree in glimpse's layout: nodes numbered breadth-first, children of i at 2i+1, 2i+2.
+public struct DecisionTree: Equatable, Sendable {
+    public var depth: Int
+    public var labels: [LabelInfo]
+    public var verticalFOV: Double
+    public var backgroundDepthMM: Int
+    public var backgroundLabel: Int = 0
+    public var nodes: [TreeNode]
+    /// Training records (parameters, dataset, per-level statistics); never part of the tree itself.
+    public var history: [JSON] = []
+
+    public init(depth: Int, labels: [LabelInfo], verticalFOV: Double, backgroundDepthMM: Int = 32000) {
+        self.depth = depth
+        self.labels = labels
+        self.verticalFOV = verticalFOV
+        self.backgroundDepthMM = backgroundDepthMM
+        nodes = [TreeNode](repeating: .untrained, count: (1 << depth) - 1)
+    }
+
+    public var labelCount: Int { labels.count }
+
+    /// packed label -> mirrored label, from the labels' `opposite` names.
+    public var flipMap: [UInt8] {
+        var flip = (0..<256).map { UInt8($0) }
+        for (i, label) in labels.enumerated() {
+            if let o = label.opposite, let j = labels.firstIndex(where: { $0.name == o }) { flip[i] = UInt8(j) }
+        }
+        return flip
+    }
+
+    /// Leaves in node index order (the order of the .rdt file's tables).
+    public var leafCount: Int { nodes.reduce(0) { if case .leaf = $1 { return $0 + 1 } else { return $0 } } }
+}

@@ -1,0 +1,223 @@
+import Foundation
+
+/// A node of one tree of a forest.
+public struct NodeKey: Hashable, Comparable, Sendable {
+    public var tree: Int
+    public var node: Int
+
+    public init(tree: Int, node: Int) {
+        self.tree = tree
+        self.node = node
+    }
+
+    public static func < (a: NodeKey, b: NodeKey) -> Bool { (a.tree, a.node) < (b.tree, b.node) }
+    public var sibling: NodeKey { NodeKey(tree: tree, node: node % 2 == 1 ? node + 1 : node - 1) }
+    public var parent: NodeKey { NodeKey(tree: tree, node: (node - 1) / 2) }
+    public var isLeftChild: Bool { node % 2 == 1 }
+}
+
+/// What the grower decided for a node: route its pixels, or close it as a leaf.
+public enum NodeDecision: Equatable, Sendable {
+    case split(uv: SIMD4<Float>, thresholdMM: Int32)
+    case leaf
+}
+
+/// Where node histograms come from: the local data (single process) or the workers (coordinator).
+public protocol HistogramSource: AnyObject {
+    /// Label counts per (candidate, bin) for each node, summed over all data, in request order.
+    func histograms(for nodes: [NodeKey]) throws -> [[UInt32]]
+    /// Routes the pixels of split nodes to their children; forgets leaves.
+    func apply(_ decisions: [(NodeKey, NodeDecision)]) throws
+}
+
+/// Statistics of one level of growth, for progress lines and the forest's history.
+public struct LevelRecord: Equatable, Sendable {
+    public var level: Int
+    public var openNodes = 0
+    public var splits = 0
+    public var leaves = 0
+    public var pixels = 0
+    public var histogramsComputed = 0
+    public var histogramsDerived = 0
+    public var maxGain = 0.0
+    public var meanGain = 0.0
+    public var seconds = 0.0
+
+    public var json: JSON {
+        .object([("level", .int(level)), ("open_nodes", .int(openNodes)), ("splits", .int(splits)),
+                 ("leaves", .int(leaves)), ("pixels", .int(pixels)), ("histograms_computed", .int(histogramsComputed)),
+                 ("histograms_derived", .int(histogramsDerived)), ("max_gain", .double(maxGain)),
+                 ("mean_gain", .double(meanGain)), ("seconds", .double(seconds))])
+    }
+}
+
+/// Growth state between levels: the trees so far and the open nodes with their label counts (nil
+/// where not yet known, as for roots). Enough to checkpoint and resume.
+public struct GrowthState: Sendable {
+    public var level: Int
+    public var trees: [DecisionTree]
+    public var open: [NodeKey: [UInt32]?]
+
+    public var finished: Bool { open.isEmpty }
+}
+
+/// Grows all trees of a forest breadth-first in one level loop (DESIGN §4): leaves where the
+/// stopping rules say so, the best split from the summed histograms otherwise. The result depends
+/// only on the histograms, never on where or in what order they were computed.
+public final class ForestGrower {
+    public let parameters: TrainingParameters
+    public let candidates: [Candidates]
+    public let shape: HistogramShape
+    /// Called after each level with its statistics.
+    public var onLevel: ((LevelRecord) -> Void)?
+    /// Called after each node batch with (level, nodes done, nodes needing histograms at this level).
+    public var onBatch: ((Int, Int, Int) -> Void)?
+    /// Parent histograms kept for subtraction (sibling = parent - smaller child).
+    private var cache: [NodeKey: [UInt32]] = [:]
+
+    public init(parameters: TrainingParameters, candidates: [Candidates], labelCount: Int) {
+        self.parameters = parameters
+        self.candidates = candidates
+        shape = HistogramShape(candidates: parameters.nUVs, bins: parameters.oddThresholds + 1, labels: labelCount)
+    }
+
+    /// The state before the first level: one empty tree per candidate set, each root open.
+    public func initialState(labels: [LabelInfo], camera: Camera) -> GrowthState {
+        let trees = candidates.indices.map { _ in
+            DecisionTree(depth: parameters.maxDepth, labels: labels, verticalFOV: camera.verticalFOV,
+                         backgroundDepthMM: parameters.backgroundDepthMM)
+        }
+        var open: [NodeKey: [UInt32]?] = [:]
+        for t in trees.indices { open[NodeKey(tree: t, node: 0)] = .some(nil) }
+        return GrowthState(level: 0, trees: trees, open: open)
+    }
+
+    /// Grows to completion.
+    public func grow(labels: [LabelInfo], camera: Camera, source: HistogramSource) throws -> [DecisionTree] {
+        var state = initialState(labels: labels, camera: camera)
+        while !state.finished { try growLevel(&state, source: source) }
+        return state.trees
+    }
+
+    func isLeafWithoutSplit(_ totals: [UInt32], level: Int) -> Bool {
+        let n = totals.reduce(0) { $0 + Int($1) }
+        let present = totals.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        return level >= parameters.maxDepth - 1 || present <= 1 || n < parameters.minSamples
+    }
+
+    /// Grows every tree by one level.
+    public func growLevel(_ state: inout GrowthState, source: HistogramSource) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let level = state.level
+        var record = LevelRecord(level: level)
+        record.openNodes = state.open.count
+        var decisions: [(NodeKey, NodeDecision)] = []
+        var nextOpen: [NodeKey: [UInt32]?] = [:]
+        var nextCache: [NodeKey: [UInt32]] = [:]
+        var cacheBytes = 0
+        var gains: [Double] = []
+
+        func makeLeaf(_ key: NodeKey, _ totals: [UInt32]) {
+            state.trees[key.tree].nodes[key.node] = .leaf(SplitSelection.probabilities(totals))
+            decisions.append((key, .leaf))
+            record.leaves += 1
+        }
+
+        func decide(_ key: NodeKey, _ hist: [UInt32]) {
+            hist.withUnsafeBufferPointer { h in
+                let totals = SplitSelection.totals(h.baseAddress!, shape: shape)
+                record.pixels += totals.reduce(0) { $0 + Int($1) }
+                if isLeafWithoutSplit(totals, level: level) { makeLeaf(key, totals); return }
+                guard let choice = SplitSelection.best(h.baseAddress!, shape: shape, totals: totals),
+                      choice.gain > parameters.minGain else { makeLeaf(key, totals); return }
+                let uv = candidates[key.tree].uvs[choice.candidate]
+                let t = candidates[key.tree].thresholds[choice.threshold]
+                state.trees[key.tree].nodes[key.node] = .split(uv: uv, thresholdMM: t)
+                decisions.append((key, .split(uv: uv, thresholdMM: t)))
+                record.splits += 1
+                gains.append(choice.gain)
+                let left = SplitSelection.leftTotals(h.baseAddress!, shape: shape, choice: choice)
+                let right = zip(totals, left).map { $0 &- $1 }
+                let l = NodeKey(tree: key.tree, node: 2 * key.node + 1), r = NodeKey(tree: key.tree, node: 2 * key.node + 2)
+                nextOpen[l] = .some(left)
+                nextOpen[r] = .some(right)
+                // Keep this histogram for subtraction when both children will need theirs.
+                let bytes = hist.count * 4
+                if !isLeafWithoutSplit(left, level: level + 1), !isLeafWithoutSplit(right, level: level + 1),
+                   cacheBytes + bytes <= parameters.histogramCacheMemory {
+                    nextCache[key] = hist
+                    cacheBytes += bytes
+                }
+            }
+        }
+
+        // Nodes decided from their label counts alone, and nodes that need histograms.
+        var needs: [NodeKey] = []
+        for key in state.open.keys.sorted() {
+            if let known = state.open[key], let totals = known, isLeafWithoutSplit(totals, level: level) {
+                record.pixels += totals.reduce(0) { $0 + Int($1) }
+                makeLeaf(key, totals)
+            } else {
+                needs.append(key)
+            }
+        }
+        // Of two siblings whose parent histogram is cached, compute the smaller; derive the other.
+        let needSet = Set(needs)
+        var compute: [NodeKey] = []
+        var derived: [NodeKey: NodeKey] = [:]  // computed node -> its derived sibling
+        var isDerived = Set<NodeKey>()
+        for key in needs where !isDerived.contains(key) {
+            let sib = key.sibling
+            if key.node > 0, cache[key.parent] != nil, needSet.contains(sib), !derived.keys.contains(sib) {
+                let n = (state.open[key] ?? nil)?.reduce(0) { $0 + Int($1) } ?? 0
+                let m = (state.open[sib] ?? nil)?.reduce(0) { $0 + Int($1) } ?? 0
+                let (small, large) = (n < m || (n == m && key.isLeftChild)) ? (key, sib) : (sib, key)
+                compute.append(small)
+                derived[small] = large
+                isDerived.insert(large)
+            } else {
+                compute.append(key)
+            }
+        }
+        record.histogramsComputed = compute.count
+        record.histogramsDerived = derived.count
+        // Batches under the memory budget (a derived sibling counts as a node of its batch).
+        let nodeBytes = shape.countsPerNode * 4
+        var batch: [NodeKey] = []
+        var batchBytes = 0
+        var done = 0
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            let hists = try source.histograms(for: batch)
+            for (key, hist) in zip(batch, hists) {
+                decide(key, hist)
+                if let other = derived[key], let parent = cache.removeValue(forKey: key.parent) {
+                    var sib = parent
+                    sib.withUnsafeMutableBufferPointer { s in
+                        hist.withUnsafeBufferPointer { c in for i in 0..<s.count { s[i] &-= c[i] } }
+                    }
+                    decide(other, sib)
+                }
+            }
+            done += batch.count + batch.filter { derived[$0] != nil }.count
+            onBatch?(level, done, needs.count)
+            batch.removeAll()
+            batchBytes = 0
+        }
+        for key in compute {
+            let bytes = nodeBytes * (derived[key] == nil ? 1 : 2)
+            if !batch.isEmpty && batchBytes + bytes > parameters.histogramMemory { try flush() }
+            batch.append(key)
+            batchBytes += bytes
+        }
+        try flush()
+        try source.apply(decisions)
+        cache = nextCache
+        state.open = nextOpen
+        state.level += 1
+        record.maxGain = gains.max() ?? 0
+        record.meanGain = gains.isEmpty ? 0 : gains.reduce(0, +) / Double(gains.count)
+        record.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        onLevel?(record)
+    }
+}

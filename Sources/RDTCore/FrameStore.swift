@@ -1,0 +1,75 @@
+/// Where one training frame's cropped depth lives in a `FrameStore`.
+public struct StoredFrame: Equatable, Sendable {
+    /// Offset of the crop's first pixel in the store's depth buffer.
+    public var offset: Int
+    public var width: Int32
+    public var height: Int32
+    /// Position of the crop in the full image.
+    public var originX: Int32
+    public var originY: Int32
+}
+
+/// Training frames held for feature evaluation: each frame's depth (UInt16 mm) cropped to the body
+/// box, all in one buffer. Element 0 of the buffer is the background depth, read for every probe
+/// that falls outside a crop (outside the crop everything is background).
+public struct FrameStore: Sendable {
+    public private(set) var depth: [UInt16]
+    public private(set) var frames: [StoredFrame] = []
+    public let backgroundDepth: UInt16
+
+    public init(backgroundDepth: UInt16 = 32000) {
+        self.backgroundDepth = backgroundDepth
+        depth = [backgroundDepth]
+    }
+
+    /// Adds a cropped frame; returns its index in the store.
+    @discardableResult
+    public mutating func append(depth crop: UnsafeBufferPointer<UInt16>, width: Int, height: Int,
+                                originX: Int, originY: Int) -> Int {
+        precondition(crop.count == width * height, "crop size mismatch")
+        frames.append(StoredFrame(offset: depth.count, width: Int32(width), height: Int32(height),
+                                  originX: Int32(originX), originY: Int32(originY)))
+        depth.append(contentsOf: crop)
+        return frames.count - 1
+    }
+
+    @discardableResult
+    public mutating func append(depth crop: [UInt16], width: Int, height: Int, originX: Int = 0,
+                                originY: Int = 0) -> Int {
+        crop.withUnsafeBufferPointer { append(depth: $0, width: width, height: height, originX: originX, originY: originY) }
+    }
+
+    public var bytes: Int { depth.count * 2 + frames.count * MemoryLayout<StoredFrame>.stride }
+}
+
+/// The depth-comparison feature (DESIGN §4), the one definition that training, routing and
+/// inference share. Pixel (x, y) in full-image coordinates with depth `depthMM` > 0 probes
+/// pu = (Int(x + u.x / d), Int(y + u.y / d)), truncated toward zero, likewise pv, with d in metres;
+/// the feature is D(pu) - D(pv) in millimetres, D being the background depth outside the image.
+public enum Feature {
+    /// The probe's depth in metres as every caller computes it.
+    @inline(__always) public static func metres(_ depthMM: UInt16) -> Float { Float(depthMM) / 1000 }
+
+    /// Index into a depth buffer of the probe at offset (ox, oy) pixel-metres, or `outside` where the
+    /// probe leaves the crop [0, width) x [0, height) whose origin is (cropX, cropY).
+    @inline(__always)
+    public static func probe(x: Float, y: Float, d: Float, ox: Float, oy: Float, cropX: Int32, cropY: Int32,
+                             width: Int32, height: Int32, offset: Int, outside: Int) -> Int {
+        let px = Int32(x + ox / d) &- cropX
+        let py = Int32(y + oy / d) &- cropY
+        let inside = UInt32(bitPattern: px) < UInt32(bitPattern: width) && UInt32(bitPattern: py) < UInt32(bitPattern: height)
+        return inside ? offset &+ Int(py &* width &+ px) : outside
+    }
+
+    /// The feature of a pixel of a frame in a depth buffer whose element `outside` is the background.
+    @inline(__always)
+    public static func value(depth: UnsafePointer<UInt16>, frame: StoredFrame, x: Int32, y: Int32,
+                             depthMM: UInt16, uv: SIMD4<Float>, outside: Int = 0) -> Int32 {
+        let fx = Float(x), fy = Float(y), d = metres(depthMM)
+        let iu = probe(x: fx, y: fy, d: d, ox: uv.x, oy: uv.y, cropX: frame.originX, cropY: frame.originY,
+                       width: frame.width, height: frame.height, offset: frame.offset, outside: outside)
+        let iv = probe(x: fx, y: fy, d: d, ox: uv.z, oy: uv.w, cropX: frame.originX, cropY: frame.originY,
+                       width: frame.width, height: frame.height, offset: frame.offset, outside: outside)
+        return Int32(depth[iu]) &- Int32(depth[iv])
+    }
+}

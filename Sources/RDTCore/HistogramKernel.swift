@@ -1,0 +1,143 @@
+import Foundation
+
+/// Shape of one node's histogram: counts[(candidate * bins + bin) * labels + label].
+public struct HistogramShape: Equatable, Sendable {
+    public var candidates: Int
+    public var bins: Int
+    public var labels: Int
+
+    public init(candidates: Int, bins: Int, labels: Int) {
+        self.candidates = candidates
+        self.bins = bins
+        self.labels = labels
+    }
+
+    public var countsPerNode: Int { candidates * bins * labels }
+    public var countsPerCandidate: Int { bins * labels }
+
+    /// Whether a node with `pixels` samples can be counted in UInt16 without overflow.
+    public static func fitsUInt16(pixels: Int) -> Bool { pixels <= Int(UInt16.max) }
+}
+
+/// Where the kernel writes one node's counts: UInt16 where the node's pixel count allows, else UInt32.
+public enum HistogramOutput {
+    case u16(UnsafeMutablePointer<UInt16>)
+    case u32(UnsafeMutablePointer<UInt32>)
+}
+
+/// The histogram kernel (DESIGN §4): for each node of a batch, label counts per (candidate, threshold
+/// bin), one increment per (pixel, candidate). Work is split across threads by candidate, so each
+/// count is written by one thread only and the result never depends on the thread count.
+public struct HistogramKernel: Sendable {
+    public var threads: Int
+    /// Pixels per tile: a tile's precomputed pixel data stays in cache while every candidate visits it.
+    public var tile: Int
+
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, tile: Int = 1024) {
+        self.threads = max(1, threads)
+        self.tile = max(16, tile)
+    }
+
+    /// Counts the samples of each node range into its output (zeroed here first).
+    public func accumulate(samples: UnsafeBufferPointer<PixelSample>, nodes: [Range<Int>], outputs: [HistogramOutput],
+                           frames: FrameStore, candidates: Candidates, binTable: BinTable, shape: HistogramShape) {
+        precondition(nodes.count == outputs.count && shape.candidates == candidates.count)
+        let nThreads = min(threads, shape.candidates)
+        let tile = self.tile
+        frames.depth.withUnsafeBufferPointer { depth in
+            frames.frames.withUnsafeBufferPointer { info in
+                candidates.uvs.withUnsafeBufferPointer { uvs in
+                    binTable.table.withUnsafeBufferPointer { lut in
+                        let work = { (t: Int) in
+                            let c0 = shape.candidates * t / nThreads, c1 = shape.candidates * (t + 1) / nThreads
+                            var scratch = TileScratch(capacity: tile)
+                            for (n, range) in nodes.enumerated() {
+                                switch outputs[n] {
+                                case .u16(let out):
+                                    Self.countNode(out, samples: samples, range: range, c0: c0, c1: c1, depth: depth,
+                                                   info: info, uvs: uvs, lut: lut, lowest: binTable.lowest,
+                                                   shape: shape, tile: tile, scratch: &scratch)
+                                case .u32(let out):
+                                    Self.countNode(out, samples: samples, range: range, c0: c0, c1: c1, depth: depth,
+                                                   info: info, uvs: uvs, lut: lut, lowest: binTable.lowest,
+                                                   shape: shape, tile: tile, scratch: &scratch)
+                                }
+                            }
+                            scratch.deallocate()
+                        }
+                        if nThreads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: nThreads, execute: work) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Per-thread structure-of-arrays copy of a tile's pixels.
+    struct TileScratch {
+        let x, y, d: UnsafeMutablePointer<Float>
+        let cropX, cropY, width, height: UnsafeMutablePointer<Int32>
+        let offset: UnsafeMutablePointer<Int>
+        let label: UnsafeMutablePointer<Int>
+
+        init(capacity: Int) {
+            x = .allocate(capacity: capacity); y = .allocate(capacity: capacity); d = .allocate(capacity: capacity)
+            cropX = .allocate(capacity: capacity); cropY = .allocate(capacity: capacity)
+            width = .allocate(capacity: capacity); height = .allocate(capacity: capacity)
+            offset = .allocate(capacity: capacity); label = .allocate(capacity: capacity)
+        }
+
+        func deallocate() {
+            x.deallocate(); y.deallocate(); d.deallocate(); cropX.deallocate(); cropY.deallocate()
+            width.deallocate(); height.deallocate(); offset.deallocate(); label.deallocate()
+        }
+    }
+
+    @inline(__always)
+    static func countNode<C: FixedWidthInteger & UnsignedInteger>(
+        _ out: UnsafeMutablePointer<C>, samples: UnsafeBufferPointer<PixelSample>, range: Range<Int>, c0: Int, c1: Int,
+        depth: UnsafeBufferPointer<UInt16>, info: UnsafeBufferPointer<StoredFrame>, uvs: UnsafeBufferPointer<SIMD4<Float>>,
+        lut: UnsafeBufferPointer<UInt8>, lowest: Int32, shape: HistogramShape, tile: Int, scratch: inout TileScratch
+    ) {
+        let perCandidate = shape.countsPerCandidate
+        (out + c0 * perCandidate).initialize(repeating: 0, count: (c1 - c0) * perCandidate)
+        let L = shape.labels
+        let top = Int32(lut.count - 1)
+        let dp = depth.baseAddress!, lp = lut.baseAddress!
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let n = min(tile, range.upperBound - start)
+            for i in 0..<n {
+                let s = samples[start + i]
+                let f = info[Int(s.frame)]
+                scratch.x[i] = Float(s.x)
+                scratch.y[i] = Float(s.y)
+                scratch.d[i] = Feature.metres(s.depth)
+                scratch.cropX[i] = f.originX
+                scratch.cropY[i] = f.originY
+                scratch.width[i] = f.width
+                scratch.height[i] = f.height
+                scratch.offset[i] = f.offset
+                scratch.label[i] = Int(s.label)
+            }
+            for c in c0..<c1 {
+                let uv = uvs[c]
+                let hist = out + c * perCandidate
+                for i in 0..<n {
+                    let x = scratch.x[i], y = scratch.y[i], d = scratch.d[i]
+                    let cx = scratch.cropX[i], cy = scratch.cropY[i], w = scratch.width[i], h = scratch.height[i]
+                    let off = scratch.offset[i]
+                    let iu = Feature.probe(x: x, y: y, d: d, ox: uv.x, oy: uv.y, cropX: cx, cropY: cy, width: w,
+                                           height: h, offset: off, outside: 0)
+                    let iv = Feature.probe(x: x, y: y, d: d, ox: uv.z, oy: uv.w, cropX: cx, cropY: cy, width: w,
+                                           height: h, offset: off, outside: 0)
+                    let f = Int32(dp[iu]) &- Int32(dp[iv])
+                    var k = f &- lowest &+ 1
+                    k = k < 0 ? 0 : (k > top ? top : k)
+                    let bin = Int(lp[Int(k)])
+                    hist[bin &* L &+ scratch.label[i]] &+= 1
+                }
+            }
+            start += n
+        }
+    }
+}

@@ -1,0 +1,123 @@
+/// Training data held in one process: frames, each tree's pixel samples and candidates. It is the
+/// single-process `HistogramSource` and what each worker computes its share with.
+public final class LocalTrainingData: HistogramSource {
+    public private(set) var frames: FrameStore
+    public private(set) var trees: [TreeSamples]
+    public let candidates: [Candidates]
+    public let shape: HistogramShape
+    public var kernel: HistogramKernel
+    let binTables: [BinTable]
+    let parameters: TrainingParameters
+    private var pending: [[PixelSample]]
+
+    public init(parameters: TrainingParameters, candidates: [Candidates], labelCount: Int,
+                kernel: HistogramKernel = HistogramKernel()) {
+        self.parameters = parameters
+        self.candidates = candidates
+        self.kernel = kernel
+        shape = HistogramShape(candidates: parameters.nUVs, bins: parameters.oddThresholds + 1, labels: labelCount)
+        frames = FrameStore(backgroundDepth: UInt16(parameters.backgroundDepthMM))
+        binTables = candidates.map(\.binTable)
+        pending = Array(repeating: [], count: candidates.count)
+        trees = []
+    }
+
+    /// Adds one cropped frame and samples its pixels for each (tree, index position) that uses it.
+    public func addFrame(depth: [UInt16], labels: [UInt8], width: Int, height: Int, originX: Int, originY: Int,
+                         uses: [(tree: Int, position: Int)]) {
+        let slot = frames.append(depth: depth, width: width, height: height, originX: originX, originY: originY)
+        depth.withUnsafeBufferPointer { d in
+            labels.withUnsafeBufferPointer { l in
+                for use in uses {
+                    PixelSampler.sample(depth: d, labels: l, width: width, height: height, originX: originX,
+                                        originY: originY, backgroundDepth: UInt16(parameters.backgroundDepthMM),
+                                        seed: parameters.seed, tree: use.tree, position: use.position,
+                                        count: parameters.nPixels, frame: UInt32(slot), into: &pending[use.tree])
+                }
+            }
+        }
+    }
+
+    /// Ends loading: every tree's samples start in its root.
+    public func finishLoading() {
+        trees = pending.map { TreeSamples(samples: $0) }
+        pending = []
+    }
+
+    public var sampleCount: Int { trees.reduce(0) { $0 + $1.samples.count } }
+
+    /// Histograms for nodes, counted in UInt16 where a node's pixels allow, returned widened.
+    public func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] {
+        var result = [[UInt32]](repeating: [], count: nodes.count)
+        let byTree = Dictionary(grouping: nodes.indices, by: { nodes[$0].tree })
+        for tree in byTree.keys.sorted() {
+            let indices = byTree[tree]!
+            let ranges = indices.map { trees[tree].range(of: nodes[$0].node) }
+            let counts = computeCounts(tree: tree, ranges: ranges)
+            for (i, c) in zip(indices, counts) { result[i] = c.widened(count: shape.countsPerNode) }
+        }
+        return result
+    }
+
+    /// Raw per-node counts for one tree's node ranges, in the narrowest width each node allows.
+    public func computeCounts(tree: Int, ranges: [Range<Int>]) -> [NodeCounts] {
+        let counts = ranges.map { NodeCounts(count: shape.countsPerNode, narrow: HistogramShape.fitsUInt16(pixels: $0.count)) }
+        let outputs = counts.map(\.output)
+        trees[tree].samples.withUnsafeBufferPointer { s in
+            kernel.accumulate(samples: s, nodes: ranges, outputs: outputs, frames: frames, candidates: candidates[tree],
+                              binTable: binTables[tree], shape: shape)
+        }
+        return counts
+    }
+
+    public func apply(_ decisions: [(NodeKey, NodeDecision)]) throws {
+        for (key, decision) in decisions {
+            switch decision {
+            case let .split(uv, t): trees[key.tree].split(node: key.node, uv: uv, thresholdMM: t, frames: frames)
+            case .leaf: trees[key.tree].close(node: key.node)
+            }
+        }
+    }
+}
+
+/// One node's histogram counts as the kernel wrote them: UInt16 or UInt32.
+public final class NodeCounts {
+    public let u16: UnsafeMutableBufferPointer<UInt16>?
+    public let u32: UnsafeMutableBufferPointer<UInt32>?
+
+    public init(count: Int, narrow: Bool) {
+        if narrow {
+            u16 = .allocate(capacity: count)
+            u32 = nil
+        } else {
+            u16 = nil
+            u32 = .allocate(capacity: count)
+        }
+    }
+
+    deinit {
+        u16?.deallocate()
+        u32?.deallocate()
+    }
+
+    var output: HistogramOutput {
+        if let u16 { return .u16(u16.baseAddress!) }
+        return .u32(u32!.baseAddress!)
+    }
+
+    /// The counts as UInt32.
+    public func widened(count: Int) -> [UInt32] {
+        if let u32 { return Array(u32) }
+        let src = u16!
+        return [UInt32](unsafeUninitializedCapacity: count) { buf, n in
+            for i in 0..<count { buf[i] = UInt32(src[i]) }
+            n = count
+        }
+    }
+
+    /// Adds these counts into a UInt32 accumulator.
+    public func add(into acc: UnsafeMutableBufferPointer<UInt32>) {
+        if let u32 { for i in 0..<acc.count { acc[i] &+= u32[i] } }
+        else if let u16 { for i in 0..<acc.count { acc[i] &+= UInt32(u16[i]) } }
+    }
+}

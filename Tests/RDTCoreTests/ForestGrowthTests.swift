@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import RDTCore
+
+/// glimpse's training, plain: per node, left/right counts per (candidate, threshold) from the
+/// reference kernel, textbook entropy gain, the same stopping rules. Independent of the kernel, the
+/// bins, the batching and the histogram subtraction of the real grower.
+enum ReferenceTrainer {
+    static func entropy(_ counts: [UInt32]) -> Double {
+        let n = Double(counts.reduce(0, +))
+        guard n > 0 else { return 0 }
+        return -counts.filter { $0 > 0 }.map { Double($0) / n }.reduce(0) { $0 + $1 * log2($1) }
+    }
+
+    static func train(data: LocalTrainingData, tree: Int, parameters p: TrainingParameters, labels: Int) -> [TreeNode] {
+        let candidates = data.candidates[tree]
+        var nodes = [TreeNode](repeating: .untrained, count: (1 << p.maxDepth) - 1)
+        var queue: [(node: Int, depth: Int, samples: [PixelSample])] = [(0, 0, data.trees[tree].samples)]
+        while !queue.isEmpty {
+            let (node, depth, samples) = queue.removeFirst()
+            var totals = [UInt32](repeating: 0, count: labels)
+            for s in samples { totals[Int(s.label)] += 1 }
+            let leaf = TreeNode.leaf(totals.map { Float(Double($0) / Double(samples.count)) })
+            if depth >= p.maxDepth - 1 || totals.filter({ $0 > 0 }).count <= 1 || samples.count < p.minSamples {
+                nodes[node] = leaf
+                continue
+            }
+            let (left, right) = ReferenceKernel.leftRight(samples: samples, frames: data.frames, candidates: candidates,
+                                                          labels: labels)
+            let T = candidates.thresholds.count
+            let h = entropy(totals), n = Double(samples.count)
+            var best: (c: Int, j: Int, gain: Double)?
+            for c in 0..<candidates.count {
+                for j in 0..<T {
+                    let l = Array(left[((c * T + j) * labels)..<((c * T + j + 1) * labels)])
+                    let r = Array(right[((c * T + j) * labels)..<((c * T + j + 1) * labels)])
+                    let nl = Double(l.reduce(0, +)), nr = Double(r.reduce(0, +))
+                    if nl == 0 || nr == 0 { continue }
+                    let gain = h - (nl / n * entropy(l) + nr / n * entropy(r))
+                    if best == nil || gain > best!.gain + 1e-12 { best = (c, j, gain) }
+                }
+            }
+            guard let b = best, b.gain > p.minGain else { nodes[node] = leaf; continue }
+            let uv = candidates.uvs[b.c], t = candidates.thresholds[b.j]
+            nodes[node] = .split(uv: uv, thresholdMM: t)
+            var ls: [PixelSample] = [], rs: [PixelSample] = []
+            data.frames.depth.withUnsafeBufferPointer { d in
+                for s in samples {
+                    let f = Feature.value(depth: d.baseAddress!, frame: data.frames.frames[Int(s.frame)], x: Int32(s.x),
+                                          y: Int32(s.y), depthMM: s.depth, uv: uv)
+                    if f < t { ls.append(s) } else { rs.append(s) }
+                }
+            }
+            queue.append((2 * node + 1, depth + 1, ls))
+            queue.append((2 * node + 2, depth + 1, rs))
+        }
+        return nodes
+    }
+}
+
+@Suite struct ForestGrowthTests {
+    func grow(_ frames: [SyntheticFrame], _ p: TrainingParameters, trees: Int = 2, labels: Int = 5, crop: Bool = true,
+              kernel: HistogramKernel = HistogramKernel(threads: 1)) throws -> [DecisionTree] {
+        let data = TestSetup.data(frames, parameters: p, trees: trees, labels: labels, crop: crop, kernel: kernel)
+        let grower = ForestGrower(parameters: p, candidates: data.candidates, labelCount: labels)
+        return try grower.grow(labels: TestSetup.labels(labels), camera: TestSetup.camera, source: data)
+    }
+
+    @Test(arguments: [21, 22, 23])
+    func treesEqualTheReferenceTrainer(seed: UInt64) throws {
+        let frames = SyntheticFrame.make(count: 8, labels: 5, seed: seed)
+        let p = TestSetup.parameters()
+        let data = TestSetup.data(frames, parameters: p, trees: 2, labels: 5)
+        let forest = try grow(frames, p)
+        for t in 0..<2 {
+            let reference = ReferenceTrainer.train(data: data, tree: t, parameters: p, labels: 5)
+            #expect(forest[t].nodes == reference, "tree \(t)")
+        }
+        // Real trees: the root splits and there are several leaves.
+        #expect(forest.allSatisfy { if case .split = $0.nodes[0] { return $0.leafCount > 2 } else { return false } })
+    }
+
+    @Test func threadsTilesBatchesAndSubtractionDoNotChangeTheForest() throws {
+        let frames = SyntheticFrame.make(count: 10, labels: 6, seed: 5)
+        var p = TestSetup.parameters()
+        p.maxDepth = 8
+        let baseline = try grow(frames, p, labels: 6)
+        var noCache = p
+        noCache.histogramCacheMemory = 0
+        var tinyBatches = p
+        tinyBatches.histogramMemory = 1
+        #expect(try grow(frames, noCache, labels: 6) == baseline)
+        #expect(try grow(frames, tinyBatches, labels: 6) == baseline)
+        #expect(try grow(frames, p, labels: 6, kernel: HistogramKernel(threads: 3, tile: 17)) == baseline)
+        #expect(try grow(frames, p, labels: 6, crop: false) == baseline)
+    }
+
+    @Test func subtractionIsUsedAndStoppingRulesHold() throws {
+        let frames = SyntheticFrame.make(count: 10, labels: 5, seed: 8)
+        var p = TestSetup.parameters()
+        p.maxDepth = 5
+        let data = TestSetup.data(frames, parameters: p, trees: 1, labels: 5)
+        let grower = ForestGrower(parameters: p, candidates: data.candidates, labelCount: 5)
+        var records: [LevelRecord] = []
+        grower.onLevel = { records.append($0) }
+        let tree = try grower.grow(labels: TestSetup.labels(5), camera: TestSetup.camera, source: data)[0]
+        #expect(records.count <= p.maxDepth)
+        #expect(records.contains { $0.histogramsDerived > 0 })
+        // Nothing below max_depth - 1; every split has two decided children.
+        for (i, node) in tree.nodes.enumerated() {
+            if case .split = node {
+                #expect(tree.nodes[2 * i + 1] != .untrained && tree.nodes[2 * i + 2] != .untrained)
+            }
+            if case .leaf(let p) = node { #expect(abs(p.reduce(0, +) - 1) < 1e-5) }
+        }
+        // The last level holds only leaves (or nothing).
+        let lastLevel = ((1 << (p.maxDepth - 1)) - 1)..<((1 << p.maxDepth) - 1)
+        #expect(lastLevel.allSatisfy { if case .split = tree.nodes[$0] { return false } else { return true } })
+
+        var strict = p
+        strict.minGain = 10  // no split can gain 10 bits
+        let stump = try grow(frames, strict, trees: 1)[0]
+        if case .leaf = stump.nodes[0] {} else { Issue.record("root should be a leaf when min_gain is unreachable") }
+    }
+
+    @Test func samplingDependsOnSeedTreeAndPositionOnly() {
+        let frames = SyntheticFrame.make(count: 3, labels: 5, seed: 2)
+        let p = TestSetup.parameters()
+        let a = TestSetup.data(frames, parameters: p, trees: 2, labels: 5)
+        // The same frame at position 1, loaded alone, gets the same samples as in the full set.
+        let candidates = (0..<2).map { Candidates(parameters: p, camera: TestSetup.camera, tree: $0) }
+        let b = LocalTrainingData(parameters: p, candidates: candidates, labelCount: 5)
+        let c = frames[1].cropped()
+        b.addFrame(depth: c.depth, labels: c.labels, width: c.width, height: c.height, originX: c.x, originY: c.y,
+                   uses: [(tree: 1, position: 1)])
+        b.finishLoading()
+        let full = a.trees[1].samples.filter { $0.frame == 1 }
+        #expect(b.trees[1].samples.map { [$0.x, $0.y, $0.depth] } == full.map { [$0.x, $0.y, $0.depth] })
+        #expect(a.trees[0].samples.filter { $0.frame == 1 }.map(\.x) != full.map(\.x))
+        #expect(full.allSatisfy { $0.label != 0 && $0.depth < 32000 })
+    }
+}
