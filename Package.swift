@@ -25,7 +25,9 @@ let package = Package(
         // libpng reports errors by longjmp, which must not cross Swift frames: a small C shim owns setjmp.
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
 
-        .target(name: "RDTCore", swiftSettings: fast),
+        // One inline helper for the hot loops: float -> Int32 truncation without Swift's range check.
+        .target(name: "CFastMath"),
+        .target(name: "RDTCore", dependencies: ["CFastMath"], swiftSettings: fast),
         .target(name: "ImagePipeline", dependencies: ["RDTCore", "CPNGShim", "CLZ4"], swiftSettings: fast),
         .target(name: "WireProtocol", dependencies: ["CZeroMQ", "CLZ4"], swiftSettings: fast),
         .target(name: "Worker", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol"], swiftSettings: fast),

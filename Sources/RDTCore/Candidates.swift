@@ -85,4 +85,7 @@ public struct BinTable: Sendable {
         }
         self.table = table
     }
+
+    /// The table with each bin multiplied by `labels`: the offset of the bin's row in a candidate's counts.
+    public func scaledTable(labels: Int) -> [UInt16] { table.map { UInt16(Int($0) * labels) } }
 }

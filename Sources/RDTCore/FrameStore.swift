@@ -1,3 +1,5 @@
+import CFastMath
+
 /// Where one training frame's cropped depth lives in a `FrameStore`.
 public struct StoredFrame: Equatable, Sendable {
     /// Offset of the crop's first pixel in the store's depth buffer.
@@ -10,8 +12,8 @@ public struct StoredFrame: Equatable, Sendable {
 }
 
 /// Training frames held for feature evaluation: each frame's depth (UInt16 mm) cropped to the body
-/// box, all in one buffer. Element 0 of the buffer is the background depth, read for every probe
-/// that falls outside a crop (outside the crop everything is background).
+/// box, all in one buffer. Each crop is preceded by one background element, read (as index -1 from the
+/// crop's offset) for every probe that falls outside the crop; outside it everything is background.
 public struct FrameStore: Sendable {
     public private(set) var depth: [UInt16]
     public private(set) var frames: [StoredFrame] = []
@@ -19,7 +21,7 @@ public struct FrameStore: Sendable {
 
     public init(backgroundDepth: UInt16 = 32000) {
         self.backgroundDepth = backgroundDepth
-        depth = [backgroundDepth]
+        depth = []
     }
 
     /// Adds a cropped frame; returns its index in the store.
@@ -27,6 +29,7 @@ public struct FrameStore: Sendable {
     public mutating func append(depth crop: UnsafeBufferPointer<UInt16>, width: Int, height: Int,
                                 originX: Int, originY: Int) -> Int {
         precondition(crop.count == width * height, "crop size mismatch")
+        depth.append(backgroundDepth)
         frames.append(StoredFrame(offset: depth.count, width: Int32(width), height: Int32(height),
                                   originX: Int32(originX), originY: Int32(originY)))
         depth.append(contentsOf: crop)
@@ -50,26 +53,29 @@ public enum Feature {
     /// The probe's depth in metres as every caller computes it.
     @inline(__always) public static func metres(_ depthMM: UInt16) -> Float { Float(depthMM) / 1000 }
 
-    /// Index into a depth buffer of the probe at offset (ox, oy) pixel-metres, or `outside` where the
-    /// probe leaves the crop [0, width) x [0, height) whose origin is (cropX, cropY).
+    /// Index, relative to the crop's first pixel, of the probe at offset (ox, oy) pixel-metres; -1 (the
+    /// background element before every crop) where the probe leaves the crop [0, width) x [0, height)
+    /// whose origin is (cropX, cropY). Branchless: the sign bits of x, w-1-x, y and h-1-y say whether
+    /// the probe is inside.
     @inline(__always)
     public static func probe(x: Float, y: Float, d: Float, ox: Float, oy: Float, cropX: Int32, cropY: Int32,
-                             width: Int32, height: Int32, offset: Int, outside: Int) -> Int {
-        let px = Int32(x + ox / d) &- cropX
-        let py = Int32(y + oy / d) &- cropY
-        let inside = UInt32(bitPattern: px) < UInt32(bitPattern: width) && UInt32(bitPattern: py) < UInt32(bitPattern: height)
-        return inside ? offset &+ Int(py &* width &+ px) : outside
+                             width: Int32, height: Int32) -> Int32 {
+        let px = canopy_trunc_f32(x + ox / d) &- cropX
+        let py = canopy_trunc_f32(y + oy / d) &- cropY
+        let outside = (px | (width &- 1 &- px) | py | (height &- 1 &- py)) >> 31
+        return (py &* width &+ px) | outside
     }
 
-    /// The feature of a pixel of a frame in a depth buffer whose element `outside` is the background.
+    /// The feature of a pixel of a stored frame.
     @inline(__always)
     public static func value(depth: UnsafePointer<UInt16>, frame: StoredFrame, x: Int32, y: Int32,
-                             depthMM: UInt16, uv: SIMD4<Float>, outside: Int = 0) -> Int32 {
+                             depthMM: UInt16, uv: SIMD4<Float>) -> Int32 {
         let fx = Float(x), fy = Float(y), d = metres(depthMM)
         let iu = probe(x: fx, y: fy, d: d, ox: uv.x, oy: uv.y, cropX: frame.originX, cropY: frame.originY,
-                       width: frame.width, height: frame.height, offset: frame.offset, outside: outside)
+                       width: frame.width, height: frame.height)
         let iv = probe(x: fx, y: fy, d: d, ox: uv.z, oy: uv.w, cropX: frame.originX, cropY: frame.originY,
-                       width: frame.width, height: frame.height, offset: frame.offset, outside: outside)
-        return Int32(depth[iu]) &- Int32(depth[iv])
+                       width: frame.width, height: frame.height)
+        let base = depth + frame.offset
+        return Int32(base[Int(iu)]) &- Int32(base[Int(iv)])
     }
 }

@@ -33,7 +33,7 @@ public struct HistogramKernel: Sendable {
     /// Pixels per tile: a tile's precomputed pixel data stays in cache while every candidate visits it.
     public var tile: Int
 
-    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, tile: Int = 1024) {
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, tile: Int = 128) {
         self.threads = max(1, threads)
         self.tile = max(16, tile)
     }
@@ -47,7 +47,7 @@ public struct HistogramKernel: Sendable {
         frames.depth.withUnsafeBufferPointer { depth in
             frames.frames.withUnsafeBufferPointer { info in
                 candidates.uvs.withUnsafeBufferPointer { uvs in
-                    binTable.table.withUnsafeBufferPointer { lut in
+                    binTable.scaledTable(labels: shape.labels).withUnsafeBufferPointer { lut in
                         let work = { (t: Int) in
                             let c0 = shape.candidates * t / nThreads, c1 = shape.candidates * (t + 1) / nThreads
                             var scratch = TileScratch(capacity: tile)
@@ -72,23 +72,38 @@ public struct HistogramKernel: Sendable {
         }
     }
 
-    /// Per-thread structure-of-arrays copy of a tile's pixels.
+    /// Per-thread structure-of-arrays copy of a tile's pixels, plus the probe indices of one candidate.
     struct TileScratch {
         let x, y, d: UnsafeMutablePointer<Float>
-        let cropX, cropY, width, height: UnsafeMutablePointer<Int32>
-        let offset: UnsafeMutablePointer<Int>
-        let label: UnsafeMutablePointer<Int>
+        let cropX, cropY, width, height, probeU, probeV: UnsafeMutablePointer<Int32>
+        let offset, label: UnsafeMutablePointer<Int>
 
         init(capacity: Int) {
             x = .allocate(capacity: capacity); y = .allocate(capacity: capacity); d = .allocate(capacity: capacity)
             cropX = .allocate(capacity: capacity); cropY = .allocate(capacity: capacity)
             width = .allocate(capacity: capacity); height = .allocate(capacity: capacity)
             offset = .allocate(capacity: capacity); label = .allocate(capacity: capacity)
+            probeU = .allocate(capacity: capacity); probeV = .allocate(capacity: capacity)
         }
 
         func deallocate() {
             x.deallocate(); y.deallocate(); d.deallocate(); cropX.deallocate(); cropY.deallocate()
             width.deallocate(); height.deallocate(); offset.deallocate(); label.deallocate()
+            probeU.deallocate(); probeV.deallocate()
+        }
+    }
+
+    /// Pass 1 for one candidate over a tile: both probes' depth-buffer indices (independent per pixel,
+    /// so the compiler vectorizes it across pixels).
+    @inline(__always)
+    static func probes(_ s: TileScratch, count n: Int, uv: SIMD4<Float>) {
+        let x = s.x, y = s.y, d = s.d, cx = s.cropX, cy = s.cropY, w = s.width, h = s.height
+        let pu = s.probeU, pv = s.probeV
+        for i in 0..<n {
+            pu[i] = Feature.probe(x: x[i], y: y[i], d: d[i], ox: uv.x, oy: uv.y, cropX: cx[i], cropY: cy[i],
+                                  width: w[i], height: h[i])
+            pv[i] = Feature.probe(x: x[i], y: y[i], d: d[i], ox: uv.z, oy: uv.w, cropX: cx[i], cropY: cy[i],
+                                  width: w[i], height: h[i])
         }
     }
 
@@ -96,45 +111,33 @@ public struct HistogramKernel: Sendable {
     static func countNode<C: FixedWidthInteger & UnsignedInteger>(
         _ out: UnsafeMutablePointer<C>, samples: UnsafeBufferPointer<PixelSample>, range: Range<Int>, c0: Int, c1: Int,
         depth: UnsafeBufferPointer<UInt16>, info: UnsafeBufferPointer<StoredFrame>, uvs: UnsafeBufferPointer<SIMD4<Float>>,
-        lut: UnsafeBufferPointer<UInt8>, lowest: Int32, shape: HistogramShape, tile: Int, scratch: inout TileScratch
+        lut: UnsafeBufferPointer<UInt16>, lowest: Int32, shape: HistogramShape, tile: Int, scratch: inout TileScratch
     ) {
         let perCandidate = shape.countsPerCandidate
         (out + c0 * perCandidate).initialize(repeating: 0, count: (c1 - c0) * perCandidate)
-        let L = shape.labels
         let top = Int32(lut.count - 1)
         let dp = depth.baseAddress!, lp = lut.baseAddress!
+        let s = scratch
         var start = range.lowerBound
         while start < range.upperBound {
             let n = min(tile, range.upperBound - start)
             for i in 0..<n {
-                let s = samples[start + i]
-                let f = info[Int(s.frame)]
-                scratch.x[i] = Float(s.x)
-                scratch.y[i] = Float(s.y)
-                scratch.d[i] = Feature.metres(s.depth)
-                scratch.cropX[i] = f.originX
-                scratch.cropY[i] = f.originY
-                scratch.width[i] = f.width
-                scratch.height[i] = f.height
-                scratch.offset[i] = f.offset
-                scratch.label[i] = Int(s.label)
+                let p = samples[start + i]
+                let f = info[Int(p.frame)]
+                s.x[i] = Float(p.x); s.y[i] = Float(p.y); s.d[i] = Feature.metres(p.depth)
+                s.cropX[i] = f.originX; s.cropY[i] = f.originY; s.width[i] = f.width; s.height[i] = f.height
+                s.offset[i] = f.offset; s.label[i] = Int(p.label)
             }
             for c in c0..<c1 {
-                let uv = uvs[c]
+                probes(s, count: n, uv: uvs[c])
                 let hist = out + c * perCandidate
+                let pu = s.probeU, pv = s.probeV, label = s.label, offset = s.offset
                 for i in 0..<n {
-                    let x = scratch.x[i], y = scratch.y[i], d = scratch.d[i]
-                    let cx = scratch.cropX[i], cy = scratch.cropY[i], w = scratch.width[i], h = scratch.height[i]
-                    let off = scratch.offset[i]
-                    let iu = Feature.probe(x: x, y: y, d: d, ox: uv.x, oy: uv.y, cropX: cx, cropY: cy, width: w,
-                                           height: h, offset: off, outside: 0)
-                    let iv = Feature.probe(x: x, y: y, d: d, ox: uv.z, oy: uv.w, cropX: cx, cropY: cy, width: w,
-                                           height: h, offset: off, outside: 0)
-                    let f = Int32(dp[iu]) &- Int32(dp[iv])
+                    let base = dp + offset[i]
+                    let f = Int32(truncatingIfNeeded: base[Int(pu[i])]) &- Int32(truncatingIfNeeded: base[Int(pv[i])])
                     var k = f &- lowest &+ 1
                     k = k < 0 ? 0 : (k > top ? top : k)
-                    let bin = Int(lp[Int(k)])
-                    hist[bin &* L &+ scratch.label[i]] &+= 1
+                    hist[Int(lp[Int(k)]) &+ label[i]] &+= 1
                 }
             }
             start += n

@@ -96,10 +96,6 @@ struct TrainJoints: PendingCommand {
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
 }
 
-struct Bench: PendingCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks that print numbers (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
 
 struct Keys: PendingCommand {
     static let configuration = CommandConfiguration(abstract: "Generate CURVE key pairs (not built yet).")
