@@ -1,0 +1,143 @@
+import Foundation
+
+/// A forest flattened for fast per-pixel evaluation.
+public struct CompiledForest: Sendable {
+    struct Node {
+        var uv: SIMD4<Float>
+        var thresholdMM: Int32
+        /// -1 inner, >= 0 leaf table (offset / labels), -2 untrained.
+        var leaf: Int32
+    }
+
+    let trees: [[Node]]
+    let tables: [[Float]]
+    public let labelCount: Int
+    public let backgroundLabel: Int
+    public let backgroundDepthMM: UInt16
+    public let flipMap: [UInt8]
+
+    public init(_ forest: [DecisionTree]) {
+        precondition(!forest.isEmpty, "a forest needs at least one tree")
+        let L = forest[0].labelCount
+        labelCount = L
+        backgroundLabel = forest[0].backgroundLabel
+        backgroundDepthMM = UInt16(clamping: forest[0].backgroundDepthMM)
+        flipMap = forest[0].flipMap
+        var trees: [[Node]] = [], tables: [[Float]] = []
+        for tree in forest {
+            var table: [Float] = []
+            trees.append(tree.nodes.map { node in
+                switch node {
+                case .untrained: return Node(uv: .zero, thresholdMM: 0, leaf: -2)
+                case let .split(uv, t): return Node(uv: uv, thresholdMM: t, leaf: -1)
+                case .leaf(let p):
+                    table += p
+                    return Node(uv: .zero, thresholdMM: 0, leaf: Int32(table.count / L - 1))
+                }
+            })
+            tables.append(table)
+        }
+        self.trees = trees
+        self.tables = tables
+    }
+}
+
+/// Per-pixel label probabilities for depth images (DESIGN §4 features, mean over trees).
+public enum Inference {
+    /// Probabilities (pixel-major, `labelCount` per pixel) for a full depth image in millimetres.
+    /// Pixels at 0 or at/after the background depth get the background label; with `flip`, the
+    /// mirrored image is evaluated too, its labels mirrored back through the flip map and averaged.
+    public static func probabilities(_ forest: CompiledForest, depth: [UInt16], width: Int, height: Int,
+                                     threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                     flip: Bool = false) -> [Float] {
+        var probs = evaluate(forest, depth: depth, width: width, height: height, threads: threads)
+        guard flip else { return probs }
+        var mirrored = depth
+        for y in 0..<height {
+            for x in 0..<width { mirrored[y * width + x] = depth[y * width + (width - 1 - x)] }
+        }
+        let other = evaluate(forest, depth: mirrored, width: width, height: height, threads: threads)
+        let L = forest.labelCount
+        for y in 0..<height {
+            for x in 0..<width {
+                let a = (y * width + x) * L, b = (y * width + (width - 1 - x)) * L
+                for l in 0..<L { probs[a + Int(forest.flipMap[l])] = 0.5 * probs[a + Int(forest.flipMap[l])] + 0.5 * other[b + l] }
+            }
+        }
+        return probs
+    }
+
+    static func evaluate(_ forest: CompiledForest, depth: [UInt16], width: Int, height: Int, threads: Int) -> [Float] {
+        let L = forest.labelCount
+        let bg = forest.backgroundDepthMM
+        // The image as one stored frame, preceded by the background element, 0 and far depths set to background.
+        var buffer = [UInt16](repeating: bg, count: width * height + 1)
+        for i in 0..<(width * height) { buffer[i + 1] = depth[i] == 0 || depth[i] >= bg ? bg : depth[i] }
+        let frame = StoredFrame(offset: 1, width: Int32(width), height: Int32(height), originX: 0, originY: 0)
+        var out = [Float](repeating: 0, count: width * height * L)
+        let nThreads = max(1, min(threads, height))
+        let invTrees = 1 / Float(forest.trees.count)
+        buffer.withUnsafeBufferPointer { dbuf in
+            out.withUnsafeMutableBufferPointer { obuf in
+                let dp = dbuf.baseAddress!, op = obuf.baseAddress!
+                let work = { (t: Int) in
+                    for y in (height * t / nThreads)..<(height * (t + 1) / nThreads) {
+                        for x in 0..<width {
+                            let pixel = y * width + x
+                            let d = dp[pixel + 1]
+                            let o = op + pixel * L
+                            if d == bg {
+                                o[forest.backgroundLabel] = 1
+                                continue
+                            }
+                            var used = 0
+                            for (k, nodes) in forest.trees.enumerated() {
+                                nodes.withUnsafeBufferPointer { np in
+                                    var i = 0
+                                    while true {
+                                        let n = np[i]
+                                        if n.leaf == -1 {
+                                            let f = Feature.value(depth: dp, frame: frame, x: Int32(x), y: Int32(y),
+                                                                  depthMM: d, uv: n.uv)
+                                            i = f < n.thresholdMM ? 2 * i + 1 : 2 * i + 2
+                                            if i >= np.count { break }
+                                        } else {
+                                            if n.leaf >= 0 {
+                                                forest.tables[k].withUnsafeBufferPointer { tp in
+                                                    let p = tp.baseAddress! + Int(n.leaf) * L
+                                                    for l in 0..<L { o[l] += p[l] }
+                                                }
+                                                used += 1
+                                            }
+                                            break
+                                        }
+                                    }
+                                }
+                            }
+                            if used == 0 {
+                                o[forest.backgroundLabel] = 1
+                            } else {
+                                let scale = used == forest.trees.count ? invTrees : 1 / Float(used)
+                                for l in 0..<L { o[l] *= scale }
+                            }
+                        }
+                    }
+                }
+                if nThreads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: nThreads, execute: work) }
+            }
+        }
+        return out
+    }
+
+    /// The most probable label per pixel (lowest label on ties).
+    public static func labels(_ probabilities: [Float], labelCount L: Int) -> [UInt8] {
+        let n = probabilities.count / L
+        return probabilities.withUnsafeBufferPointer { p in
+            (0..<n).map { i in
+                var best = 0
+                for l in 1..<L where p[i * L + l] > p[i * L + best] { best = l }
+                return UInt8(best)
+            }
+        }
+    }
+}
