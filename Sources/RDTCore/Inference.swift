@@ -1,44 +1,50 @@
 import Foundation
 
-/// A forest flattened for fast per-pixel evaluation.
+/// A forest flattened for fast per-pixel evaluation: every tree's nodes in one array, every leaf
+/// table in another.
 public struct CompiledForest: Sendable {
     struct Node {
         var uv: SIMD4<Float>
         var thresholdMM: Int32
-        /// -1 inner, >= 0 leaf table (offset / labels), -2 untrained.
+        /// -1 inner, >= 0 offset of the leaf's table in `tables`, -2 untrained.
         var leaf: Int32
     }
 
-    let trees: [[Node]]
-    let tables: [[Float]]
+    let nodes: [Node]
+    /// Index of each tree's root in `nodes`; tree k has `sizes[k]` nodes.
+    let roots: [Int]
+    let sizes: [Int]
+    let tables: [Float]
     public let labelCount: Int
     public let backgroundLabel: Int
     public let backgroundDepthMM: UInt16
     public let flipMap: [UInt8]
+    public var treeCount: Int { roots.count }
 
     public init(_ forest: [DecisionTree]) {
         precondition(!forest.isEmpty, "a forest needs at least one tree")
-        let L = forest[0].labelCount
-        labelCount = L
+        labelCount = forest[0].labelCount
         backgroundLabel = forest[0].backgroundLabel
         backgroundDepthMM = UInt16(clamping: forest[0].backgroundDepthMM)
         flipMap = forest[0].flipMap
-        var trees: [[Node]] = [], tables: [[Float]] = []
+        var nodes: [Node] = [], tables: [Float] = [], roots: [Int] = [], sizes: [Int] = []
         for tree in forest {
-            var table: [Float] = []
-            trees.append(tree.nodes.map { node in
+            roots.append(nodes.count)
+            sizes.append(tree.nodes.count)
+            for node in tree.nodes {
                 switch node {
-                case .untrained: return Node(uv: .zero, thresholdMM: 0, leaf: -2)
-                case let .split(uv, t): return Node(uv: uv, thresholdMM: t, leaf: -1)
+                case .untrained: nodes.append(Node(uv: .zero, thresholdMM: 0, leaf: -2))
+                case let .split(uv, t): nodes.append(Node(uv: uv, thresholdMM: t, leaf: -1))
                 case .leaf(let p):
-                    table += p
-                    return Node(uv: .zero, thresholdMM: 0, leaf: Int32(table.count / L - 1))
+                    nodes.append(Node(uv: .zero, thresholdMM: 0, leaf: Int32(tables.count)))
+                    tables += p
                 }
-            })
-            tables.append(table)
+            }
         }
-        self.trees = trees
+        self.nodes = nodes
         self.tables = tables
+        self.roots = roots
+        self.sizes = sizes
     }
 }
 
@@ -76,54 +82,58 @@ public enum Inference {
         let frame = StoredFrame(offset: 1, width: Int32(width), height: Int32(height), originX: 0, originY: 0)
         var out = [Float](repeating: 0, count: width * height * L)
         let nThreads = max(1, min(threads, height))
-        let invTrees = 1 / Float(forest.trees.count)
+        let nTrees = forest.treeCount
+        let invTrees = 1 / Float(nTrees)
+        let roots = forest.roots, sizes = forest.sizes
         buffer.withUnsafeBufferPointer { dbuf in
-            out.withUnsafeMutableBufferPointer { obuf in
-                let dp = dbuf.baseAddress!, op = obuf.baseAddress!
-                let work = { (t: Int) in
-                    for y in (height * t / nThreads)..<(height * (t + 1) / nThreads) {
-                        for x in 0..<width {
-                            let pixel = y * width + x
-                            let d = dp[pixel + 1]
-                            let o = op + pixel * L
-                            if d == bg {
-                                o[forest.backgroundLabel] = 1
-                                continue
-                            }
-                            var used = 0
-                            for (k, nodes) in forest.trees.enumerated() {
-                                nodes.withUnsafeBufferPointer { np in
-                                    var i = 0
-                                    while true {
-                                        let n = np[i]
-                                        if n.leaf == -1 {
-                                            let f = Feature.value(depth: dp, frame: frame, x: Int32(x), y: Int32(y),
-                                                                  depthMM: d, uv: n.uv)
-                                            i = f < n.thresholdMM ? 2 * i + 1 : 2 * i + 2
-                                            if i >= np.count { break }
-                                        } else {
-                                            if n.leaf >= 0 {
-                                                forest.tables[k].withUnsafeBufferPointer { tp in
-                                                    let p = tp.baseAddress! + Int(n.leaf) * L
+            forest.nodes.withUnsafeBufferPointer { nbuf in
+                forest.tables.withUnsafeBufferPointer { tbuf in
+                    out.withUnsafeMutableBufferPointer { obuf in
+                        let dp = dbuf.baseAddress!, op = obuf.baseAddress!, tp = tbuf.baseAddress!
+                        let work = { (t: Int) in
+                            for y in (height * t / nThreads)..<(height * (t + 1) / nThreads) {
+                                for x in 0..<width {
+                                    let pixel = y * width + x
+                                    let d = dp[pixel + 1]
+                                    let o = op + pixel * L
+                                    if d == bg {
+                                        o[forest.backgroundLabel] = 1
+                                        continue
+                                    }
+                                    var used = 0
+                                    for k in 0..<nTrees {
+                                        let np = nbuf.baseAddress! + roots[k]
+                                        let count = sizes[k]
+                                        var i = 0
+                                        while true {
+                                            let n = np[i]
+                                            if n.leaf == -1 {
+                                                let f = Feature.value(depth: dp, frame: frame, x: Int32(x), y: Int32(y),
+                                                                      depthMM: d, uv: n.uv)
+                                                i = f < n.thresholdMM ? 2 &* i &+ 1 : 2 &* i &+ 2
+                                                if i >= count { break }
+                                            } else {
+                                                if n.leaf >= 0 {
+                                                    let p = tp + Int(n.leaf)
                                                     for l in 0..<L { o[l] += p[l] }
+                                                    used += 1
                                                 }
-                                                used += 1
+                                                break
                                             }
-                                            break
                                         }
+                                    }
+                                    if used == 0 {
+                                        o[forest.backgroundLabel] = 1
+                                    } else {
+                                        let scale = used == nTrees ? invTrees : 1 / Float(used)
+                                        for l in 0..<L { o[l] *= scale }
                                     }
                                 }
                             }
-                            if used == 0 {
-                                o[forest.backgroundLabel] = 1
-                            } else {
-                                let scale = used == forest.trees.count ? invTrees : 1 / Float(used)
-                                for l in 0..<L { o[l] *= scale }
-                            }
                         }
+                        if nThreads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: nThreads, execute: work) }
                     }
                 }
-                if nThreads == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: nThreads, execute: work) }
             }
         }
         return out

@@ -85,10 +85,6 @@ struct Infer: PendingCommand {
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
 }
 
-struct Export: PendingCommand {
-    static let configuration = CommandConfiguration(abstract: "Convert trees between JSON and .rdt (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
 
 struct TrainJoints: PendingCommand {
     static let configuration = CommandConfiguration(
