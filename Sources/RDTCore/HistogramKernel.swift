@@ -42,6 +42,7 @@ public struct HistogramKernel: Sendable {
     public func accumulate(samples: UnsafeBufferPointer<PixelSample>, nodes: [Range<Int>], outputs: [HistogramOutput],
                            frames: FrameStore, candidates: Candidates, binTable: BinTable, shape: HistogramShape) {
         precondition(nodes.count == outputs.count && shape.candidates == candidates.count)
+        precondition(frames.depth.count <= Int(Int32.max), "a FrameStore holds at most 2^31 depth samples (4 GiB)")
         let nThreads = min(threads, shape.candidates)
         let tile = self.tile
         frames.depth.withUnsafeBufferPointer { depth in
@@ -75,8 +76,7 @@ public struct HistogramKernel: Sendable {
     /// Per-thread structure-of-arrays copy of a tile's pixels, plus the probe indices of one candidate.
     struct TileScratch {
         let x, y, d: UnsafeMutablePointer<Float>
-        let cropX, cropY, width, height, probeU, probeV: UnsafeMutablePointer<Int32>
-        let offset, label: UnsafeMutablePointer<Int>
+        let cropX, cropY, width, height, offset, label, probeU, probeV: UnsafeMutablePointer<Int32>
 
         init(capacity: Int) {
             x = .allocate(capacity: capacity); y = .allocate(capacity: capacity); d = .allocate(capacity: capacity)
@@ -93,17 +93,17 @@ public struct HistogramKernel: Sendable {
         }
     }
 
-    /// Pass 1 for one candidate over a tile: both probes' depth-buffer indices (independent per pixel,
-    /// so the compiler vectorizes it across pixels).
+    /// Pass 1 for one candidate over a tile: both probes' absolute depth-buffer indices (independent
+    /// per pixel, so the compiler vectorizes it across pixels).
     @inline(__always)
     static func probes(_ s: TileScratch, count n: Int, uv: SIMD4<Float>) {
-        let x = s.x, y = s.y, d = s.d, cx = s.cropX, cy = s.cropY, w = s.width, h = s.height
+        let x = s.x, y = s.y, d = s.d, cx = s.cropX, cy = s.cropY, w = s.width, h = s.height, off = s.offset
         let pu = s.probeU, pv = s.probeV
         for i in 0..<n {
-            pu[i] = Feature.probe(x: x[i], y: y[i], d: d[i], ox: uv.x, oy: uv.y, cropX: cx[i], cropY: cy[i],
-                                  width: w[i], height: h[i])
-            pv[i] = Feature.probe(x: x[i], y: y[i], d: d[i], ox: uv.z, oy: uv.w, cropX: cx[i], cropY: cy[i],
-                                  width: w[i], height: h[i])
+            pu[i] = off[i] &+ Feature.probe(x: x[i], y: y[i], d: d[i], ox: uv.x, oy: uv.y, cropX: cx[i], cropY: cy[i],
+                                            width: w[i], height: h[i])
+            pv[i] = off[i] &+ Feature.probe(x: x[i], y: y[i], d: d[i], ox: uv.z, oy: uv.w, cropX: cx[i], cropY: cy[i],
+                                            width: w[i], height: h[i])
         }
     }
 
@@ -126,18 +126,17 @@ public struct HistogramKernel: Sendable {
                 let f = info[Int(p.frame)]
                 s.x[i] = Float(p.x); s.y[i] = Float(p.y); s.d[i] = Feature.metres(p.depth)
                 s.cropX[i] = f.originX; s.cropY[i] = f.originY; s.width[i] = f.width; s.height[i] = f.height
-                s.offset[i] = f.offset; s.label[i] = Int(p.label)
+                s.offset[i] = Int32(truncatingIfNeeded: f.offset); s.label[i] = Int32(p.label)
             }
             for c in c0..<c1 {
                 probes(s, count: n, uv: uvs[c])
                 let hist = out + c * perCandidate
-                let pu = s.probeU, pv = s.probeV, label = s.label, offset = s.offset
+                let pu = s.probeU, pv = s.probeV, label = s.label
                 for i in 0..<n {
-                    let base = dp + offset[i]
-                    let f = Int32(truncatingIfNeeded: base[Int(pu[i])]) &- Int32(truncatingIfNeeded: base[Int(pv[i])])
+                    let f = Int32(truncatingIfNeeded: dp[Int(pu[i])]) &- Int32(truncatingIfNeeded: dp[Int(pv[i])])
                     var k = f &- lowest &+ 1
                     k = k < 0 ? 0 : (k > top ? top : k)
-                    hist[Int(lp[Int(k)]) &+ label[i]] &+= 1
+                    hist[Int(lp[Int(k)]) &+ Int(label[i])] &+= 1
                 }
             }
             start += n

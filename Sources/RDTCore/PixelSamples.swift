@@ -32,9 +32,13 @@ public enum PixelSampler {
         }
         guard !body.isEmpty else { return }
         var rng = DeterministicRandom(seed, UInt64(tree), UInt64(position), 0x5A3)
+        // Drawn in order, then kept in row-major order: the kernel's tiles then probe a narrow band of
+        // rows, which stays in cache. Counts do not depend on sample order.
+        var chosen = (0..<count).map { _ in body[rng.below(body.count)] }
+        chosen.sort()
         out.reserveCapacity(out.count + count)
-        for _ in 0..<count {
-            let i = Int(body[rng.below(body.count)])
+        for index in chosen {
+            let i = Int(index)
             out.append(PixelSample(frame: frame, x: UInt16(originX + i % width), y: UInt16(originY + i / width),
                                    depth: depth[i], label: labels[i]))
         }
