@@ -3,8 +3,9 @@ import Foundation
 /// A forest flattened for fast per-pixel evaluation: every tree's nodes in one array, every leaf
 /// table in another.
 public struct CompiledForest: Sendable {
+    /// 24 bytes (no 16-byte SIMD alignment): deep levels of big trees are read from memory.
     struct Node {
-        var uv: SIMD4<Float>
+        var ux, uy, vx, vy: Float
         var thresholdMM: Int32
         /// -1 inner, >= 0 offset of the leaf's table in `tables`, -2 untrained.
         var leaf: Int32
@@ -33,10 +34,10 @@ public struct CompiledForest: Sendable {
             sizes.append(tree.nodes.count)
             for node in tree.nodes {
                 switch node {
-                case .untrained: nodes.append(Node(uv: .zero, thresholdMM: 0, leaf: -2))
-                case let .split(uv, t): nodes.append(Node(uv: uv, thresholdMM: t, leaf: -1))
+                case .untrained: nodes.append(Node(ux: 0, uy: 0, vx: 0, vy: 0, thresholdMM: 0, leaf: -2))
+                case let .split(uv, t): nodes.append(Node(ux: uv.x, uy: uv.y, vx: uv.z, vy: uv.w, thresholdMM: t, leaf: -1))
                 case .leaf(let p):
-                    nodes.append(Node(uv: .zero, thresholdMM: 0, leaf: Int32(tables.count)))
+                    nodes.append(Node(ux: 0, uy: 0, vx: 0, vy: 0, thresholdMM: 0, leaf: Int32(tables.count)))
                     tables += p
                 }
             }
@@ -56,13 +57,24 @@ public enum Inference {
     public static func probabilities(_ forest: CompiledForest, depth: [UInt16], width: Int, height: Int,
                                      threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                                      flip: Bool = false) -> [Float] {
-        var probs = evaluate(forest, depth: depth, width: width, height: height, threads: threads)
-        guard flip else { return probs }
+        var probs: [Float] = []
+        probabilities(forest, depth: depth, width: width, height: height, threads: threads, flip: flip, into: &probs)
+        return probs
+    }
+
+    /// As above, into a buffer the caller keeps between frames (a fresh 10 MB array per frame costs
+    /// more in page faults than the trees do).
+    public static func probabilities(_ forest: CompiledForest, depth: [UInt16], width: Int, height: Int,
+                                     threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                                     flip: Bool = false, into probs: inout [Float]) {
+        evaluate(forest, depth: depth, width: width, height: height, threads: threads, into: &probs)
+        guard flip else { return }
         var mirrored = depth
         for y in 0..<height {
             for x in 0..<width { mirrored[y * width + x] = depth[y * width + (width - 1 - x)] }
         }
-        let other = evaluate(forest, depth: mirrored, width: width, height: height, threads: threads)
+        var other: [Float] = []
+        evaluate(forest, depth: mirrored, width: width, height: height, threads: threads, into: &other)
         let L = forest.labelCount
         for y in 0..<height {
             for x in 0..<width {
@@ -70,17 +82,22 @@ public enum Inference {
                 for l in 0..<L { probs[a + Int(forest.flipMap[l])] = 0.5 * probs[a + Int(forest.flipMap[l])] + 0.5 * other[b + l] }
             }
         }
-        return probs
     }
 
-    static func evaluate(_ forest: CompiledForest, depth: [UInt16], width: Int, height: Int, threads: Int) -> [Float] {
+    static func evaluate(_ forest: CompiledForest, depth: [UInt16], width: Int, height: Int, threads: Int,
+                         into out: inout [Float]) {
         let L = forest.labelCount
         let bg = forest.backgroundDepthMM
         // The image as one stored frame, preceded by the background element, 0 and far depths set to background.
         var buffer = [UInt16](repeating: bg, count: width * height + 1)
         for i in 0..<(width * height) { buffer[i + 1] = depth[i] == 0 || depth[i] >= bg ? bg : depth[i] }
         let frame = StoredFrame(offset: 1, width: Int32(width), height: Int32(height), originX: 0, originY: 0)
-        var out = [Float](repeating: 0, count: width * height * L)
+        let count = width * height * L
+        if out.count == count {
+            out.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        } else {
+            out = [Float](repeating: 0, count: count)
+        }
         let nThreads = max(1, min(threads, height))
         let nTrees = forest.treeCount
         let invTrees = 1 / Float(nTrees)
@@ -109,7 +126,7 @@ public enum Inference {
                                             let n = np[i]
                                             if n.leaf == -1 {
                                                 let f = Feature.value(depth: dp, frame: frame, x: Int32(x), y: Int32(y),
-                                                                      depthMM: d, uv: n.uv)
+                                                                      depthMM: d, uv: SIMD4(n.ux, n.uy, n.vx, n.vy))
                                                 i = f < n.thresholdMM ? 2 &* i &+ 1 : 2 &* i &+ 2
                                                 if i >= count { break }
                                             } else {
@@ -136,7 +153,6 @@ public enum Inference {
                 }
             }
         }
-        return out
     }
 
     /// The most probable label per pixel (lowest label on ties).

@@ -102,10 +102,12 @@ struct BenchInfer: ParsableCommand {
         let compiled = CompiledForest(forest)
         let images = (0..<frames).map { SyntheticBody.frame(width: 320, height: 240, labels: labels, seed: 3, index: $0) }
         let body = images.reduce(0) { $0 + $1.labels.filter { $0 != 0 }.count } / max(1, frames)
-        _ = Inference.probabilities(compiled, depth: images[0].depth, width: 320, height: 240, threads: threads)
+        var probs: [Float] = []
+        Inference.probabilities(compiled, depth: images[0].depth, width: 320, height: 240, threads: threads, into: &probs)
         let time = seconds {
             for image in images {
-                _ = Inference.probabilities(compiled, depth: image.depth, width: 320, height: 240, threads: threads)
+                Inference.probabilities(compiled, depth: image.depth, width: 320, height: 240, threads: threads,
+                                        into: &probs)
             }
         }
         print("infer: \(trees) trees of depth \(depth), \(labels) labels, 320x240 frames with ~\(body) body pixels, \(threads) thread(s)")
