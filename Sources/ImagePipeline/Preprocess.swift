@@ -81,13 +81,25 @@ public struct FrameProcessor: Sendable {
             throw PreprocessError.badFrame(path: ref.labelPath, problem:
                 "is \(limg.width)x\(limg.height) but its depth image is \(dimg.width)x\(dimg.height)")
         }
+        // 255 marks raw values the map does not list (packed labels are 0...254).
+        let table = (0..<256).map { labelMap.packed(UInt8($0)) ?? 255 }
         var labels = [UInt8](repeating: 0, count: raw.count)
-        for i in 0..<raw.count {
-            guard let p = labelMap.packed(raw[i]) else {
-                throw PreprocessError.badFrame(path: ref.labelPath, problem:
-                    "label value \(raw[i]) at (\(i % limg.width), \(i / limg.width)) is not in the label map; check --label-map")
+        let unknown: Int? = labels.withUnsafeMutableBufferPointer { out in
+            raw.withUnsafeBufferPointer { r in
+                table.withUnsafeBufferPointer { t in
+                    var bad: Int?
+                    for i in 0..<r.count {
+                        let p = t[Int(r[i])]
+                        out[i] = p
+                        if p == 255 && bad == nil { bad = i }
+                    }
+                    return bad
+                }
             }
-            labels[i] = p
+        }
+        if let i = unknown {
+            throw PreprocessError.badFrame(path: ref.labelPath, problem:
+                "label value \(raw[i]) at (\(i % limg.width), \(i / limg.width)) is not in the label map; check --label-map")
         }
         return (depth, labels, dimg.width, dimg.height)
     }
@@ -110,11 +122,21 @@ public struct FrameProcessor: Sendable {
     /// Mirrors a frame left-right and swaps labels with their `opposite`.
     public func flipped(_ depth: [UInt16], _ labels: [UInt8], width: Int, height: Int) -> ([UInt16], [UInt8]) {
         var d = depth, l = labels
-        for y in 0..<height {
-            for x in 0..<width {
-                let src = y * width + (width - 1 - x)
-                d[y * width + x] = depth[src]
-                l[y * width + x] = labelMap.flipMap[Int(labels[src])]
+        d.withUnsafeMutableBufferPointer { d in
+            l.withUnsafeMutableBufferPointer { l in
+                depth.withUnsafeBufferPointer { sd in
+                    labels.withUnsafeBufferPointer { sl in
+                        labelMap.flipMap.withUnsafeBufferPointer { flip in
+                            for y in 0..<height {
+                                for x in 0..<width {
+                                    let src = y * width + (width - 1 - x)
+                                    d[y * width + x] = sd[src]
+                                    l[y * width + x] = flip[Int(sl[src])]
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return (d, l)
@@ -127,8 +149,12 @@ public struct FrameProcessor: Sendable {
         var rng = DeterministicRandom(config.seed, id, 0x9015E)
         for op in config.noise { Noise.apply(op, depth: &d, labels: &l, width: width, height: height, rng: &rng) }
         let bg = UInt16(config.backgroundDepthMM)
-        for i in 0..<d.count {
-            if l[i] == 0 || d[i] == 0 { d[i] = bg; l[i] = 0 } else if d[i] >= bg { d[i] = bg - 1 }
+        d.withUnsafeMutableBufferPointer { d in
+            l.withUnsafeMutableBufferPointer { l in
+                for i in 0..<d.count {
+                    if l[i] == 0 || d[i] == 0 { d[i] = bg; l[i] = 0 } else if d[i] >= bg { d[i] = bg - 1 }
+                }
+            }
         }
         let c = SyntheticBody.crop(depth: d, labels: l, width: width, height: height)
         return ShardFrame(id: id, name: flipped ? name + "-flipped" : name, width: width, height: height,

@@ -105,52 +105,82 @@ public enum Noise {
             }
         case .gaussian(let fwtm):
             let s = sigma(fwtm: fwtm) * 1000
-            for i in 0..<depth.count where labels[i] != 0 {
-                depth[i] = clampDepth(Double(depth[i]) + s * rng.gaussian())
+            depth.withUnsafeMutableBufferPointer { d in
+                labels.withUnsafeBufferPointer { l in
+                    // Box-Muller gives two independent normals per draw; use both.
+                    var spare: Double?
+                    for i in 0..<d.count where l[i] != 0 {
+                        let z: Double
+                        if let v = spare {
+                            z = v
+                            spare = nil
+                        } else {
+                            let u1 = max(rng.unitDouble(), 1e-300), u2 = rng.unitDouble()
+                            let r = (-2 * log(u1)).squareRoot()
+                            z = r * cos(2 * Double.pi * u2)
+                            spare = r * sin(2 * Double.pi * u2)
+                        }
+                        d[i] = clampDepth(Double(d[i]) + s * z)
+                    }
+                }
             }
         case let .perlin(frequency, amplitude, octaves):
-            let perm = (0..<256).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var perm = [UInt8](repeating: 0, count: 512)
+            for i in 0..<256 { perm[i] = UInt8(truncatingIfNeeded: rng.next()) }
+            for i in 0..<256 { perm[256 + i] = perm[i] }
             let offset = (rng.uniform(0.0, 256.0), rng.uniform(0.0, 256.0))
-            for y in 0..<height {
-                for x in 0..<width where labels[y * width + x] != 0 {
-                    var sum = 0.0, f = frequency, a = 1.0, norm = 0.0
-                    for _ in 0..<octaves {
-                        sum += a * gradientNoise(Double(x) * f + offset.0, Double(y) * f + offset.1, perm)
-                        norm += a
-                        f *= 2
-                        a /= 2
+            let scale = amplitude * 1000 / (0..<octaves).reduce(0.0) { a, k in a + 1 / Double(1 << k) }
+            perm.withUnsafeBufferPointer { p in
+                depth.withUnsafeMutableBufferPointer { d in
+                    labels.withUnsafeBufferPointer { l in
+                        for y in 0..<height {
+                            for x in 0..<width where l[y * width + x] != 0 {
+                                var sum = 0.0, f = frequency, a = 1.0
+                                for _ in 0..<octaves {
+                                    sum += a * gradientNoise(Double(x) * f + offset.0, Double(y) * f + offset.1, p)
+                                    f *= 2
+                                    a *= 0.5
+                                }
+                                let i = y * width + x
+                                d[i] = clampDepth(Double(d[i]) + scale * sum)
+                            }
+                        }
                     }
-                    let i = y * width + x
-                    depth[i] = clampDepth(Double(depth[i]) + amplitude * 1000 * sum / norm)
                 }
             }
         }
     }
 
+    @inline(__always) static func grad(_ h: UInt8, _ dx: Double, _ dy: Double) -> Double {
+        switch h & 7 {
+        case 0: return dx + dy
+        case 1: return dx - dy
+        case 2: return -dx + dy
+        case 3: return -dx - dy
+        case 4: return dx
+        case 5: return -dx
+        case 6: return dy
+        default: return -dy
+        }
+    }
+
+    @inline(__always) static func fade(_ t: Double) -> Double { t * t * t * (t * (t * 6 - 15) + 10) }
+
+    /// 2D gradient (Perlin) noise in [-1, 1] for x, y >= 0; `p` is a 512-entry permutation (256 repeated).
+    @inline(__always)
+    static func gradientNoise(_ x: Double, _ y: Double, _ p: UnsafeBufferPointer<UInt8>) -> Double {
+        let ix = Int(x), iy = Int(y)  // floor, as x, y >= 0 (libm's floor is a call on baseline x86-64)
+        let fx = Double(ix), fy = Double(iy)
+        let xi = ix & 255, yi = iy & 255
+        let xf = x - fx, yf = y - fy
+        let a = Int(p[xi]) &+ yi, b = Int(p[xi &+ 1]) &+ yi
+        let u = fade(xf), v = fade(yf)
+        let n00 = grad(p[a], xf, yf), n10 = grad(p[b], xf - 1, yf)
+        let n01 = grad(p[a &+ 1], xf, yf - 1), n11 = grad(p[b &+ 1], xf - 1, yf - 1)
+        let top = n00 + u * (n10 - n00), bottom = n01 + u * (n11 - n01)
+        return max(-1, min(1, top + v * (bottom - top)))
+    }
+
     @inline(__always) static func clampDepth(_ v: Double) -> UInt16 { UInt16(min(max(v.rounded(), 1), 65000)) }
 
-    /// 2D gradient (Perlin) noise in [-1, 1].
-    static func gradientNoise(_ x: Double, _ y: Double, _ perm: [UInt8]) -> Double {
-        let xi = Int(floor(x)), yi = Int(floor(y))
-        let xf = x - floor(x), yf = y - floor(y)
-        func hash(_ i: Int, _ j: Int) -> Int { Int(perm[(Int(perm[i & 255]) + j) & 255]) }
-        func grad(_ h: Int, _ dx: Double, _ dy: Double) -> Double {
-            switch h & 7 {
-            case 0: return dx + dy
-            case 1: return dx - dy
-            case 2: return -dx + dy
-            case 3: return -dx - dy
-            case 4: return dx
-            case 5: return -dx
-            case 6: return dy
-            default: return -dy
-            }
-        }
-        func fade(_ t: Double) -> Double { t * t * t * (t * (t * 6 - 15) + 10) }
-        let u = fade(xf), v = fade(yf)
-        let n00 = grad(hash(xi, yi), xf, yf), n10 = grad(hash(xi + 1, yi), xf - 1, yf)
-        let n01 = grad(hash(xi, yi + 1), xf, yf - 1), n11 = grad(hash(xi + 1, yi + 1), xf - 1, yf - 1)
-        let a = n00 + u * (n10 - n00), b = n01 + u * (n11 - n01)
-        return max(-1, min(1, a + v * (b - a)))
-    }
 }

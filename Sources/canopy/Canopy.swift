@@ -35,11 +35,6 @@ struct Render: PendingCommand {
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
 }
 
-struct Preprocess: PendingCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Pre-process raw frames into LZ4 shards, as Slurm array tasks (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
 
 struct Index: PendingCommand {
     static let configuration = CommandConfiguration(abstract: "Build frame indexes of a dataset (not built yet).")
