@@ -36,10 +36,6 @@ struct Render: PendingCommand {
 }
 
 
-struct Index: PendingCommand {
-    static let configuration = CommandConfiguration(abstract: "Build frame indexes of a dataset (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
 
 struct Train: PendingCommand {
     static let configuration = CommandConfiguration(

@@ -1,0 +1,58 @@
+import Foundation
+import ImagePipeline
+import RDTCore
+import Testing
+
+@Suite struct PipelineTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// Raw frames in render label values, as the renderer writes them.
+    func writeRaw(_ dir: String, clips: Int, frames: Int) throws {
+        let map = try LabelMap(contentsOf: Self.root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json")
+        for sub in ["depth", "labels"] { try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
+        for c in 0..<clips {
+            for f in 0..<frames {
+                let body = SyntheticBody.frame(width: 80, height: 60, labels: map.count, seed: UInt64(c), index: f)
+                let name = String(format: "walk%d-%04d", c, f)
+                try PNGImage(width: 80, height: 60, channels: 1, samples: .u16(zip(body.depth, body.labels).map { $1 == 0 ? 0 : $0 }))
+                    .write(dir + "/depth/\(name).png")
+                try PNGImage(width: 80, height: 60, channels: 1, samples: .u8(body.labels.map { UInt8(map.labels[Int($0)].inputs[0]) }))
+                    .write(dir + "/labels/\(name).png")
+            }
+        }
+    }
+
+    @Test func preprocessAsArrayTasksThenMergeAndIndex() throws {
+        let dir = NSTemporaryDirectory() + "canopy-pipeline-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try writeRaw(dir + "/raw", clips: 3, frames: 3)
+        let canopy = try CanopyBinary()
+        let map = Self.root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"
+        let config = Self.root + "/reference/glimpse/pre-processor-configs/iphone-x-config.json"
+        // Merging before the tasks ran says what to do.
+        let early = try canopy.run(["preprocess", dir + "/raw", dir + "/data", "--label-map", map, "--merge"])
+        #expect(early.status != 0 && early.stderr.contains("run the remaining array tasks"))
+        // Two array tasks, told their place the way Slurm tells them (ids 1 and 2 of an array 1-2).
+        for id in ["1", "2"] {
+            let r = try canopy.run(["preprocess", dir + "/raw", dir + "/data", "--label-map", map, "--config", config],
+                                   environment: ["SLURM_ARRAY_TASK_ID": id, "SLURM_ARRAY_TASK_MIN": "1",
+                                                 "SLURM_ARRAY_TASK_COUNT": "2"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let merge = try canopy.run(["preprocess", dir + "/raw", dir + "/data", "--label-map", map, "--merge"])
+        #expect(merge.status == 0 && merge.stdout.contains("18 frames"), "\(merge.stdout) \(merge.stderr)")
+        let index = try canopy.run(["index", dir + "/data", "-i", "test", "4", "-w", "--no-flipped"])
+        #expect(index.status == 0, "\(index.stderr)")
+        let train = try canopy.run(["index", dir + "/data", "-e", "test", "-i", "tree0", "30", "-i", "tree1", "30"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let manifest = try DatasetManifest(root: dir + "/data")
+        #expect(Set(try manifest.index("tree0")).isDisjoint(with: try manifest.index("test")))
+        // Every shard the manifest names reads back intact.
+        for shard in Set(manifest.frames.map(\.shard)) { try ShardReader(path: dir + "/data/shards/" + shard).validate() }
+        // A wrong label map is one line naming the label image.
+        let wrong = try canopy.run(["preprocess", dir + "/raw", dir + "/other", "--label-map",
+                                    Self.root + "/reference/glimpse/label-maps/2018-06-nop-map.json"])
+        #expect(wrong.status != 0 && wrong.stderr.contains("labels/walk0-0000.png") && wrong.stderr.contains("not in the label map"))
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import RDTCore
+import Testing
+@testable import ImagePipeline
+
+@Suite struct DatasetIndexTests {
+    func dataset() throws -> (TemporaryDirectory, DatasetManifest) {
+        let dir = try TemporaryDirectory()
+        try RawFixture.write(to: dir.path + "/raw", clips: 3, frames: 4)
+        let job = try RawFixture.job(dir.path + "/raw", dir.path + "/data")
+        try job.run()
+        try job.merge()
+        return (dir, try DatasetManifest(root: dir.path + "/data"))
+    }
+
+    @Test func namedIndexesAreReproducibleAndExclusionsHold() throws {
+        let (dir, manifest) = try dataset()
+        #expect(manifest.frames.count == 24 && manifest.labelMap.count == 32)
+        #expect(manifest.camera?.width == 64)
+        var indexer = DatasetIndexer(manifest: manifest)
+        indexer.withoutReplacement = true
+        let test = try indexer.write([("test", 6)])["test"]!
+        #expect(Set(test).count == 6)
+        var trainer = DatasetIndexer(manifest: manifest)
+        trainer.exclude = ["test"]
+        let trees = try trainer.write([("tree0", 40), ("tree1", 40)])
+        #expect(Set(trees["tree0"]!).isDisjoint(with: test) && Set(trees["tree1"]!).isDisjoint(with: test))
+        #expect(trees["tree0"]!.count == 40 && Set(trees["tree0"]!).count < 40)  // with replacement: repeats
+        #expect(trees["tree0"] != trees["tree1"])  // seeded by name
+        #expect(try trainer.write([("tree0", 40)])["tree0"] == trees["tree0"])
+        #expect(try manifest.index("tree0") == trees["tree0"]!)
+        #expect(try manifest.index("full").count == 24)
+        _ = dir
+    }
+
+    @Test func filtersAndErrors() throws {
+        let (dir, manifest) = try dataset()
+        var indexer = DatasetIndexer(manifest: manifest)
+        indexer.includeFlipped = false
+        indexer.tags = ["clip1"]
+        let pool = try indexer.pool()
+        #expect(pool.count == 4 && pool.allSatisfy { $0 % 2 == 0 })
+        indexer.notTags = ["clip1"]
+        #expect(try indexer.pool().isEmpty)
+        var strict = DatasetIndexer(manifest: manifest)
+        strict.withoutReplacement = true
+        #expect(throws: IndexError.tooFew(name: "big", wanted: 25, available: 24)) { try strict.write([("big", 25)]) }
+        #expect(throws: IndexError.duplicateName("a")) { try strict.write([("a", 1), ("a", 2)]) }
+        #expect(throws: IndexError.missingIndex(path: manifest.root + "/index/nope.txt")) { try manifest.index("nope") }
+        #expect(throws: IndexError.noManifest(dir.path)) { try DatasetManifest(root: dir.path) }
+    }
+}
