@@ -22,13 +22,14 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", pkgConfig: "libzmq", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libpng reports errors by longjmp, which must not cross Swift frames: a small C shim owns setjmp.
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
 
         // One inline helper for the hot loops: float -> Int32 truncation without Swift's range check.
         .target(name: "CFastMath"),
         .target(name: "RDTCore", dependencies: ["CFastMath"], swiftSettings: fast),
-        .target(name: "ImagePipeline", dependencies: ["RDTCore", "CPNGShim", "CLZ4"], swiftSettings: fast),
+        .target(name: "ImagePipeline", dependencies: ["RDTCore", "CPNGShim", "CLZ4", "CZlib"], swiftSettings: fast),
         .target(name: "WireProtocol", dependencies: ["CZeroMQ", "CLZ4"], swiftSettings: fast),
         .target(name: "Worker", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol"], swiftSettings: fast),
         .target(name: "Coordinator", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol"], swiftSettings: fast),
