@@ -22,7 +22,7 @@ static void shim_warning(png_structp png, png_const_charp msg) {
     (void)png; (void)msg;
 }
 
-int canopy_png_read(const char *path, canopy_png_image *out, char *err, size_t err_len) {
+int canopy_png_read(const char *path, canopy_png_image *out, int keep_palette, char *err, size_t err_len) {
     memset(out, 0, sizeof(*out));
     FILE *fp = fopen(path, "rb");
     if (!fp) {
@@ -61,9 +61,13 @@ int canopy_png_read(const char *path, canopy_png_image *out, char *err, size_t e
     png_read_info(png, info);
     int color = png_get_color_type(png, info);
     int depth = png_get_bit_depth(png, info);
-    if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
-    if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
-    if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+    if (color == PNG_COLOR_TYPE_PALETTE && keep_palette) {
+        if (depth < 8) png_set_packing(png);
+    } else {
+        if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+        if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+        if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+    }
     if (depth == 16) {
         const uint16_t probe = 1;
         if (*(const uint8_t *)&probe == 1) png_set_swap(png); /* little-endian host */

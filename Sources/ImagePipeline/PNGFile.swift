@@ -37,11 +37,12 @@ public struct PNGImage: Sendable, Equatable {
         self.samples = samples
     }
 
-    /// Reads a PNG file through libpng (palette images are expanded to RGB).
-    public static func read(_ path: String) throws -> PNGImage {
+    /// Reads a PNG file through libpng. Palette images are expanded to RGB, or with `paletteIndices`
+    /// read as their 8-bit palette indices (glimpse's palettized label images store labels that way).
+    public static func read(_ path: String, paletteIndices: Bool = false) throws -> PNGImage {
         var image = canopy_png_image()
         var err = [CChar](repeating: 0, count: 256)
-        if canopy_png_read(path, &image, &err, err.count) != 0 {
+        if canopy_png_read(path, &image, paletteIndices ? 1 : 0, &err, err.count) != 0 {
             throw PNGError.unreadable(path: path, reason: String(cString: err))
         }
         defer { canopy_png_free(&image) }

@@ -330,6 +330,17 @@ public struct PreprocessJob {
         if let data = FileManager.default.contents(atPath: refs[0].metaPath), let meta = try? JSON.parse([UInt8](data)) {
             camera = meta["camera"]
         }
+        return try DatasetWriter.writeManifest(destination: destination, clips: results, camera: camera,
+                                               labels: labelMapJSON, labelCount: processor.labelMap.count,
+                                               backgroundDepthMM: processor.config.backgroundDepthMM, log: log)
+    }
+}
+
+/// Writes a dataset's manifest.json from its clips' results, reading and checking every shard.
+public enum DatasetWriter {
+    public static func writeManifest(destination: String, clips results: [ClipResult], camera: JSON?, labels: JSON,
+                                     labelCount: Int, backgroundDepthMM: Int,
+                                     log: (String) -> Void = { _ in }) throws -> JSON {
         var shardList: [JSON] = [], frameList: [JSON] = []
         var width = 0, height = 0
         for r in results {
@@ -356,9 +367,9 @@ public struct PreprocessJob {
         let manifest = JSON.object([
             ("format", .string("canopy-dataset-1")),
             ("camera", camera ?? .object([("width", .int(width)), ("height", .int(height))])),
-            ("labels", labelMapJSON),
-            ("n_labels", .int(processor.labelMap.count)),
-            ("background_depth_m", .double(Double(processor.config.backgroundDepthMM) / 1000)),
+            ("labels", labels),
+            ("n_labels", .int(labelCount)),
+            ("background_depth_m", .double(Double(backgroundDepthMM) / 1000)),
             ("shards", .array(shardList)),
             ("frames", .array(frameList)),
             ("stats", .object([("raw_frames", .int(stats.0)), ("kept", .int(stats.1)), ("dropped_small", .int(stats.2)),

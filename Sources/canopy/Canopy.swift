@@ -7,7 +7,7 @@ struct Canopy: ParsableCommand {
         commandName: "canopy",
         abstract: "Train randomized decision forests that label depth pixels with body parts, on a cluster.",
         subcommands: [
-            Render.self, Preprocess.self, Index.self, Train.self, CoordinatorCommand.self, WorkerCommand.self,
+            Render.self, Preprocess.self, ImportGlimpse.self, Index.self, Train.self, CoordinatorCommand.self, WorkerCommand.self,
             Status.self, Fetch.self, Eval.self, Infer.self, Export.self, TrainJoints.self, Bench.self, Keys.self,
         ])
 }

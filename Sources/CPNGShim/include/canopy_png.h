@@ -12,9 +12,10 @@ typedef struct {
     void *pixels;         /* malloc'd; free with canopy_png_free */
 } canopy_png_image;
 
-/// Reads a PNG file. Palette images are expanded to RGB(A); bit depths below 8 are expanded to 8.
+/// Reads a PNG file. Palette images are expanded to RGB(A), unless keep_palette is non-zero: then
+/// their palette indices are returned as one 8-bit channel. Bit depths below 8 are expanded to 8.
 /// Returns 0 on success; otherwise non-zero with a message in err.
-int canopy_png_read(const char *path, canopy_png_image *out, char *err, size_t err_len);
+int canopy_png_read(const char *path, canopy_png_image *out, int keep_palette, char *err, size_t err_len);
 
 /// Writes a PNG file (bit_depth 8 or 16, channels 1..4), with zlib level `level` (0-9; 1 is fast).
 /// Returns 0 on success; otherwise non-zero with a message in err.
