@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries from Debian, found through pkg-config (scripts/setup installs them).
@@ -29,8 +30,13 @@ let package = Package(
         // One inline helper for the hot loops: float -> Int32 truncation without Swift's range check.
         .target(name: "CFastMath"),
         .target(name: "RDTCore", dependencies: ["CFastMath"], swiftSettings: fast),
-        .target(name: "ImagePipeline", dependencies: ["RDTCore", "CPNGShim", "CLZ4", "CZlib"], swiftSettings: fast),
-        .target(name: "WireProtocol", dependencies: ["CZeroMQ", "CLZ4"], swiftSettings: fast),
+        // LZ4 blocks through liblz4, shared by shards (ImagePipeline) and bulk frames (WireProtocol).
+        .target(name: "BlockCompression", dependencies: ["CLZ4"], swiftSettings: fast),
+        .target(name: "ImagePipeline", dependencies: ["RDTCore", "BlockCompression", "CPNGShim", "CZlib"], swiftSettings: fast),
+        .target(
+            name: "WireProtocol",
+            dependencies: ["CZeroMQ", "BlockCompression", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["proto"], swiftSettings: fast),
         .target(name: "Worker", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol"], swiftSettings: fast),
         .target(name: "Coordinator", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol"], swiftSettings: fast),
         .executableTarget(
@@ -43,7 +49,7 @@ let package = Package(
 
         .testTarget(name: "RDTCoreTests", dependencies: ["RDTCore"]),
         .testTarget(name: "ImagePipelineTests", dependencies: ["ImagePipeline", "RDTCore"]),
-        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "CZeroMQ"]),
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "BlockCompression", "CZeroMQ"]),
         // Slow suite: runs the built `canopy` binary as real processes.
         .testTarget(name: "EndToEndTests", dependencies: ["RDTCore", "ImagePipeline"]),
     ],

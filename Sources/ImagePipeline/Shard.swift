@@ -1,3 +1,4 @@
+import BlockCompression
 import Foundation
 import RDTCore
 

@@ -165,19 +165,20 @@ public final class ForestGrower {
         let needSet = Set(needs)
         var compute: [NodeKey] = []
         var derived: [NodeKey: NodeKey] = [:]  // computed node -> its derived sibling
-        var isDerived = Set<NodeKey>()
-        for key in needs where !isDerived.contains(key) {
+        var planned = Set<NodeKey>()
+        for key in needs where !planned.contains(key) {
             let sib = key.sibling
-            if key.node > 0, cache[key.parent] != nil, needSet.contains(sib), !derived.keys.contains(sib) {
+            if key.node > 0, cache[key.parent] != nil, needSet.contains(sib) {
                 let n = (state.open[key] ?? nil)?.reduce(0) { $0 + Int($1) } ?? 0
                 let m = (state.open[sib] ?? nil)?.reduce(0) { $0 + Int($1) } ?? 0
                 let (small, large) = (n < m || (n == m && key.isLeftChild)) ? (key, sib) : (sib, key)
                 compute.append(small)
                 derived[small] = large
-                isDerived.insert(large)
+                planned.insert(sib)
             } else {
                 compute.append(key)
             }
+            planned.insert(key)
         }
         record.histogramsComputed = compute.count
         record.histogramsDerived = derived.count

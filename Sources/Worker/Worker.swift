@@ -1,6 +1,272 @@
-/// The worker: loads shards, samples pixels, computes node-batch histograms with RDTCore's kernel,
-/// applies splits (DESIGN §6). The distributed-training issue builds it.
-public enum WorkerModule {
-    /// What this module does, for `canopy --help` style listings.
-    public static let summary = "worker: computes split statistics on its local shards"
+import CZeroMQ
+import Foundation
+import ImagePipeline
+import RDTCore
+import WireProtocol
+
+/// Why a worker stopped.
+public enum WorkerExit: Equatable, CustomStringConvertible {
+    case shutdown(String)
+    case refused(String)
+    case coordinatorGone(String)
+
+    public var description: String {
+        switch self {
+        case .shutdown(let why): return "stopped by the coordinator: \(why)"
+        case .refused(let why): return "refused by the coordinator: \(why)"
+        case .coordinatorGone(let endpoint): return "coordinator at \(endpoint) is gone (no message for too long); stopping"
+        }
+    }
+
+    public var isClean: Bool { if case .shutdown = self { return true } else { return false } }
+}
+
+/// A training worker (DESIGN §6): registers with the coordinator, loads the frames it is assigned,
+/// computes node-batch histograms with RDTCore's kernel and routes its pixels after each level.
+/// Socket I/O stays on the calling thread (heartbeats never wait for a computation); loading and
+/// counting run on one background queue, in the order the coordinator asked for them.
+public final class TrainingWorker {
+    public let endpoint: String
+    public let threads: Int
+    public var log: (String) -> Void
+    /// How long the coordinator may be silent before the worker gives up (ms).
+    public var coordinatorTimeoutMs = 15_000
+    /// How long to wait for the first answer to Hello (ms).
+    public var connectTimeoutMs = 20_000
+
+    private let work = DispatchQueue(label: "canopy.worker.compute")
+    private let lock = NSLock()
+    private var outbox: [WireMessage] = []
+    private var state: JobState?
+
+    final class JobState {
+        let job: String
+        let data: LocalTrainingData
+        let maxNode: Int
+        init(job: String, data: LocalTrainingData, maxNode: Int) {
+            self.job = job
+            self.data = data
+            self.maxNode = maxNode
+        }
+    }
+
+    public init(endpoint: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                log: @escaping (String) -> Void = { _ in }) {
+        self.endpoint = endpoint
+        self.threads = max(1, threads)
+        self.log = log
+    }
+
+    func post(_ message: WireMessage) {
+        lock.lock()
+        outbox.append(message)
+        lock.unlock()
+    }
+
+    func takeOutbox() -> [WireMessage] {
+        lock.lock()
+        defer { lock.unlock() }
+        let out = outbox
+        outbox = []
+        return out
+    }
+
+    static func envelope(_ fill: (inout Canopy_Wire_Envelope) -> Void) -> WireMessage {
+        var e = Canopy_Wire_Envelope()
+        fill(&e)
+        return WireMessage(e)
+    }
+
+    /// Runs until told to stop, refused, or the coordinator is gone.
+    public func run(configure: (ZMQSocket) throws -> Void = { _ in }) throws -> WorkerExit {
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context, .dealer)
+        try socket.setMaxMessageSize(Int64(WireCodec.maxFrameBytes))
+        try configure(socket)
+        try socket.connect(endpoint)
+        var hello = Canopy_Wire_Hello()
+        hello.role = "worker"
+        hello.host = ProcessInfo.processInfo.hostName
+        hello.cores = UInt32(ProcessInfo.processInfo.activeProcessorCount)
+        hello.memoryBytes = ProcessInfo.processInfo.physicalMemory
+        hello.pid = UInt32(getpid())
+        hello.threads = UInt32(threads)
+        try socket.send(Self.envelope { $0.hello = hello })
+        var heartbeatMs = 1000
+        var lastHeard = DispatchTime.now().uptimeNanoseconds
+        var lastSent = lastHeard
+        var welcomed = false
+        while true {
+            for message in takeOutbox() {
+                try socket.send(message)
+                lastSent = DispatchTime.now().uptimeNanoseconds
+            }
+            let now = DispatchTime.now().uptimeNanoseconds
+            let silentMs = Int((now - lastHeard) / 1_000_000)
+            if silentMs > (welcomed ? coordinatorTimeoutMs : connectTimeoutMs) {
+                work.sync {}  // let a running computation finish before the process ends
+                return .coordinatorGone(endpoint)
+            }
+            if welcomed && Int((now - lastSent) / 1_000_000) >= heartbeatMs {
+                try socket.send(Self.envelope { $0.heartbeat = Canopy_Wire_Heartbeat() })
+                lastSent = now
+            }
+            guard let frames = try socket.receive(timeoutMs: 20) else { continue }
+            lastHeard = DispatchTime.now().uptimeNanoseconds
+            let message: WireMessage
+            do {
+                message = try WireCodec.decode(frames[...])
+            } catch let error as WireError {
+                if case .versionMismatch = error { return .refused(error.description) }
+                log("dropped a message from the coordinator: \(error)")
+                continue
+            }
+            switch message.envelope.body {
+            case .welcome(let w):
+                welcomed = true
+                heartbeatMs = Int(min(max(w.heartbeatMs, 50), 60_000))
+                log("registered with \(endpoint) as \(w.peerID)")
+            case .refused(let r):
+                return .refused(r.reason)
+            case .shutdown(let s):
+                work.sync {}
+                return .shutdown(s.reason)
+            case .heartbeat:
+                break
+            case .assign(let a):
+                work.async { self.assign(a) }
+            case .compute(let c):
+                work.async { self.compute(c) }
+            case .apply(let a):
+                work.async { self.apply(a) }
+            default:
+                log("ignored an unexpected \(message.kind) message")
+            }
+        }
+    }
+
+    func fail(_ job: String, _ text: String) {
+        log("error: \(text)")
+        var e = Canopy_Wire_WorkerError()
+        e.job = job
+        e.message = "worker \(ProcessInfo.processInfo.hostName) pid \(getpid()): \(text)"
+        post(Self.envelope { $0.workerError = e })
+    }
+
+    func assign(_ a: Canopy_Wire_AssignShards) {
+        do {
+            let json = try JSON.parse(a.parametersJson)
+            let params = try TrainingParameters(json: json)
+            guard (1...255).contains(a.labels) else { throw WireError.malformed("labels \(a.labels)") }
+            guard (1...64).contains(a.candidates.count) else { throw WireError.malformed("\(a.candidates.count) trees") }
+            let candidates: [Candidates] = try a.candidates.map { c in
+                guard c.uvs.count == params.nUVs * 16 else {
+                    throw WireError.malformed("\(c.uvs.count) bytes of candidates, expected \(params.nUVs * 16)")
+                }
+                guard c.thresholds.count == params.oddThresholds, zip(c.thresholds, c.thresholds.dropFirst()).allSatisfy({ $0 <= $1 })
+                else { throw WireError.malformed("thresholds are not \(params.oddThresholds) ascending values") }
+                let uvs: [SIMD4<Float>] = c.uvs.withUnsafeBytes { raw in
+                    (0..<params.nUVs).map { i in
+                        SIMD4((0..<4).map { k in Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 16 * i + 4 * k, as: UInt32.self))) })
+                    }
+                }
+                guard uvs.allSatisfy({ v in (0..<4).allSatisfy { v[$0].isFinite && abs(v[$0]) <= 10_000 } }) else {
+                    throw WireError.malformed("a candidate offset is not finite or out of range")
+                }
+                return Candidates(uvs: uvs, thresholds: c.thresholds)
+            }
+            var uses: [UInt64: [(tree: Int, position: Int)]] = [:]
+            for f in a.frames {
+                uses[f.id] = try f.uses.map { u in
+                    guard Int(u.tree) < candidates.count else { throw WireError.malformed("frame use of tree \(u.tree)") }
+                    return (Int(u.tree), Int(u.position))
+                }
+            }
+            let manifest = try DatasetManifest(root: a.dataset)
+            let data = LocalTrainingData(parameters: params, candidates: candidates, labelCount: Int(a.labels),
+                                         kernel: HistogramKernel(threads: threads))
+            let frameUses = FrameUses(uses: uses)
+            let start = Date()
+            try TrainingSetLoader.load(manifest: manifest, frames: uses.keys.sorted(), uses: frameUses, into: data)
+            state = JobState(job: a.job, data: data, maxNode: (1 << params.maxDepth) - 1)
+            log(String(format: "job %@: loaded %d frames, %d samples in %.2f s", a.job, uses.count, data.sampleCount,
+                       Date().timeIntervalSince(start)))
+            var ready = Canopy_Wire_Ready()
+            ready.job = a.job
+            ready.epoch = a.epoch
+            ready.samples = UInt64(data.sampleCount)
+            ready.memoryBytes = UInt64(data.frames.bytes + data.trees.reduce(0) { $0 + $1.bytes })
+            post(Self.envelope { $0.ready = ready })
+        } catch {
+            state = nil
+            fail(a.job, "cannot load job \(a.job): \(error)")
+        }
+    }
+
+    func compute(_ c: Canopy_Wire_ComputeHistograms) {
+        guard let s = state, s.job == c.job else { return fail(c.job, "asked for histograms of job \(c.job), which is not loaded here") }
+        do {
+            let trees = s.data.candidates.count
+            for n in c.nodes where Int(n.tree) >= trees || Int(n.node) >= s.maxNode {
+                throw WireError.malformed("node (\(n.tree), \(n.node)) is outside the forest")
+            }
+            var infos = [Canopy_Wire_NodeCountsInfo](repeating: .init(), count: c.nodes.count)
+            var frames = [[UInt8]](repeating: [], count: c.nodes.count)
+            let byTree = Dictionary(grouping: c.nodes.indices, by: { Int(c.nodes[$0].tree) })
+            let countsPerNode = s.data.shape.countsPerNode
+            for tree in byTree.keys.sorted() {
+                let indices = byTree[tree]!
+                let ranges = indices.map { s.data.trees[tree].range(of: Int(c.nodes[$0].node)) }
+                let counts = s.data.computeCounts(tree: tree, ranges: ranges)
+                for (k, i) in indices.enumerated() {
+                    infos[i].pixels = UInt32(ranges[k].count)
+                    guard !ranges[k].isEmpty else { continue }
+                    if let u16 = counts[k].u16 {
+                        infos[i].narrow = true
+                        infos[i].rawBytes = UInt32(countsPerNode * 2)
+                        frames[i] = try HistogramWire.pack(UnsafeRawBufferPointer(u16))
+                    } else if let u32 = counts[k].u32 {
+                        infos[i].rawBytes = UInt32(countsPerNode * 4)
+                        frames[i] = try HistogramWire.pack(UnsafeRawBufferPointer(u32))
+                    }
+                }
+            }
+            var reply = Canopy_Wire_Histograms()
+            reply.job = c.job
+            reply.request = c.request
+            reply.nodes = infos
+            post(WireMessage(Self.envelope { $0.histograms = reply }.envelope, bulk: frames.filter { !$0.isEmpty }))
+        } catch {
+            fail(c.job, "cannot compute histograms: \(error)")
+        }
+    }
+
+    func apply(_ a: Canopy_Wire_ApplySplits) {
+        guard let s = state, s.job == a.job else { return fail(a.job, "asked to apply splits of job \(a.job), which is not loaded here") }
+        var decisions: [(NodeKey, NodeDecision)] = []
+        for d in a.decisions {
+            guard Int(d.tree) < s.data.candidates.count, Int(d.node) < s.maxNode else {
+                return fail(a.job, "decision for node (\(d.tree), \(d.node)) outside the forest")
+            }
+            let key = NodeKey(tree: Int(d.tree), node: Int(d.node))
+            if d.leaf {
+                decisions.append((key, .leaf))
+            } else {
+                let uv = SIMD4(d.ux, d.uy, d.vx, d.vy)
+                guard (0..<4).allSatisfy({ uv[$0].isFinite && abs(uv[$0]) <= 10_000 }) else {
+                    return fail(a.job, "split of node (\(d.tree), \(d.node)) has an invalid offset")
+                }
+                decisions.append((key, .split(uv: uv, thresholdMM: d.thresholdMm)))
+            }
+        }
+        do {
+            try s.data.apply(decisions)
+        } catch {
+            return fail(a.job, "cannot apply splits: \(error)")
+        }
+        var done = Canopy_Wire_Applied()
+        done.job = a.job
+        done.request = a.request
+        post(Self.envelope { $0.applied = done })
+    }
 }

@@ -37,35 +37,6 @@ struct Render: PendingCommand {
 
 
 
-struct Train: PendingCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Train a forest: a coordinator and N local workers on loopback (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
-struct CoordinatorCommand: PendingCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "coordinator", abstract: "Run a training coordinator (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
-struct WorkerCommand: PendingCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "worker", abstract: "Run a training worker (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
-struct Status: PendingCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a coordinator's jobs (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
-struct Fetch: PendingCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Fetch a finished forest from a coordinator (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
 struct Eval: PendingCommand {
     static let configuration = CommandConfiguration(abstract: "Measure a forest's accuracy (not built yet).")
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
@@ -87,4 +58,11 @@ struct TrainJoints: PendingCommand {
 struct Keys: PendingCommand {
     static let configuration = CommandConfiguration(abstract: "Generate CURVE key pairs (not built yet).")
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+/// A command that could not do its job: printed as one line, exit status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
 }

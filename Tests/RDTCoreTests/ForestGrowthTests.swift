@@ -106,6 +106,11 @@ enum ReferenceTrainer {
         let tree = try grower.grow(labels: TestSetup.labels(5), camera: TestSetup.camera, source: data)[0]
         #expect(records.count <= p.maxDepth)
         #expect(records.contains { $0.histogramsDerived > 0 })
+        // Every open node is decided exactly once, and every sample is counted once per level.
+        for r in records {
+            #expect(r.splits + r.leaves == r.openNodes, "level \(r.level)")
+            #expect(r.pixels == data.sampleCount, "level \(r.level)")
+        }
         // Nothing below max_depth - 1; every split has two decided children.
         for (i, node) in tree.nodes.enumerated() {
             if case .split = node {

@@ -1,5 +1,5 @@
 import Testing
-@testable import ImagePipeline
+@testable import BlockCompression
 
 @Suite struct LZ4CodecTests {
     @Test func roundTripCompressesRedundantData() throws {

@@ -1,0 +1,488 @@
+import CZeroMQ
+import Foundation
+import ImagePipeline
+import RDTCore
+import WireProtocol
+
+/// A job failed; the message names the cause (a worker's error, a lost worker, bad data).
+public struct JobFailure: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// The coordinator (DESIGN §6): a queue of training jobs, shard assignment, the level loop with
+/// reduction of the workers' histograms, forests written atomically, and `status`/`fetch` served on
+/// the same ROUTER socket. Single-threaded: while the level loop waits for workers, `pump` serves
+/// every other peer.
+public final class TrainingCoordinator {
+    public struct Options {
+        public var bind: String
+        public var outputRoot: String
+        /// Workers registered before a job starts.
+        public var minWorkers = 1
+        public var heartbeatMs = 500
+        /// A worker silent this long is lost.
+        public var workerTimeoutMs = 10_000
+        /// Return from `run` when the queue is empty (else keep serving status and fetch).
+        public var exitWhenDone = true
+        /// Stop the workers when returning.
+        public var shutdownWorkers = true
+
+        public init(bind: String, outputRoot: String) {
+            self.bind = bind
+            self.outputRoot = outputRoot
+        }
+    }
+
+    public enum JobState: String { case queued, loading, training, finished, failed }
+
+    public final class JobRecord {
+        public let job: TrainingJob
+        public let dataset: String
+        public internal(set) var state = JobState.queued
+        public internal(set) var level = 0
+        public internal(set) var nodesDone = 0
+        public internal(set) var nodesAtLevel = 0
+        public internal(set) var decidedPerTree: [Int]
+        public internal(set) var pixelsCounted = 0
+        public internal(set) var started: Date?
+        public internal(set) var finished: Date?
+        public internal(set) var files: [String] = []
+        public internal(set) var error: String?
+        public internal(set) var levels: [LevelRecord] = []
+        public internal(set) var bytesReceived = 0
+        public internal(set) var bytesSent = 0
+
+        init(job: TrainingJob, dataset: String) {
+            self.job = job
+            self.dataset = dataset
+            decidedPerTree = Array(repeating: 0, count: job.trees)
+        }
+    }
+
+    struct Peer {
+        var id: String
+        var identity: [UInt8]
+        var host: String
+        var cores: Int
+        var threads: Int
+        var lastSeen: UInt64
+        var readyEpoch: UInt64?
+    }
+
+    public let options: Options
+    public private(set) var jobs: [JobRecord]
+    public var log: (String) -> Void
+    public var onLevel: ((JobRecord, LevelRecord) -> Void)?
+    /// The endpoint actually bound (a `*` port resolved).
+    public private(set) var endpoint = ""
+
+    private let context: ZMQContext
+    private let socket: ZMQSocket
+    private var peers: [[UInt8]: Peer] = [:]
+    private var workerOrder: [[UInt8]] = []
+    private var nextPeer = 0
+    private var lastHeartbeat: UInt64 = 0
+    // The current request and what it is waiting for.
+    private var request: UInt64 = 0
+    private var waiting = Set<[UInt8]>()
+    private var accumulators: [[UInt32]] = []
+    private var epoch: UInt64 = 0
+    private var assigned: [[UInt8]] = []
+    private var failure: String?
+    private var current: JobRecord?
+
+    public init(options: Options, jobs: [(TrainingJob, String)], log: @escaping (String) -> Void = { _ in },
+                configure: (ZMQSocket) throws -> Void = { _ in }) throws {
+        self.options = options
+        self.jobs = jobs.map { JobRecord(job: $0.0, dataset: $0.1) }
+        self.log = log
+        context = try ZMQContext()
+        socket = try ZMQSocket(context, .router)
+        try socket.setMaxMessageSize(Int64(WireCodec.maxFrameBytes))
+        try socket.setOption(ZMQ_ROUTER_MANDATORY, Int32(1))
+        try configure(socket)
+        try socket.bind(options.bind)
+        endpoint = try socket.lastEndpoint()
+    }
+
+    static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    static func message(_ fill: (inout Canopy_Wire_Envelope) -> Void) -> WireMessage {
+        var e = Canopy_Wire_Envelope()
+        fill(&e)
+        return WireMessage(e)
+    }
+
+    func send(_ message: WireMessage, to identity: [UInt8]) {
+        do { try socket.send(message, to: identity) } catch {
+            log("could not send \(message.kind) to \(peers[identity]?.id ?? "a client"): \(error)")
+        }
+    }
+
+    // MARK: the event pump
+
+    /// Handles at most one incoming message (waiting up to `timeoutMs`), then heartbeats and timeouts.
+    func pump(timeoutMs: Int) throws {
+        if let frames = try socket.receive(timeoutMs: timeoutMs) {
+            handle(frames)
+        }
+        let now = Self.now()
+        if Int((now - lastHeartbeat) / 1_000_000) >= options.heartbeatMs {
+            lastHeartbeat = now
+            for id in workerOrder { send(Self.message { $0.heartbeat = Canopy_Wire_Heartbeat() }, to: id) }
+        }
+        for id in workerOrder {
+            guard let p = peers[id], Int((now - p.lastSeen) / 1_000_000) > options.workerTimeoutMs else { continue }
+            log("worker \(p.id) (\(p.host)) lost: silent for over \(options.workerTimeoutMs) ms")
+            peers[id] = nil
+            workerOrder.removeAll { $0 == id }
+            if assigned.contains(id) {
+                failure = failure ?? "worker \(p.id) on \(p.host) was lost during the job"
+            }
+        }
+    }
+
+    func handle(_ frames: [[UInt8]]) {
+        guard frames.count >= 2 else { return }
+        let identity = frames[0]
+        let message: WireMessage
+        do {
+            message = try WireCodec.decode(frames[1...])
+        } catch let error as WireError {
+            log("dropped a message from \(peers[identity]?.id ?? "an unknown peer"): \(error)")
+            if case .versionMismatch = error {
+                var r = Canopy_Wire_Refused()
+                r.reason = error.description
+                send(Self.message { $0.refused = r }, to: identity)
+            }
+            return
+        } catch {
+            log("dropped a message: \(error)")
+            return
+        }
+        if var p = peers[identity] {
+            p.lastSeen = Self.now()
+            peers[identity] = p
+        }
+        switch message.envelope.body {
+        case .hello(let h):
+            if h.role == "worker" {
+                nextPeer += 1
+                let id = "w\(nextPeer)"
+                peers[identity] = Peer(id: id, identity: identity, host: String(h.host.prefix(255)), cores: Int(h.cores),
+                                       threads: Int(h.threads), lastSeen: Self.now())
+                workerOrder.append(identity)
+                log("worker \(id) joined from \(h.host) (pid \(h.pid), \(h.threads) threads)")
+                var w = Canopy_Wire_Welcome()
+                w.peerID = id
+                w.heartbeatMs = UInt32(options.heartbeatMs)
+                send(Self.message { $0.welcome = w }, to: identity)
+            } else {
+                var w = Canopy_Wire_Welcome()
+                w.peerID = "client"
+                w.heartbeatMs = UInt32(options.heartbeatMs)
+                send(Self.message { $0.welcome = w }, to: identity)
+            }
+        case .heartbeat:
+            break
+        case .ready(let r):
+            guard var p = peers[identity], r.epoch == epoch, r.job == current?.job.name else { return }
+            p.readyEpoch = r.epoch
+            peers[identity] = p
+            waiting.remove(identity)
+            log("worker \(p.id) ready: \(r.samples) samples, \(r.memoryBytes / 1_048_576) MiB")
+        case .histograms(let h):
+            guard h.request == request, waiting.contains(identity), h.job == current?.job.name else { return }
+            guard h.nodes.count == accumulators.count, message.bulk.count == h.nodes.filter({ $0.rawBytes > 0 }).count else {
+                failure = failure ?? "worker \(peers[identity]?.id ?? "?") sent \(h.nodes.count) histograms for \(accumulators.count) nodes"
+                return
+            }
+            var bulk = message.bulk.makeIterator()
+            do {
+                for (i, info) in h.nodes.enumerated() where info.rawBytes > 0 {
+                    let frame = bulk.next()!
+                    current?.bytesReceived += frame.count
+                    current?.pixelsCounted += Int(info.pixels)
+                    try accumulators[i].withUnsafeMutableBufferPointer { try HistogramWire.add(frame, info: info, into: $0) }
+                }
+                waiting.remove(identity)
+            } catch {
+                failure = failure ?? "worker \(peers[identity]?.id ?? "?"): \(error)"
+            }
+        case .applied(let a):
+            guard a.request == request, a.job == current?.job.name else { return }
+            waiting.remove(identity)
+        case .workerError(let e):
+            log("worker error: \(e.message)")
+            if e.job == current?.job.name { failure = failure ?? String(e.message.prefix(2000)) }
+        case .statusRequest:
+            var reply = Canopy_Wire_StatusReply()
+            reply.json = statusJSON().serialized(pretty: false)
+            send(Self.message { $0.statusReply = reply }, to: identity)
+        case .fetchRequest(let f):
+            send(fetchReply(f.job), to: identity)
+        default:
+            log("ignored an unexpected \(message.kind) message from \(peers[identity]?.id ?? "an unknown peer")")
+        }
+    }
+
+    /// Pumps until `done` holds; throws the job's failure if one arrives first.
+    func wait(until done: () -> Bool) throws {
+        while !done() {
+            if let f = failure { throw JobFailure(message: f) }
+            try pump(timeoutMs: 20)
+        }
+        if let f = failure { throw JobFailure(message: f) }
+    }
+
+    // MARK: status and fetch
+
+    public func statusJSON() -> JSON {
+        let now = Date()
+        let jobList: [JSON] = jobs.map { r in
+            var m: [(String, JSON)] = [("name", .string(r.job.name)), ("state", .string(r.state.rawValue)),
+                                       ("trees", .int(r.job.trees)), ("max_depth", .int(r.job.parameters.maxDepth)),
+                                       ("level", .int(r.level)), ("nodes_done", .int(r.nodesDone)),
+                                       ("nodes_at_level", .int(r.nodesAtLevel)),
+                                       ("decided_per_tree", .array(r.decidedPerTree.map { JSON.int($0) }))]
+            if let s = r.started {
+                let elapsed = (r.finished ?? now).timeIntervalSince(s)
+                m.append(("elapsed_seconds", .double(elapsed.rounded())))
+                m.append(("pixels_per_second", .double(elapsed > 0 ? (Double(r.pixelsCounted) / elapsed).rounded() : 0)))
+                if r.state == .training, r.level > 0 {
+                    let eta = elapsed / Double(r.level) * Double(max(0, r.job.parameters.maxDepth - r.level))
+                    m.append(("eta_seconds", .double(eta.rounded())))
+                }
+            }
+            if let e = r.error { m.append(("error", .string(e))) }
+            if !r.files.isEmpty { m.append(("files", .array(r.files.map { .string($0) }))) }
+            return .object(m)
+        }
+        let workerList: [JSON] = workerOrder.compactMap { peers[$0] }.map { p in
+            .object([("id", .string(p.id)), ("host", .string(p.host)), ("threads", .int(p.threads)),
+                     ("ready", .bool(p.readyEpoch == epoch && epoch > 0))])
+        }
+        return .object([("jobs", .array(jobList)), ("workers", .array(workerList))])
+    }
+
+    func fetchReply(_ name: String) -> WireMessage {
+        var reply = Canopy_Wire_FetchReply()
+        reply.job = name
+        guard let r = jobs.first(where: { $0.job.name == name }) else {
+            reply.message = "no job named \(name); jobs here: \(jobs.map(\.job.name).joined(separator: ", "))"
+            return Self.message { $0.fetchReply = reply }
+        }
+        guard r.state == .finished else {
+            reply.message = r.state == .failed
+                ? "job \(name) failed: \(r.error ?? "unknown error")"
+                : "job \(name) is not finished (\(r.state.rawValue), level \(r.level) of \(r.job.parameters.maxDepth)); fetch it when `canopy status` shows it finished"
+            return Self.message { $0.fetchReply = reply }
+        }
+        var bulk: [[UInt8]] = []
+        for path in r.files {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                reply.message = "job \(name): \(path) is missing on the coordinator"
+                return Self.message { $0.fetchReply = reply }
+            }
+            reply.files.append(URL(fileURLWithPath: path).lastPathComponent)
+            bulk.append([UInt8](data))
+        }
+        reply.finished = true
+        reply.message = "\(r.files.count) files"
+        return WireMessage(Self.message { $0.fetchReply = reply }.envelope, bulk: bulk)
+    }
+
+    // MARK: jobs
+
+    /// Runs the job queue; with `exitWhenDone` false, keeps serving status and fetch afterwards.
+    public func run(stopWhen stop: () -> Bool = { false }) throws {
+        for record in jobs where record.state == .queued {
+            current = record
+            do {
+                try runJob(record)
+            } catch {
+                record.state = .failed
+                record.error = "\(error)"
+                record.finished = Date()
+                log("job \(record.job.name) failed: \(error)")
+            }
+            current = nil
+            failure = nil
+        }
+        if options.exitWhenDone {
+            // Answer what is already queued (e.g. a fetch) before leaving.
+            let until = Self.now() + 200_000_000
+            while Self.now() < until { try pump(timeoutMs: 10) }
+        } else {
+            while !stop() { try pump(timeoutMs: 100) }
+        }
+        if options.shutdownWorkers {
+            for id in workerOrder {
+                var s = Canopy_Wire_Shutdown()
+                s.reason = "the coordinator's job queue is done"
+                send(Self.message { $0.shutdown = s }, to: id)
+            }
+            let until = Self.now() + 200_000_000
+            while Self.now() < until { _ = try? socket.receive(timeoutMs: 10) }
+        }
+    }
+
+    func runJob(_ record: JobRecord) throws {
+        let job = record.job
+        let manifest = try DatasetManifest(root: record.dataset)
+        guard let camera = manifest.camera else { throw TrainingDataError.noCamera(record.dataset) }
+        var params = job.parameters
+        params.backgroundDepthMM = manifest.backgroundDepthMM
+        let indexes = try TrainingSetLoader.indexes(job.indexNames, manifest: manifest)
+        let uses = FrameUses(indexes: indexes)
+        let candidates = (0..<job.trees).map { Candidates(parameters: params, camera: camera, tree: $0) }
+        log("job \(job.name): \(job.trees) trees, \(uses.frames.count) frames; waiting for \(options.minWorkers) worker(s)")
+        try wait { workerOrder.count >= options.minWorkers }
+        record.state = .loading
+        record.started = Date()
+        // Shards to workers, largest first, each to the worker with the fewest frames so far.
+        let byID = Dictionary(manifest.frames.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let shards = Dictionary(grouping: uses.frames, by: { byID[$0]!.shard })
+        assigned = workerOrder
+        var load = [Int](repeating: 0, count: assigned.count)
+        var frames = [[UInt64]](repeating: [], count: assigned.count)
+        for shard in shards.keys.sorted(by: { (shards[$0]!.count, $1) > (shards[$1]!.count, $0) }) {
+            let w = load.indices.min { (load[$0], $0) < (load[$1], $1) }!
+            frames[w] += shards[shard]!
+            load[w] += shards[shard]!.count
+        }
+        epoch += 1
+        let treeCandidates: [Canopy_Wire_TreeCandidates] = candidates.map { c in
+            var t = Canopy_Wire_TreeCandidates()
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(c.count * 16)
+            for uv in c.uvs { for k in 0..<4 { withUnsafeBytes(of: uv[k].bitPattern.littleEndian) { bytes += $0 } } }
+            t.uvs = Data(bytes)
+            t.thresholds = c.thresholds
+            return t
+        }
+        for (w, id) in assigned.enumerated() {
+            var a = Canopy_Wire_AssignShards()
+            a.job = job.name
+            a.epoch = epoch
+            a.dataset = record.dataset
+            a.parametersJson = params.json.serialized(pretty: false)
+            a.candidates = treeCandidates
+            a.labels = UInt32(manifest.labelMap.count)
+            a.frames = frames[w].map { fid in
+                var f = Canopy_Wire_FrameAssignment()
+                f.id = fid
+                f.uses = (uses.uses[fid] ?? []).map { u in
+                    var x = Canopy_Wire_FrameUse()
+                    x.tree = UInt32(u.tree)
+                    x.position = UInt32(u.position)
+                    return x
+                }
+                return f
+            }
+            send(Self.message { $0.assign = a }, to: id)
+            log("job \(job.name): \(frames[w].count) frames to worker \(peers[id]?.id ?? "?")")
+        }
+        waiting = Set(assigned)
+        try wait { waiting.isEmpty }
+        record.state = .training
+        let grower = ForestGrower(parameters: params, candidates: candidates, labelCount: manifest.labelMap.count)
+        grower.onBatch = { [weak record] level, done, total in
+            record?.level = level
+            record?.nodesDone = done
+            record?.nodesAtLevel = total
+        }
+        grower.onLevel = { [weak self, weak record] level in
+            guard let self, let record else { return }
+            record.levels.append(level)
+            self.onLevel?(record, level)
+        }
+        let source = RemoteSource(coordinator: self, shape: grower.shape)
+        var state = grower.initialState(labels: manifest.labelMap.labels, camera: camera)
+        while !state.finished {
+            try grower.growLevel(&state, source: source)
+            for t in 0..<job.trees {
+                record.decidedPerTree[t] = state.trees[t].nodes.reduce(0) { $0 + ($1 == .untrained ? 0 : 1) }
+            }
+            record.level = state.level
+        }
+        var trees = state.trees
+        ForestOutput.annotate(&trees, job: job, indexSizes: indexes.map(\.count), levels: record.levels)
+        let dir = options.outputRoot + "/" + job.name
+        record.files = try ForestOutput.write(trees, job: job, directory: dir, date: ForestOutput.today()).flatMap { json in
+            [json, String(json.dropLast(5)) + ".rdt"]
+        }
+        record.finished = Date()
+        try ForestOutput.writeReport([
+            ("job", .string(job.name)), ("mode", .string("distributed")), ("workers", .int(assigned.count)),
+            ("seconds", .double(record.finished!.timeIntervalSince(record.started!))),
+            ("bytes_received", .int(record.bytesReceived)), ("bytes_sent", .int(record.bytesSent)),
+        ], levels: record.levels, directory: dir)
+        record.state = .finished
+        log("job \(job.name): finished, \(trees.count) trees in \(dir)")
+    }
+
+    // MARK: requests to workers, for the level loop
+
+    func requestHistograms(_ nodes: [NodeKey], countsPerNode: Int) throws -> [[UInt32]] {
+        request += 1
+        accumulators = nodes.map { _ in [UInt32](repeating: 0, count: countsPerNode) }
+        var c = Canopy_Wire_ComputeHistograms()
+        c.job = current?.job.name ?? ""
+        c.request = request
+        c.nodes = nodes.map { n in
+            var r = Canopy_Wire_NodeRef()
+            r.tree = UInt32(n.tree)
+            r.node = UInt32(n.node)
+            return r
+        }
+        for id in assigned { send(Self.message { $0.compute = c }, to: id) }
+        waiting = Set(assigned)
+        try wait { waiting.isEmpty }
+        let result = accumulators
+        accumulators = []
+        return result
+    }
+
+    func requestApply(_ decisions: [(NodeKey, NodeDecision)]) throws {
+        request += 1
+        var a = Canopy_Wire_ApplySplits()
+        a.job = current?.job.name ?? ""
+        a.request = request
+        a.decisions = decisions.map { key, decision in
+            var d = Canopy_Wire_Decision()
+            d.tree = UInt32(key.tree)
+            d.node = UInt32(key.node)
+            switch decision {
+            case .leaf: d.leaf = true
+            case let .split(uv, t):
+                d.ux = uv.x; d.uy = uv.y; d.vx = uv.z; d.vy = uv.w
+                d.thresholdMm = t
+            }
+            return d
+        }
+        let message = Self.message { $0.apply = a }
+        current?.bytesSent += ((try? message.envelope.serializedBytes()) as [UInt8]?)?.count ?? 0
+        for id in assigned { send(message, to: id) }
+        waiting = Set(assigned)
+        try wait { waiting.isEmpty }
+    }
+}
+
+/// The level loop's view of the workers: summed histograms and routed pixels.
+final class RemoteSource: HistogramSource {
+    unowned let coordinator: TrainingCoordinator
+    let shape: HistogramShape
+
+    init(coordinator: TrainingCoordinator, shape: HistogramShape) {
+        self.coordinator = coordinator
+        self.shape = shape
+    }
+
+    func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] {
+        try coordinator.requestHistograms(nodes, countsPerNode: shape.countsPerNode)
+    }
+
+    func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try coordinator.requestApply(decisions) }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import RDTCore
+
+/// Errors in job files; one line naming the file.
+public enum JobError: Error, CustomStringConvertible, Equatable {
+    case invalid(path: String, problem: String)
+    public var description: String {
+        switch self { case let .invalid(path, problem): return "\(path): invalid training job: \(problem)" }
+    }
+}
+
+/// A training job: a forest of `trees` trees on one dataset. Read from glimpse-style job files and
+/// templates (reference/glimpse/training-job-templates): train_rdt's parameters plus `index_name`
+/// and `out_file`, in which, per tree t, `{job}` is t (as in glimpse's gen-jobs, one job per tree),
+/// `{index}` the tree's index name, `{date}` the job's date (YYYYMMDD) and `{name}` the job's name.
+public struct TrainingJob: Equatable, Sendable {
+    public var name: String
+    public var parameters: TrainingParameters
+    public var trees: Int
+    public var indexNameTemplate: String
+    public var outFileTemplate: String
+    public var dataset: String?
+
+    public init(name: String, parameters: TrainingParameters = TrainingParameters(), trees: Int = 3,
+                indexName: String = "tree{job}", outFile: String = "{name}-tree{job}.json", dataset: String? = nil) {
+        self.name = name
+        self.parameters = parameters
+        self.trees = trees
+        indexNameTemplate = indexName
+        outFileTemplate = outFile
+        self.dataset = dataset
+    }
+
+    static func fill(_ template: String, tree: Int, index: String?, name: String, date: String) -> String {
+        var s = template.replacingOccurrences(of: "{job}", with: String(tree))
+        if let index { s = s.replacingOccurrences(of: "{index}", with: index) }
+        return s.replacingOccurrences(of: "{date}", with: date).replacingOccurrences(of: "{name}", with: name)
+    }
+
+    public func indexName(tree: Int) -> String { Self.fill(indexNameTemplate, tree: tree, index: nil, name: name, date: "") }
+
+    /// The tree's output file name (JSON; the .rdt goes beside it).
+    public func outFile(tree: Int, date: String) -> String {
+        Self.fill(outFileTemplate, tree: tree, index: indexName(tree: tree), name: name, date: date)
+    }
+
+    public var indexNames: [String] { (0..<trees).map(indexName) }
+
+    /// Reads one job object.
+    public init(json: JSON, defaultName: String, path: String) throws {
+        func bad(_ p: String) -> JobError { .invalid(path: path, problem: p) }
+        guard json.objectValue != nil else { throw bad("a job must be a JSON object") }
+        let params: TrainingParameters
+        do { params = try TrainingParameters(json: json) } catch { throw bad("\(error)") }
+        let trees = json["n_trees"]?.intValue ?? 3
+        guard (1...64).contains(trees) else { throw bad("n_trees must be 1...64") }
+        let name = json["name"]?.stringValue ?? defaultName
+        guard !name.isEmpty, !name.contains("/") else { throw bad("the job name must be non-empty and contain no '/'") }
+        self.init(name: name, parameters: params, trees: trees,
+                  indexName: json["index_name"]?.stringValue ?? "tree{job}",
+                  outFile: json["out_file"]?.stringValue ?? "{name}-tree{job}.json",
+                  dataset: json["data_dir"]?.stringValue)
+        guard Set(indexNames).count == trees || trees == 1 else {
+            throw bad("index_name \"\(indexNameTemplate)\" gives the same index to several trees; use {job}")
+        }
+        let outs = (0..<trees).map { outFile(tree: $0, date: "D") }
+        guard Set(outs).count == trees, outs.allSatisfy({ !$0.contains("/") }) else {
+            throw bad("out_file \"\(outFileTemplate)\" must give each tree its own file name (use {job} or {index})")
+        }
+    }
+
+    /// Reads a job file: one job object, or an array of them (a queue).
+    public static func load(_ path: String) throws -> [TrainingJob] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw JobError.invalid(path: path, problem: "missing or unreadable")
+        }
+        let json: JSON
+        do { json = try JSON.parse([UInt8](data)) } catch { throw JobError.invalid(path: path, problem: "\(error)") }
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        if let list = json.arrayValue {
+            let jobs = try list.enumerated().map { try TrainingJob(json: $1, defaultName: "\(stem)-\($0)", path: path) }
+            guard Set(jobs.map(\.name)).count == jobs.count else {
+                throw JobError.invalid(path: path, problem: "two jobs share a name")
+            }
+            return jobs
+        }
+        return [try TrainingJob(json: json, defaultName: stem, path: path)]
+    }
+
+    /// The job as JSON (for the wire, checkpoints and the forest's history).
+    public var json: JSON {
+        guard case .object(var members) = parameters.json else { return .null }
+        members.insert(("name", .string(name)), at: 0)
+        members.append(("n_trees", .int(trees)))
+        members.append(("index_name", .string(indexNameTemplate)))
+        members.append(("out_file", .string(outFileTemplate)))
+        if let dataset { members.append(("data_dir", .string(dataset))) }
+        return .object(members)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import RDTCore
+
+/// Which (tree, index position) pairs use each frame: tree t's index lists frame ids, and the frame at
+/// position p gets the pixel samples seeded by (seed, t, p).
+public struct FrameUses: Sendable {
+    public private(set) var uses: [UInt64: [(tree: Int, position: Int)]] = [:]
+
+    public init(indexes: [[UInt64]]) {
+        for (tree, ids) in indexes.enumerated() {
+            for (position, id) in ids.enumerated() { uses[id, default: []].append((tree, position)) }
+        }
+    }
+
+    /// Uses as a worker receives them from the coordinator.
+    public init(uses: [UInt64: [(tree: Int, position: Int)]]) { self.uses = uses }
+
+    /// Distinct frame ids in ascending order.
+    public var frames: [UInt64] { uses.keys.sorted() }
+}
+
+/// Errors loading training data; one line each.
+public enum TrainingDataError: Error, CustomStringConvertible, Equatable {
+    case unknownFrame(id: UInt64, index: String)
+    case noCamera(String)
+    case noPixels
+
+    public var description: String {
+        switch self {
+        case let .unknownFrame(id, index): return "index \(index) names frame \(id), which the dataset's manifest does not list"
+        case .noCamera(let root): return "\(root)/manifest.json has no camera (width, height, vertical_fov); pre-process with meta files"
+        case .noPixels: return "the training frames have no body pixels to sample"
+        }
+    }
+}
+
+/// Reads shard frames into a `LocalTrainingData`.
+public enum TrainingSetLoader {
+    /// Loads `frames` (a subset of `uses.frames`) from the dataset, shard by shard; each shard is
+    /// opened once and every frame's CRC is checked as it is read.
+    public static func load(manifest: DatasetManifest, frames: [UInt64], uses: FrameUses,
+                            into data: LocalTrainingData) throws {
+        let byID = Dictionary(manifest.frames.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var byShard: [String: [ManifestFrame]] = [:]
+        for id in frames {
+            guard let f = byID[id] else { throw TrainingDataError.unknownFrame(id: id, index: "?") }
+            byShard[f.shard, default: []].append(f)
+        }
+        for shard in byShard.keys.sorted() {
+            let reader = try ShardReader(path: manifest.root + "/shards/" + shard)
+            for f in byShard[shard]!.sorted(by: { $0.index < $1.index }) {
+                let frame = try reader.frame(f.index)
+                data.addFrame(depth: frame.depth, labels: frame.labels, width: frame.cropWidth, height: frame.cropHeight,
+                              originX: frame.cropX, originY: frame.cropY, uses: uses.uses[f.id] ?? [])
+            }
+        }
+        data.finishLoading()
+    }
+
+    /// The trees' indexes, checked against the manifest.
+    public static func indexes(_ names: [String], manifest: DatasetManifest) throws -> [[UInt64]] {
+        let known = Set(manifest.frames.map(\.id))
+        return try names.map { name in
+            let ids = try manifest.index(name)
+            if let bad = ids.first(where: { !known.contains($0) }) { throw TrainingDataError.unknownFrame(id: bad, index: name) }
+            return ids
+        }
+    }
+}

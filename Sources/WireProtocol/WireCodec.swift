@@ -1,0 +1,119 @@
+import BlockCompression
+import Foundation
+import SwiftProtobuf
+
+/// A message on the wire: the envelope and its bulk frames.
+public struct WireMessage {
+    public var envelope: Canopy_Wire_Envelope
+    public var bulk: [[UInt8]]
+
+    public init(_ envelope: Canopy_Wire_Envelope, bulk: [[UInt8]] = []) {
+        self.envelope = envelope
+        self.bulk = bulk
+    }
+
+    /// The envelope's kind, for logs ("hello", "histograms", ...).
+    public var kind: String {
+        guard let body = envelope.body else { return "empty" }
+        return String(describing: body).split(separator: "(").first.map(String.init) ?? "?"
+    }
+}
+
+/// Why a received message was not accepted.
+public enum WireError: Error, CustomStringConvertible, Equatable {
+    case foreign(String)
+    case versionMismatch(theirs: UInt16, ours: UInt16)
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .foreign(let what): return "not a Canopy message (\(what))"
+        case let .versionMismatch(theirs, ours):
+            return "peer speaks Canopy protocol version \(theirs), this side speaks version \(ours); run the same Canopy version on both"
+        case .malformed(let what): return "malformed message: \(what)"
+        }
+    }
+}
+
+/// Framing (docs/protocol.md): frame 0 is an 8-byte header ("CNPY", u16 version, u16 reserved),
+/// frame 1 the protobuf envelope, frames 2... bulk data.
+public enum WireCodec {
+    public static let version: UInt16 = 1
+    static let magic: [UInt8] = Array("CNPY".utf8)
+    /// Largest envelope accepted (bulk data travels in its own frames).
+    public static let maxEnvelopeBytes = 16 << 20
+    /// Largest bulk frame; also the sockets' ZMQ_MAXMSGSIZE.
+    public static let maxFrameBytes = 256 << 20
+    public static let maxBulkFrames = 1 << 16
+
+    public static func header(version: UInt16 = version) -> [UInt8] {
+        magic + [UInt8(version & 0xff), UInt8(version >> 8), 0, 0]
+    }
+
+    public static func encode(_ message: WireMessage, version: UInt16 = version) throws -> [[UInt8]] {
+        let body: [UInt8] = try message.envelope.serializedBytes()
+        return [header(version: version), body] + message.bulk
+    }
+
+    /// Decodes frames (without a ROUTER identity); throws for anything foreign, of another version,
+    /// or malformed. Never traps on input.
+    public static func decode(_ frames: ArraySlice<[UInt8]>) throws -> WireMessage {
+        guard let head = frames.first else { throw WireError.foreign("no frames") }
+        guard head.count == 8, Array(head[0..<4]) == magic else { throw WireError.foreign("bad header frame") }
+        let theirs = UInt16(head[4]) | UInt16(head[5]) << 8
+        guard theirs == version else { throw WireError.versionMismatch(theirs: theirs, ours: version) }
+        guard frames.count >= 2 else { throw WireError.malformed("no envelope frame") }
+        let body = frames[frames.startIndex + 1]
+        guard body.count <= maxEnvelopeBytes else { throw WireError.malformed("envelope of \(body.count) bytes") }
+        guard frames.count - 2 <= maxBulkFrames else { throw WireError.malformed("\(frames.count - 2) bulk frames") }
+        let envelope: Canopy_Wire_Envelope
+        do {
+            var options = BinaryDecodingOptions()
+            options.messageDepthLimit = 16
+            envelope = try Canopy_Wire_Envelope(serializedBytes: body, options: options)
+        } catch {
+            throw WireError.malformed("envelope does not decode (\(error))")
+        }
+        guard envelope.body != nil else { throw WireError.malformed("empty envelope") }
+        return WireMessage(envelope, bulk: Array(frames.dropFirst(2)))
+    }
+}
+
+/// Histogram counts on the wire: one LZ4 block per node of little-endian u16 or u32 counts.
+public enum HistogramWire {
+    /// Compresses raw counts (native little-endian memory) of one node.
+    public static func pack(_ counts: UnsafeRawBufferPointer) throws -> [UInt8] { try LZ4Codec.compress(counts) }
+
+    /// Adds one node's received counts into `acc` (UInt32 per count), checking sizes first.
+    public static func add(_ frame: [UInt8], info: Canopy_Wire_NodeCountsInfo,
+                           into acc: UnsafeMutableBufferPointer<UInt32>) throws {
+        let width = info.narrow ? 2 : 4
+        guard Int(info.rawBytes) == acc.count * width else {
+            throw WireError.malformed("histogram of \(info.rawBytes) bytes, expected \(acc.count * width)")
+        }
+        var raw = [UInt8](repeating: 0, count: Int(info.rawBytes))
+        do {
+            try frame.withUnsafeBytes { src in try raw.withUnsafeMutableBytes { try LZ4Codec.decompress(src, into: $0) } }
+        } catch {
+            throw WireError.malformed("histogram frame does not decompress to \(info.rawBytes) bytes")
+        }
+        raw.withUnsafeBytes { r in
+            if info.narrow {
+                let p = r.bindMemory(to: UInt16.self)
+                for i in 0..<acc.count { acc[i] &+= UInt32(UInt16(littleEndian: p[i])) }
+            } else {
+                let p = r.bindMemory(to: UInt32.self)
+                for i in 0..<acc.count { acc[i] &+= UInt32(littleEndian: p[i]) }
+            }
+        }
+    }
+}
+
+extension ZMQSocket {
+    /// Sends a message, with a ROUTER identity frame first where given.
+    public func send(_ message: WireMessage, to identity: [UInt8]? = nil, version: UInt16 = WireCodec.version) throws {
+        var frames = try WireCodec.encode(message, version: version)
+        if let identity { frames.insert(identity, at: 0) }
+        try send(frames)
+    }
+}

@@ -1,0 +1,179 @@
+import ArgumentParser
+import Coordinator
+import Foundation
+import ImagePipeline
+import RDTCore
+import WireProtocol
+import Worker
+
+/// One progress line per level.
+func levelLine(_ job: String, _ r: LevelRecord) -> String {
+    String(format: "%@ level %2d: %5d open, %5d splits, %5d leaves, %9d pixels, histograms %d counted + %d derived, gain max %.3f, %.2f s",
+           job, r.level, r.openNodes, r.splits, r.leaves, r.pixels, r.histogramsComputed, r.histogramsDerived, r.maxGain,
+           r.seconds)
+}
+
+/// The path of the running canopy binary (for spawning workers).
+func selfExecutable() -> String {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+}
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Run a training worker that connects to a coordinator.")
+
+    @Option(help: "The coordinator's endpoint, e.g. tcp://HOST:PORT.") var coordinator: String
+    @Option(help: "Threads for the histogram kernel (default: all cores).") var threads: Int?
+
+    func run() throws {
+        let worker = TrainingWorker(endpoint: coordinator, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount) {
+            print("worker: \($0)")
+            fflush(stdout)
+        }
+        let exit = try worker.run()
+        print("worker: \(exit)")
+        if !exit.isClean { throw ExitCode(1) }
+    }
+}
+
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator", abstract: "Run a training coordinator: a queue of jobs, served to workers over ZeroMQ.")
+
+    @Option(help: "Endpoint to bind, e.g. tcp://*:5555.") var bind: String
+    @Option(help: "Job file: one glimpse-style job or an array of them.") var jobs: String
+    @Option(help: "Dataset, for jobs that name no data_dir.") var data: String?
+    @Option(help: "Where finished forests go (one folder per job).") var out = "forests"
+    @Option(help: "Workers to wait for before a job starts.") var minWorkers = 1
+    @Option(help: "Write the bound endpoint to this file (for workers to find).") var endpointFile: String?
+    @Flag(help: "Exit when the queue is done (else keep serving status and fetch).") var exitWhenDone = false
+
+    func run() throws {
+        let list = try TrainingJob.load(jobs)
+        let queue = try list.map { job -> (TrainingJob, String) in
+            guard let dataset = job.dataset ?? data else {
+                throw CommandFailure("job \(job.name) names no data_dir; pass --data DATASET")
+            }
+            return (job, dataset)
+        }
+        var options = TrainingCoordinator.Options(bind: bind, outputRoot: out)
+        options.minWorkers = max(1, minWorkers)
+        options.exitWhenDone = exitWhenDone
+        options.shutdownWorkers = true
+        let coordinator = try TrainingCoordinator(options: options, jobs: queue) { print("coordinator: \($0)"); fflush(stdout) }
+        coordinator.onLevel = { record, level in print(levelLine(record.job.name, level)); fflush(stdout) }
+        print("coordinator: listening on \(coordinator.endpoint)")
+        if let endpointFile {
+            let host = ProcessInfo.processInfo.hostName
+            let reachable = coordinator.endpoint.replacingOccurrences(of: "0.0.0.0", with: host)
+            try AtomicFile.write(Array((reachable + "\n").utf8), to: endpointFile)
+        }
+        fflush(stdout)
+        try coordinator.run()
+        if coordinator.jobs.contains(where: { $0.state == .failed }) { throw ExitCode(1) }
+    }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a forest: a coordinator and N worker processes on loopback (--workers 0: one process).")
+
+    @Option(help: "Dataset folder (manifest.json, shards/, index/).") var data: String
+    @Option(help: "Job file (glimpse-style; n_trees, index_name with {job}, out_file, parameters).") var job: String
+    @Option(help: "Worker processes (0 trains in this process).") var workers = 2
+    @Option(help: "Threads per worker (default: cores / workers).") var threads: Int?
+    @Option(help: "Where the forest goes (a folder per job).") var out = "forests"
+
+    func run() throws {
+        let jobs = try TrainingJob.load(job)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if workers == 0 {
+            for j in jobs {
+                let start = Date()
+                let (trees, levels) = try SingleProcessTraining(job: j, datasetRoot: j.dataset ?? data, threads: threads ?? cores)
+                    .run { print(levelLine(j.name, $0)); fflush(stdout) }
+                let dir = out + "/" + j.name
+                let files = try ForestOutput.write(trees, job: j, directory: dir, date: ForestOutput.today())
+                try ForestOutput.writeReport([("job", .string(j.name)), ("mode", .string("single-process")),
+                                              ("seconds", .double(Date().timeIntervalSince(start)))],
+                                             levels: levels, directory: dir)
+                print("\(j.name): \(files.count) trees written to \(dir)")
+            }
+            return
+        }
+        var options = TrainingCoordinator.Options(bind: "tcp://127.0.0.1:*", outputRoot: out)
+        options.minWorkers = workers
+        let coordinator = try TrainingCoordinator(options: options, jobs: jobs.map { ($0, $0.dataset ?? data) }) { line in
+            if line.contains("failed") || line.contains("error") || line.contains("lost") { print("coordinator: \(line)") }
+        }
+        coordinator.onLevel = { record, level in print(levelLine(record.job.name, level)); fflush(stdout) }
+        let perWorker = threads ?? max(1, cores / workers)
+        var children: [Process] = []
+        defer {
+            for c in children where c.isRunning { c.terminate() }
+            for c in children { c.waitUntilExit() }
+        }
+        for _ in 0..<workers {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: selfExecutable())
+            p.arguments = ["worker", "--coordinator", coordinator.endpoint, "--threads", String(perWorker)]
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            children.append(p)
+        }
+        print("training with \(workers) worker processes (\(perWorker) thread(s) each) on \(coordinator.endpoint)")
+        try coordinator.run()
+        for c in children { c.waitUntilExit() }
+        for record in coordinator.jobs {
+            if record.state == .finished {
+                print("\(record.job.name): \(record.job.trees) trees written to \(out)/\(record.job.name)")
+            } else {
+                throw CommandFailure("job \(record.job.name) \(record.state.rawValue): \(record.error ?? "")")
+            }
+        }
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a coordinator's jobs and workers.")
+    @Option(help: "The coordinator's endpoint.") var coordinator: String
+    @Flag(help: "Print the raw JSON status.") var json = false
+
+    func run() throws {
+        let text = try CoordinatorClient(endpoint: coordinator).status()
+        if json { print(text); return }
+        let status = try JSON.parse(text)
+        for j in status["jobs"]?.arrayValue ?? [] {
+            var line = "job \(j["name"]?.stringValue ?? "?"): \(j["state"]?.stringValue ?? "?"), level \(j["level"]?.intValue ?? 0)"
+                + " of \(j["max_depth"]?.intValue ?? 0), nodes \(j["nodes_done"]?.intValue ?? 0)/\(j["nodes_at_level"]?.intValue ?? 0) at this level"
+            if let pps = j["pixels_per_second"]?.doubleValue { line += String(format: ", %.0f pixels/s", pps) }
+            if let eta = j["eta_seconds"]?.doubleValue { line += String(format: ", ETA %.0f s", eta) }
+            if let e = j["error"]?.stringValue { line += ", error: \(e)" }
+            print(line)
+            for (t, n) in (j["decided_per_tree"]?.arrayValue ?? []).enumerated() {
+                print("  tree \(t): \(n.intValue ?? 0) nodes decided")
+            }
+        }
+        for w in status["workers"]?.arrayValue ?? [] {
+            print("worker \(w["id"]?.stringValue ?? "?") on \(w["host"]?.stringValue ?? "?"): \(w["threads"]?.intValue ?? 0) threads"
+                  + ((w["ready"]?.boolValue ?? false) ? ", ready" : ""))
+        }
+    }
+}
+
+struct Fetch: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Fetch a finished job's forest (JSON and .rdt) from a coordinator.")
+    @Option(help: "The coordinator's endpoint.") var coordinator: String
+    @Option(help: "The job's name.") var job: String
+    @Option(help: "Folder to write the files into.") var out: String
+
+    func run() throws {
+        let reply = try CoordinatorClient(endpoint: coordinator).fetch(job: job)
+        guard reply.finished else { throw CommandFailure(reply.message) }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for (name, bytes) in reply.files {
+            try AtomicFile.write(bytes, to: out + "/" + name)
+            print("\(out)/\(name) (\(bytes.count) bytes)")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import ImagePipeline
+import RDTCore
+import Testing
+
+/// A small dataset on disk: raw frames -> preprocess -> index, made once per test.
+struct TrainingFixture {
+    let dir: String
+    let canopy: CanopyBinary
+
+    init(frames: Int = 12) throws {
+        dir = NSTemporaryDirectory() + "canopy-train-" + UUID().uuidString
+        canopy = try CanopyBinary()
+        let root = PipelineTests.root
+        let map = try LabelMap(contentsOf: root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json")
+        for sub in ["depth", "labels", "meta"] {
+            try FileManager.default.createDirectory(atPath: dir + "/raw/" + sub, withIntermediateDirectories: true)
+        }
+        for f in 0..<frames {
+            let body = SyntheticBody.frame(width: 80, height: 60, labels: map.count, seed: 9, index: f)
+            let name = String(format: "clip%d-%04d", f % 3, f)
+            try PNGImage(width: 80, height: 60, channels: 1, samples: .u16(zip(body.depth, body.labels).map { $1 == 0 ? 0 : $0 }))
+                .write(dir + "/raw/depth/\(name).png")
+            try PNGImage(width: 80, height: 60, channels: 1, samples: .u8(body.labels.map { UInt8(map.labels[Int($0)].inputs[0]) }))
+                .write(dir + "/raw/labels/\(name).png")
+            try JSON.object([("clip", .string("clip\(f % 3)")), ("frame", .int(f)),
+                             ("camera", .object([("width", .int(80)), ("height", .int(60)), ("vertical_fov", .double(43.94))]))])
+                .serialized().write(toFile: dir + "/raw/meta/\(name).json", atomically: true, encoding: .utf8)
+        }
+        let pre = try canopy.run(["preprocess", dir + "/raw", dir + "/data", "--label-map",
+                                  root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"])
+        precondition(pre.status == 0, pre.stderr)
+        let merge = try canopy.run(["preprocess", dir + "/raw", dir + "/data", "--label-map",
+                                    root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json", "--merge"])
+        precondition(merge.status == 0, merge.stderr)
+        let index = try canopy.run(["index", dir + "/data", "-i", "tree0", "20", "-i", "tree1", "20"])
+        precondition(index.status == 0, index.stderr)
+        let job = """
+        {"name": "small", "n_trees": 2, "index_name": "tree{job}", "out_file": "small-{index}.json",
+         "n_pixels": 200, "n_uvs": 60, "n_thresholds": 9, "max_depth": 7, "uvt_histograms_mem": 2000000}
+        """
+        try job.write(toFile: dir + "/job.json", atomically: true, encoding: .utf8)
+    }
+
+    func files(_ out: String) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        for f in try FileManager.default.contentsOfDirectory(atPath: out) where f != "report.json" {
+            result[f] = try Data(contentsOf: URL(fileURLWithPath: out + "/" + f))
+        }
+        return result
+    }
+
+    /// Removes the fixture (kept when CANOPY_KEEP_FIXTURES is set, for looking at by hand).
+    func remove() {
+        if ProcessInfo.processInfo.environment["CANOPY_KEEP_FIXTURES"] == nil { try? FileManager.default.removeItem(atPath: dir) }
+    }
+}
+
+@Suite(.serialized) struct DistributedTrainingTests {
+    @Test func forestIsByteIdenticalForOneProcessAndOneTwoThreeWorkers() throws {
+        let fx = try TrainingFixture()
+        defer { fx.remove() }
+        var forests: [Int: [String: Data]] = [:]
+        for workers in [0, 1, 2, 3] {
+            let out = fx.dir + "/out\(workers)"
+            let r = try fx.canopy.run(["train", "--data", fx.dir + "/data", "--job", fx.dir + "/job.json",
+                                       "--workers", String(workers), "--out", out])
+            #expect(r.status == 0, "workers \(workers): \(r.stdout) \(r.stderr)")
+            #expect(r.stdout.contains("small level  0:"), "no progress line: \(r.stdout)")
+            forests[workers] = try fx.files(out + "/small")
+        }
+        #expect(forests[0]?.keys.sorted() == ["small-tree0.json", "small-tree0.rdt", "small-tree1.json", "small-tree1.rdt"])
+        for workers in [1, 2, 3] { #expect(forests[workers] == forests[0], "\(workers) workers differ from one process") }
+        // The trees are real: the root splits.
+        let tree = try TreeFile.load(fx.dir + "/out0/small/small-tree0.json")
+        if case .split = tree.nodes[0] {} else { Issue.record("root is not a split") }
+        #expect(tree.leafCount > 4)
+    }
+}
