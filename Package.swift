@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "ImagePipelineTests", dependencies: ["ImagePipeline", "RDTCore"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "BlockCompression", "CZeroMQ"]),
         // Slow suite: runs the built `canopy` binary as real processes.
-        .testTarget(name: "EndToEndTests", dependencies: ["RDTCore", "ImagePipeline"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol", "CZeroMQ"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -10,6 +10,15 @@ struct Canopy: ParsableCommand {
             Render.self, Preprocess.self, ImportGlimpse.self, Index.self, Train.self, CoordinatorCommand.self, WorkerCommand.self,
             Status.self, Fetch.self, Eval.self, Infer.self, Export.self, TrainJoints.self, Bench.self, Keys.self,
         ])
+
+    static func main() {
+        // A parent (a test runner, a Slurm step) may have blocked signals such as SIGTERM in the mask
+        // children inherit; canopy must stop when told to, so it starts with nothing blocked.
+        var all = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_UNBLOCK, &all, nil)
+        Self.main(nil)
+    }
 }
 
 /// Thrown by a subcommand that is not built yet: prints one line and exits non-zero.

@@ -56,7 +56,7 @@ struct TrainingFixture {
     }
 }
 
-@Suite(.serialized) struct DistributedTrainingTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct DistributedTrainingTests {
     @Test func forestIsByteIdenticalForOneProcessAndOneTwoThreeWorkers() throws {
         let fx = try TrainingFixture()
         defer { fx.remove() }

@@ -3,7 +3,7 @@ import ImagePipeline
 import RDTCore
 import Testing
 
-@Suite struct PipelineTests {
+@Suite(.timeLimit(.minutes(3))) struct PipelineTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 

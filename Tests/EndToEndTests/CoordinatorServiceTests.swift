@@ -1,0 +1,110 @@
+import CZeroMQ
+import Foundation
+import RDTCore
+import Testing
+import WireProtocol
+
+/// A `canopy coordinator` process on a free loopback port.
+final class CoordinatorProcess {
+    let process = Process()
+    let endpoint: String
+    let output = Pipe()
+
+    init(_ canopy: CanopyBinary, arguments: [String], dir: String) throws {
+        let file = dir + "/endpoint-\(UUID().uuidString)"
+        process.executableURL = URL(fileURLWithPath: canopy.path)
+        process.arguments = ["coordinator", "--bind", "tcp://127.0.0.1:*", "--endpoint-file", file] + arguments
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: file) && Date() < deadline { usleep(20_000) }
+        endpoint = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+}
+
+func startWorker(_ canopy: CanopyBinary, _ endpoint: String) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: canopy.path)
+    p.arguments = ["worker", "--coordinator", endpoint, "--threads", "1"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    return p
+}
+
+@Suite(.serialized, .timeLimit(.minutes(3))) struct CoordinatorServiceTests {
+    @Test func anotherProtocolVersionIsRefusedNamingBothVersions() throws {
+        let fx = try TrainingFixture(frames: 3)
+        defer { fx.remove() }
+        let coordinator = try CoordinatorProcess(fx.canopy, arguments: ["--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data"],
+                                                 dir: fx.dir)
+        defer { coordinator.stop() }
+        let socket = try ZMQSocket(try ZMQContext(), .dealer)
+        try socket.connect(coordinator.endpoint)
+        var hello = Canopy_Wire_Envelope()
+        hello.hello = Canopy_Wire_Hello()
+        hello.hello.role = "worker"
+        try socket.send(WireMessage(hello), version: WireCodec.version + 1)
+        let reply = try #require(try socket.receive(timeoutMs: 10_000))
+        let message = try WireCodec.decode(reply[...])
+        guard case .refused(let r) = message.envelope.body else { Issue.record("expected Refused, got \(message.kind)"); return }
+        #expect(r.reason.contains("version \(WireCodec.version + 1)") && r.reason.contains("version \(WireCodec.version)"), "\(r.reason)")
+        // Garbage is dropped without harm: the coordinator still answers status afterwards.
+        try socket.send([[1, 2, 3], [UInt8](repeating: 0xff, count: 100)])
+        let status = try CoordinatorClient(endpoint: coordinator.endpoint).status()
+        #expect(status.contains("\"small\""))
+    }
+
+    @Test func statusShowsProgressAndFetchWaitsForTheJobToFinish() throws {
+        let fx = try TrainingFixture()
+        defer { fx.remove() }
+        let out = fx.dir + "/forests"
+        let coordinator = try CoordinatorProcess(fx.canopy, arguments: ["--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data",
+                                                                        "--out", out, "--min-workers", "2"], dir: fx.dir)
+        defer { coordinator.stop() }
+        let first = try startWorker(fx.canopy, coordinator.endpoint)
+        defer { if first.isRunning { first.terminate() } }
+        // One worker of the two the job waits for: queued, and fetch says it is not finished.
+        var status = ""
+        for _ in 0..<100 {
+            status = try fx.canopy.run(["status", "--coordinator", coordinator.endpoint]).stdout
+            if status.contains("worker w1") { break }
+            usleep(50_000)
+        }
+        #expect(status.contains("job small: queued") && status.contains("worker w1"), "\(status)")
+        let early = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"])
+        #expect(early.status != 0 && early.stderr.contains("job small is not finished"), "\(early.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fx.dir + "/got"))
+        let unknown = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "nope", "--out", fx.dir + "/got"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("no job named nope"))
+        // The second worker starts the job; status follows it to the end.
+        let second = try startWorker(fx.canopy, coordinator.endpoint)
+        defer { if second.isRunning { second.terminate() } }
+        var states = Set<String>()
+        var sawLevel = false
+        for _ in 0..<400 {
+            let json = try JSON.parse(try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--json"]).stdout)
+            let job = json["jobs"]?.arrayValue?.first
+            if let s = job?["state"]?.stringValue { states.insert(s) }
+            if (job?["level"]?.intValue ?? 0) > 0 && job?["state"]?.stringValue == "training" { sawLevel = true }
+            if job?["state"]?.stringValue == "finished" { break }
+            usleep(20_000)
+        }
+        #expect(states.contains("finished"), "\(states)")
+        #expect(sawLevel || states.contains("training"), "status never showed the job training: \(states)")
+        let fetched = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"])
+        #expect(fetched.status == 0, "\(fetched.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: fx.dir + "/got").sorted()
+        #expect(names == ["small-tree0.json", "small-tree0.rdt", "small-tree1.json", "small-tree1.rdt"])
+        for name in names {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: fx.dir + "/got/" + name))
+                    == Data(contentsOf: URL(fileURLWithPath: out + "/small/" + name)))
+        }
+    }
+}
