@@ -27,9 +27,9 @@ let package = Package(
         // libpng reports errors by longjmp, which must not cross Swift frames: a small C shim owns setjmp.
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
 
-        // One inline helper for the hot loops: float -> Int32 truncation without Swift's range check.
-        .target(name: "CFastMath"),
-        .target(name: "RDTCore", dependencies: ["CFastMath"], swiftSettings: fast),
+        // Header-only C helpers: float -> Int32 truncation without a range check (hot loops), malloc tuning.
+        .target(name: "CSupport"),
+        .target(name: "RDTCore", dependencies: ["CSupport"], swiftSettings: fast),
         // LZ4 blocks through liblz4, shared by shards (ImagePipeline) and bulk frames (WireProtocol).
         .target(name: "BlockCompression", dependencies: ["CLZ4"], swiftSettings: fast),
         .target(name: "ImagePipeline", dependencies: ["RDTCore", "BlockCompression", "CPNGShim", "CZlib"], swiftSettings: fast),
@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "canopy",
             dependencies: [
-                "RDTCore", "ImagePipeline", "WireProtocol", "Coordinator", "Worker",
+                "RDTCore", "ImagePipeline", "WireProtocol", "Coordinator", "Worker", "CSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fast),

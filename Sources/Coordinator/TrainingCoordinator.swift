@@ -52,6 +52,11 @@ public final class TrainingCoordinator {
         public internal(set) var levels: [LevelRecord] = []
         public internal(set) var bytesReceived = 0
         public internal(set) var bytesSent = 0
+        /// Seconds the level loop waited for workers' histograms and splits (the rest is the
+        /// coordinator's own work: reduction, split choice).
+        public internal(set) var waitSeconds = 0.0
+        /// Bytes received + sent during each level.
+        public internal(set) var bytesPerLevel: [Int] = []
 
         init(job: TrainingJob, dataset: String) {
             self.job = job
@@ -83,10 +88,22 @@ public final class TrainingCoordinator {
     private var workerOrder: [[UInt8]] = []
     private var nextPeer = 0
     private var lastHeartbeat: UInt64 = 0
-    // The current request and what it is waiting for.
+    /// A request to the assigned workers and the replies it still waits for.
+    final class Pending {
+        let nodes: [NodeKey]
+        var waiting: Set<[UInt8]>
+        var accumulators: [[UInt32]]
+        init(nodes: [NodeKey], waiting: Set<[UInt8]>, accumulators: [[UInt32]]) {
+            self.nodes = nodes
+            self.waiting = waiting
+            self.accumulators = accumulators
+        }
+    }
     private var request: UInt64 = 0
+    private var pending: [UInt64: Pending] = [:]
+    /// Workers a load (AssignShards) still waits for.
     private var waiting = Set<[UInt8]>()
-    private var accumulators: [[UInt32]] = []
+    private var labelCount = 1
     private var epoch: UInt64 = 0
     private var assigned: [[UInt8]] = []
     private var failure: String?
@@ -193,9 +210,9 @@ public final class TrainingCoordinator {
             waiting.remove(identity)
             log("worker \(p.id) ready: \(r.samples) samples, \(r.memoryBytes / 1_048_576) MiB")
         case .histograms(let h):
-            guard h.request == request, waiting.contains(identity), h.job == current?.job.name else { return }
-            guard h.nodes.count == accumulators.count, message.bulk.count == h.nodes.filter({ $0.rawBytes > 0 }).count else {
-                failure = failure ?? "worker \(peers[identity]?.id ?? "?") sent \(h.nodes.count) histograms for \(accumulators.count) nodes"
+            guard let p = pending[h.request], p.waiting.contains(identity), h.job == current?.job.name else { return }
+            guard h.nodes.count == p.accumulators.count, message.bulk.count == h.nodes.filter({ $0.rawBytes > 0 }).count else {
+                failure = failure ?? "worker \(peers[identity]?.id ?? "?") sent \(h.nodes.count) histograms for \(p.accumulators.count) nodes"
                 return
             }
             var bulk = message.bulk.makeIterator()
@@ -204,15 +221,17 @@ public final class TrainingCoordinator {
                     let frame = bulk.next()!
                     current?.bytesReceived += frame.count
                     current?.pixelsCounted += Int(info.pixels)
-                    try accumulators[i].withUnsafeMutableBufferPointer { try HistogramWire.add(frame, info: info, into: $0) }
+                    try p.accumulators[i].withUnsafeMutableBufferPointer {
+                        try HistogramWire.add(frame, info: info, labels: labelCount, into: $0)
+                    }
                 }
-                waiting.remove(identity)
+                p.waiting.remove(identity)
             } catch {
                 failure = failure ?? "worker \(peers[identity]?.id ?? "?"): \(error)"
             }
         case .applied(let a):
-            guard a.request == request, a.job == current?.job.name else { return }
-            waiting.remove(identity)
+            guard let p = pending[a.request], a.job == current?.job.name else { return }
+            p.waiting.remove(identity)
         case .workerError(let e):
             log("worker error: \(e.message)")
             if e.job == current?.job.name { failure = failure ?? String(e.message.prefix(2000)) }
@@ -309,6 +328,7 @@ public final class TrainingCoordinator {
             }
             current = nil
             failure = nil
+            pending = [:]
         }
         if options.exitWhenDone {
             // Answer what is already queued (e.g. a fetch) before leaving.
@@ -387,15 +407,20 @@ public final class TrainingCoordinator {
         waiting = Set(assigned)
         try wait { waiting.isEmpty }
         record.state = .training
+        labelCount = manifest.labelMap.count
         let grower = ForestGrower(parameters: params, candidates: candidates, labelCount: manifest.labelMap.count)
         grower.onBatch = { [weak record] level, done, total in
             record?.level = level
             record?.nodesDone = done
             record?.nodesAtLevel = total
         }
+        var bytesBefore = record.bytesReceived + record.bytesSent
         grower.onLevel = { [weak self, weak record] level in
             guard let self, let record else { return }
             record.levels.append(level)
+            let total = record.bytesReceived + record.bytesSent
+            record.bytesPerLevel.append(total - bytesBefore)
+            bytesBefore = total
             self.onLevel?(record, level)
         }
         let source = RemoteSource(coordinator: self, shape: grower.shape)
@@ -418,6 +443,8 @@ public final class TrainingCoordinator {
             ("job", .string(job.name)), ("mode", .string("distributed")), ("workers", .int(assigned.count)),
             ("seconds", .double(record.finished!.timeIntervalSince(record.started!))),
             ("bytes_received", .int(record.bytesReceived)), ("bytes_sent", .int(record.bytesSent)),
+            ("bytes_per_level", .array(record.bytesPerLevel.map { JSON.int($0) })),
+            ("seconds_waiting_for_workers", .double(record.waitSeconds)),
         ], levels: record.levels, directory: dir)
         record.state = .finished
         log("job \(job.name): finished, \(trees.count) trees in \(dir)")
@@ -425,9 +452,9 @@ public final class TrainingCoordinator {
 
     // MARK: requests to workers, for the level loop
 
-    func requestHistograms(_ nodes: [NodeKey], countsPerNode: Int) throws -> [[UInt32]] {
+    /// Sends a histogram request for `nodes` to every assigned worker; returns its id.
+    func startHistograms(_ nodes: [NodeKey], countsPerNode: Int) -> UInt64 {
         request += 1
-        accumulators = nodes.map { _ in [UInt32](repeating: 0, count: countsPerNode) }
         var c = Canopy_Wire_ComputeHistograms()
         c.job = current?.job.name ?? ""
         c.request = request
@@ -437,12 +464,22 @@ public final class TrainingCoordinator {
             r.node = UInt32(n.node)
             return r
         }
-        for id in assigned { send(Self.message { $0.compute = c }, to: id) }
-        waiting = Set(assigned)
-        try wait { waiting.isEmpty }
-        let result = accumulators
-        accumulators = []
-        return result
+        pending[request] = Pending(nodes: nodes, waiting: Set(assigned),
+                                   accumulators: nodes.map { _ in [UInt32](repeating: 0, count: countsPerNode) })
+        let message = Self.message { $0.compute = c }
+        current?.bytesSent += (((try? message.envelope.serializedBytes()) as [UInt8]?)?.count ?? 0) * assigned.count
+        for id in assigned { send(message, to: id) }
+        return request
+    }
+
+    /// The summed histograms of request `id`, once every worker answered.
+    func finishHistograms(_ id: UInt64) throws -> [[UInt32]] {
+        guard let p = pending[id] else { throw JobFailure(message: "internal: no histogram request \(id)") }
+        let start = Self.now()
+        try wait { p.waiting.isEmpty }
+        current?.waitSeconds += Double(Self.now() - start) / 1e9
+        pending[id] = nil
+        return p.accumulators
     }
 
     func requestApply(_ decisions: [(NodeKey, NodeDecision)]) throws {
@@ -463,25 +500,41 @@ public final class TrainingCoordinator {
             return d
         }
         let message = Self.message { $0.apply = a }
-        current?.bytesSent += ((try? message.envelope.serializedBytes()) as [UInt8]?)?.count ?? 0
+        current?.bytesSent += (((try? message.envelope.serializedBytes()) as [UInt8]?)?.count ?? 0) * assigned.count
+        let p = Pending(nodes: [], waiting: Set(assigned), accumulators: [])
+        pending[request] = p
         for id in assigned { send(message, to: id) }
-        waiting = Set(assigned)
-        try wait { waiting.isEmpty }
+        let start = Self.now()
+        try wait { p.waiting.isEmpty }
+        current?.waitSeconds += Double(Self.now() - start) / 1e9
+        pending[request] = nil
     }
 }
 
-/// The level loop's view of the workers: summed histograms and routed pixels.
+/// The level loop's view of the workers: summed histograms and routed pixels. Pipelined: the next
+/// batch is sent to the workers before the current one is decided.
 final class RemoteSource: HistogramSource {
     unowned let coordinator: TrainingCoordinator
     let shape: HistogramShape
+    private var prefetched: (nodes: [NodeKey], id: UInt64)?
 
     init(coordinator: TrainingCoordinator, shape: HistogramShape) {
         self.coordinator = coordinator
         self.shape = shape
     }
 
+    var pipelined: Bool { true }
+
+    func prefetch(_ nodes: [NodeKey]) throws {
+        prefetched = (nodes, coordinator.startHistograms(nodes, countsPerNode: shape.countsPerNode))
+    }
+
     func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] {
-        try coordinator.requestHistograms(nodes, countsPerNode: shape.countsPerNode)
+        if let p = prefetched, p.nodes == nodes {
+            prefetched = nil
+            return try coordinator.finishHistograms(p.id)
+        }
+        return try coordinator.finishHistograms(coordinator.startHistograms(nodes, countsPerNode: shape.countsPerNode))
     }
 
     func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try coordinator.requestApply(decisions) }

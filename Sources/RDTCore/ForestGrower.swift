@@ -28,6 +28,15 @@ public protocol HistogramSource: AnyObject {
     func histograms(for nodes: [NodeKey]) throws -> [[UInt32]]
     /// Routes the pixels of split nodes to their children; forgets leaves.
     func apply(_ decisions: [(NodeKey, NodeDecision)]) throws
+    /// Whether the source can count the next batch while the grower decides the current one.
+    var pipelined: Bool { get }
+    /// Starts counting `nodes`, the batch the next `histograms(for:)` call will ask for.
+    func prefetch(_ nodes: [NodeKey]) throws
+}
+
+extension HistogramSource {
+    public var pipelined: Bool { false }
+    public func prefetch(_ nodes: [NodeKey]) throws {}
 }
 
 /// Statistics of one level of growth, for progress lines and the forest's history.
@@ -182,14 +191,32 @@ public final class ForestGrower {
         }
         record.histogramsComputed = compute.count
         record.histogramsDerived = derived.count
-        // Batches under the memory budget (a derived sibling counts as a node of its batch).
+        // Batches under the memory budget (a derived sibling counts as a node of its batch); a
+        // pipelined source holds two batches at once, so each gets half the budget.
         let nodeBytes = shape.countsPerNode * 4
+        // A pipelined source also gets at least 4 batches per level where there are enough nodes,
+        // so counting one batch overlaps deciding the previous one.
+        let budget = source.pipelined ? parameters.histogramMemory / 2 : parameters.histogramMemory
+        let maxNodes = source.pipelined ? max(1, (compute.count + 3) / 4) : Int.max
+        var batches: [[NodeKey]] = []
         var batch: [NodeKey] = []
         var batchBytes = 0
+        for key in compute {
+            let bytes = nodeBytes * (derived[key] == nil ? 1 : 2)
+            if !batch.isEmpty && (batchBytes + bytes > budget || batch.count >= maxNodes) {
+                batches.append(batch)
+                batch = []
+                batchBytes = 0
+            }
+            batch.append(key)
+            batchBytes += bytes
+        }
+        if !batch.isEmpty { batches.append(batch) }
         var done = 0
-        func flush() throws {
-            guard !batch.isEmpty else { return }
+        if source.pipelined, let first = batches.first { try source.prefetch(first) }
+        for (k, batch) in batches.enumerated() {
             let hists = try source.histograms(for: batch)
+            if source.pipelined, k + 1 < batches.count { try source.prefetch(batches[k + 1]) }
             for (key, hist) in zip(batch, hists) {
                 decide(key, hist)
                 if let other = derived[key], let parent = cache.removeValue(forKey: key.parent) {
@@ -202,16 +229,7 @@ public final class ForestGrower {
             }
             done += batch.count + batch.filter { derived[$0] != nil }.count
             onBatch?(level, done, needs.count)
-            batch.removeAll()
-            batchBytes = 0
         }
-        for key in compute {
-            let bytes = nodeBytes * (derived[key] == nil ? 1 : 2)
-            if !batch.isEmpty && batchBytes + bytes > parameters.histogramMemory { try flush() }
-            batch.append(key)
-            batchBytes += bytes
-        }
-        try flush()
         try source.apply(decisions)
         cache = nextCache
         state.open = nextOpen

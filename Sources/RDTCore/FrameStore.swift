@@ -1,4 +1,4 @@
-import CFastMath
+import CSupport
 
 /// Where one training frame's cropped depth lives in a `FrameStore`.
 public struct StoredFrame: Equatable, Sendable {

@@ -374,6 +374,10 @@ public nonisolated struct Canopy_Wire_NodeCountsInfo: Sendable {
   /// bytes after LZ4 decompression (0: no bulk frame, all counts zero)
   public var rawBytes: UInt32 = 0
 
+  /// The labels present among the worker's pixels in this node, ascending: counts are laid out
+  /// [candidate][bin][k] for labels[k] only (every other label's count is zero).
+  public var labels: [UInt32] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1258,7 +1262,7 @@ nonisolated extension Canopy_Wire_ComputeHistograms: SwiftProtobuf.Message, Swif
 
 nonisolated extension Canopy_Wire_NodeCountsInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NodeCountsInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}pixels\0\u{1}narrow\0\u{3}raw_bytes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}pixels\0\u{1}narrow\0\u{3}raw_bytes\0\u{1}labels\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1269,6 +1273,7 @@ nonisolated extension Canopy_Wire_NodeCountsInfo: SwiftProtobuf.Message, SwiftPr
       case 1: try { try decoder.decodeSingularUInt32Field(value: &self.pixels) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.narrow) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.rawBytes) }()
+      case 4: try { try decoder.decodeRepeatedUInt32Field(value: &self.labels) }()
       default: break
       }
     }
@@ -1284,6 +1289,9 @@ nonisolated extension Canopy_Wire_NodeCountsInfo: SwiftProtobuf.Message, SwiftPr
     if self.rawBytes != 0 {
       try visitor.visitSingularUInt32Field(value: self.rawBytes, fieldNumber: 3)
     }
+    if !self.labels.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.labels, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1291,6 +1299,7 @@ nonisolated extension Canopy_Wire_NodeCountsInfo: SwiftProtobuf.Message, SwiftPr
     if lhs.pixels != rhs.pixels {return false}
     if lhs.narrow != rhs.narrow {return false}
     if lhs.rawBytes != rhs.rawBytes {return false}
+    if lhs.labels != rhs.labels {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

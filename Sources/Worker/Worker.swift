@@ -218,16 +218,23 @@ public final class TrainingWorker {
                 let indices = byTree[tree]!
                 let ranges = indices.map { s.data.trees[tree].range(of: Int(c.nodes[$0].node)) }
                 let counts = s.data.computeCounts(tree: tree, ranges: ranges)
+                let labels = s.data.shape.labels
                 for (k, i) in indices.enumerated() {
                     infos[i].pixels = UInt32(ranges[k].count)
                     guard !ranges[k].isEmpty else { continue }
+                    // Only the labels among this node's pixels here have non-zero counts.
+                    var seen = [Bool](repeating: false, count: labels)
+                    for p in s.data.trees[tree].samples[ranges[k]] { seen[Int(p.label)] = true }
+                    let present = seen.indices.filter { seen[$0] }
+                    infos[i].labels = present.map(UInt32.init)
+                    let rows = countsPerNode / labels
                     if let u16 = counts[k].u16 {
                         infos[i].narrow = true
-                        infos[i].rawBytes = UInt32(countsPerNode * 2)
-                        frames[i] = try HistogramWire.pack(UnsafeRawBufferPointer(u16))
+                        infos[i].rawBytes = UInt32(rows * present.count * 2)
+                        frames[i] = try HistogramWire.pack(UnsafeBufferPointer(u16), labels: labels, present: present)
                     } else if let u32 = counts[k].u32 {
-                        infos[i].rawBytes = UInt32(countsPerNode * 4)
-                        frames[i] = try HistogramWire.pack(UnsafeRawBufferPointer(u32))
+                        infos[i].rawBytes = UInt32(rows * present.count * 4)
+                        frames[i] = try HistogramWire.pack(UnsafeBufferPointer(u32), labels: labels, present: present)
                     }
                 }
             }

@@ -17,17 +17,7 @@ struct BenchPreprocess: ParsableCommand {
         let settings = try PreprocessConfig(contentsOf: config)
         let dir = NSTemporaryDirectory() + "canopy-bench-preprocess-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for sub in ["depth", "labels"] {
-            try FileManager.default.createDirectory(atPath: dir + "/raw/" + sub, withIntermediateDirectories: true)
-        }
-        for i in 0..<frames {
-            let body = SyntheticBody.frame(width: 320, height: 240, labels: map.count, seed: 5, index: i)
-            let raw = body.labels.map { UInt8(map.labels[Int($0)].inputs[0]) }
-            let depth = zip(body.depth, body.labels).map { $1 == 0 ? UInt16(0) : $0 }
-            let name = String(format: "bench-%05d", i)
-            try PNGImage(width: 320, height: 240, channels: 1, samples: .u16(depth)).write(dir + "/raw/depth/\(name).png")
-            try PNGImage(width: 320, height: 240, channels: 1, samples: .u8(raw)).write(dir + "/raw/labels/\(name).png")
-        }
+        try SyntheticRaw.write(to: dir + "/raw", frames: frames, width: 320, height: 240, map: map, seed: 5)
         var job = PreprocessJob(source: dir + "/raw", destination: dir + "/out",
                                 processor: FrameProcessor(labelMap: map, config: settings), labelMapJSON: map.json)
         job.framesPerShard = 256

@@ -13,6 +13,15 @@ func levelLine(_ job: String, _ r: LevelRecord) -> String {
            r.seconds)
 }
 
+/// This process's peak resident set size in bytes: VmHWM of /proc/self/status (ru_maxrss is no
+/// good here: Linux carries it across exec, so a spawned worker would report its parent's peak).
+func peakResidentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kib * 1024
+}
+
 /// The path of the running canopy binary (for spawning workers).
 func selfExecutable() -> String {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -32,6 +41,7 @@ struct WorkerCommand: ParsableCommand {
         }
         let exit = try worker.run()
         print("worker: \(exit)")
+        print("worker: peak RSS \(peakResidentBytes() / 1_048_576) MiB")
         if !exit.isClean { throw ExitCode(1) }
     }
 }

@@ -145,3 +145,41 @@ enum ReferenceTrainer {
         #expect(full.allSatisfy { $0.label != 0 && $0.depth < 32000 })
     }
 }
+
+/// A pipelined source over local data that checks the grower's prefetch protocol.
+final class PipelinedSource: HistogramSource {
+    let data: LocalTrainingData
+    var prefetched: [NodeKey]?
+    var prefetches = 0
+    var violations = 0
+
+    init(_ data: LocalTrainingData) { self.data = data }
+    var pipelined: Bool { true }
+    func prefetch(_ nodes: [NodeKey]) throws {
+        if prefetched != nil { violations += 1 }  // two batches in flight
+        prefetched = nodes
+        prefetches += 1
+    }
+    func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] {
+        if prefetched != nodes { violations += 1 }
+        prefetched = nil
+        return try data.histograms(for: nodes)
+    }
+    func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try data.apply(decisions) }
+}
+
+@Suite struct PipelinedGrowthTests {
+    @Test func pipelinedSourceGrowsTheSameForest() throws {
+        let frames = SyntheticFrame.make(count: 10, labels: 6, seed: 12)
+        var p = TestSetup.parameters()
+        p.maxDepth = 7
+        let plain = TestSetup.data(frames, parameters: p, trees: 2, labels: 6)
+        let expected = try ForestGrower(parameters: p, candidates: plain.candidates, labelCount: 6)
+            .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: plain)
+        let source = PipelinedSource(TestSetup.data(frames, parameters: p, trees: 2, labels: 6))
+        let forest = try ForestGrower(parameters: p, candidates: source.data.candidates, labelCount: 6)
+            .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: source)
+        #expect(forest == expected)
+        #expect(source.violations == 0 && source.prefetches > p.maxDepth)
+    }
+}

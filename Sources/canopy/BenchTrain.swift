@@ -1,0 +1,115 @@
+import ArgumentParser
+import Coordinator
+import Foundation
+import ImagePipeline
+import RDTCore
+
+/// Synthetic raw frames (render label values, 16-bit depth, meta with camera) for benchmarks.
+enum SyntheticRaw {
+    static func write(to dir: String, frames: Int, width: Int, height: Int, map: LabelMap, clips: Int = 4, seed: UInt64) throws {
+        for sub in ["depth", "labels", "meta"] {
+            try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
+        }
+        for i in 0..<frames {
+            let body = SyntheticBody.frame(width: width, height: height, labels: map.count, seed: seed, index: i)
+            let raw = body.labels.map { UInt8(map.labels[Int($0)].inputs[0]) }
+            let depth = zip(body.depth, body.labels).map { $1 == 0 ? UInt16(0) : $0 }
+            let name = String(format: "synthetic%d-%05d", i % clips, i)
+            try PNGImage(width: width, height: height, channels: 1, samples: .u16(depth)).write(dir + "/depth/\(name).png")
+            try PNGImage(width: width, height: height, channels: 1, samples: .u8(raw)).write(dir + "/labels/\(name).png")
+            let meta = JSON.object([("clip", .string("synthetic\(i % clips)")), ("frame", .int(i)),
+                                    ("camera", .object([("width", .int(width)), ("height", .int(height)),
+                                                        ("vertical_fov", .double(43.940769))]))])
+            try AtomicFile.write(Array(meta.serialized().utf8), to: dir + "/meta/\(name).json")
+        }
+    }
+}
+
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "The same data and job in one process and as coordinator + workers: throughput, bytes, memory.")
+
+    @Option(help: "Synthetic 320x240 frames.") var frames = 60
+    @Option(help: "Trees.") var trees = 3
+    @Option(help: "Pixels per frame per tree.") var pixels = 2000
+    @Option(help: "Candidates per tree.") var candidates = 1000
+    @Option(help: "Thresholds.") var thresholds = 49
+    @Option(help: "Max depth.") var depth = 8
+    @Option(help: "Worker processes.") var workers = 2
+    @Option(help: "glimpse label map.") var labelMap = "reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"
+
+    func run() throws {
+        let dir = NSTemporaryDirectory() + "canopy-bench-train-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let map = try LabelMap(contentsOf: labelMap)
+        try SyntheticRaw.write(to: dir + "/raw", frames: frames, width: 320, height: 240, map: map, seed: 21)
+        var config = PreprocessConfig()
+        config.noFlip = true
+        let job = PreprocessJob(source: dir + "/raw", destination: dir + "/data",
+                                processor: FrameProcessor(labelMap: map, config: config), labelMapJSON: map.json)
+        try job.run()
+        try job.merge()
+        var indexer = DatasetIndexer(manifest: try DatasetManifest(root: dir + "/data"))
+        indexer.withoutReplacement = true
+        try indexer.write((0..<trees).map { ("tree\($0)", frames) })
+        var params = TrainingParameters()
+        params.nPixels = pixels
+        params.nUVs = candidates
+        params.nThresholds = thresholds
+        params.maxDepth = depth
+        let training = TrainingJob(name: "bench", parameters: params, trees: trees)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        print("train: \(frames) frames 320x240, \(trees) trees, \(pixels) px/frame, \(candidates) candidates x "
+              + "\(params.oddThresholds) thresholds, depth \(depth), \(cores) cores")
+
+        // One process, all cores.
+        let t0 = Date()
+        let (single, singleLevels) = try SingleProcessTraining(job: training, datasetRoot: dir + "/data", threads: cores).run()
+        let singleSeconds = Date().timeIntervalSince(t0)
+        try ForestOutput.write(single, job: training, directory: dir + "/single", date: "bench")
+        let singleRSS = peakResidentBytes()
+
+        // Coordinator here + worker processes, the cores shared among the workers.
+        var options = TrainingCoordinator.Options(bind: "tcp://127.0.0.1:*", outputRoot: dir + "/distributed")
+        options.minWorkers = workers
+        let coordinator = try TrainingCoordinator(options: options, jobs: [(training, dir + "/data")])
+        var children: [(Process, Pipe)] = []
+        for _ in 0..<workers {
+            let p = Process(), out = Pipe()
+            p.executableURL = URL(fileURLWithPath: selfExecutable())
+            p.arguments = ["worker", "--coordinator", coordinator.endpoint, "--threads", String(max(1, cores / workers))]
+            p.standardOutput = out
+            try p.run()
+            children.append((p, out))
+        }
+        let t1 = Date()
+        try coordinator.run()
+        let distributedSeconds = Date().timeIntervalSince(t1)
+        var workerRSS: [String] = []
+        for (p, out) in children {
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            workerRSS += text.split(separator: "\n").filter { $0.contains("peak RSS") }.map { String($0.split(separator: " ").dropFirst(3).joined(separator: " ")) }
+        }
+        guard let record = coordinator.jobs.first, record.state == .finished else {
+            throw CommandFailure("distributed run failed: \(coordinator.jobs.first?.error ?? "?")")
+        }
+        // The distributed time includes loading (the workers load after the coordinator starts); so does the single one.
+        let identical = try FileManager.default.contentsOfDirectory(atPath: dir + "/single").allSatisfy { name in
+            FileManager.default.contents(atPath: dir + "/single/" + name) == FileManager.default.contents(atPath: dir + "/distributed/bench/" + name)
+        }
+        let samples = singleLevels.first?.pixels ?? 0
+        print(String(format: "single process:   %.2f s  (%d samples, peak RSS %d MiB)", singleSeconds, samples, singleRSS / 1_048_576))
+        print(String(format: "coordinator + %d: %.2f s  (coordinator peak RSS %d MiB; workers %@)", workers, distributedSeconds,
+                     peakResidentBytes() / 1_048_576, workerRSS.joined(separator: ", ")))
+        print(String(format: "throughput ratio: %.1f%% of single-process", 100 * singleSeconds / distributedSeconds))
+        print("bytes per level (received + sent by the coordinator): "
+              + record.bytesPerLevel.enumerated().map { "L\($0): \($1 / 1024) KiB" }.joined(separator: ", "))
+        print("seconds per level, single: " + singleLevels.map { String(format: "%.2f", $0.seconds) }.joined(separator: " ")
+              + "; distributed: " + record.levels.map { String(format: "%.2f", $0.seconds) }.joined(separator: " ")
+              + String(format: "; distributed loading %.2f s; coordinator waited %.2f s for workers", distributedSeconds - record.levels.reduce(0) { $0 + $1.seconds }, record.waitSeconds))
+        print("identical forest: \(identical ? "yes" : "NO")")
+        if !identical { throw CommandFailure("the distributed forest differs from the single-process forest") }
+    }
+}
