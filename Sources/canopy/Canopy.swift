@@ -43,12 +43,6 @@ extension PendingCommand {
     }
 }
 
-struct Render: PendingCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Render labelled depth frames from BVH motion capture (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
 
 
 struct Eval: PendingCommand {

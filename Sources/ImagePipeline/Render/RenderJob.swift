@@ -1,0 +1,170 @@
+import Foundation
+import RDTCore
+
+/// One frame to render: its clip, frame number in the clip, and output name.
+public struct RenderItem: Equatable, Sendable {
+    public var clip: String
+    public var frame: Int
+    public var name: String
+}
+
+/// Rendering raw frames (DESIGN §3) as Slurm array tasks: the frame list is fixed by the inputs,
+/// task k of n renders items k, k+n, ...; each frame is seeded by (seed, clip, frame), so the output
+/// does not depend on the split; frames whose meta file exists are skipped.
+public struct RenderJob {
+    public enum Source {
+        case bvh(path: String, motion: BVHMotion, mapping: SkeletonMapping)
+        case builtIn(String)
+    }
+
+    public var sources: [(clip: String, source: Source)]
+    public var config: RenderConfig
+    public var output: String
+    public var every = 1
+    public var maxFrames: Int?
+    public var builtInFrames = 300
+    public var seed: UInt64 = 0
+    public var taskID = 0
+    public var taskCount = 1
+
+    /// Sources from BVH files and folders (all *.bvh inside), or the built-in clips when none.
+    public init(bvh paths: [String], jointMap: String?, config: RenderConfig, output: String) throws {
+        var files: [String] = []
+        for path in paths {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                throw BVHError(path: path, line: 0, expected: "an existing BVH file or folder")
+            }
+            if isDir.boolValue {
+                files += ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".bvh") }
+                    .sorted().map { path + "/" + $0 }
+            } else {
+                files.append(path)
+            }
+        }
+        let custom = try jointMap.map(SkeletonMapping.load)
+        sources = try files.sorted().map { file in
+            let motion = try BVHMotion(contentsOf: file)
+            guard let mapping = custom ?? SkeletonMapping.builtIn(for: motion) else {
+                throw BVHError(path: file, line: 0, expected: "a known CMU skeleton (mb2, mb2008, max, daz) or --joint-map")
+            }
+            return (URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent, .bvh(path: file, motion: motion, mapping: mapping))
+        }
+        if files.isEmpty { sources = BuiltInMotion.clips.map { ($0, .builtIn($0)) } }
+        let blacklist = config.tagBlacklist.map { $0.lowercased() }
+        sources = sources.filter { s in !blacklist.contains { s.clip.lowercased().contains($0) } }
+        self.config = config
+        self.output = output
+    }
+
+    /// Every frame of every clip, in order: (clip, frame) -> name.
+    public func frameList() -> [RenderItem] {
+        var items: [RenderItem] = []
+        for (clip, source) in sources {
+            let frames: StrideTo<Int>
+            switch source {
+            case let .bvh(_, motion, mapping): frames = stride(from: mapping.skipFrames, to: motion.frames.count, by: max(1, every))
+            case .builtIn: frames = stride(from: 0, to: builtInFrames, by: max(1, every))
+            }
+            for f in frames { items.append(RenderItem(clip: clip, frame: f, name: String(format: "%@-%06d", clip, f))) }
+        }
+        if let maxFrames { items = Array(items.prefix(maxFrames)) }
+        return items
+    }
+
+    func pose(_ item: RenderItem) throws -> Pose {
+        guard let source = sources.first(where: { $0.clip == item.clip })?.source else {
+            throw BVHError(path: item.clip, line: 0, expected: "a known clip")
+        }
+        switch source {
+        case let .bvh(_, motion, mapping): return try mapping.pose(motion, frame: item.frame)
+        case .builtIn(let clip): return BuiltInMotion.pose(clip: clip, frame: item.frame, seed: seed)
+        }
+    }
+
+    /// Renders one item to depth/, labels/ and meta/ (meta last, written atomically: its presence
+    /// marks the frame done).
+    public func render(_ item: RenderItem) throws -> RenderedFrame {
+        var rng = DeterministicRandom(seed, BuiltInMotion.hash(item.clip), UInt64(item.frame), 0x4E4D)
+        let frame = BodyRenderer(config: config).render(try pose(item), rng: &rng)
+        try PNGImage(width: frame.width, height: frame.height, channels: 1, samples: .u16(frame.depth))
+            .write(output + "/depth/" + item.name + ".png")
+        try PNGImage(width: frame.width, height: frame.height, channels: 1, samples: .u8(frame.labels))
+            .write(output + "/labels/" + item.name + ".png")
+        let joints = JSON.object(BodyPoint.allCases.map { p in
+            let v = frame.joints[p]!
+            return (p.rawValue, .array([.double(v.x), .double(v.y), .double(v.z)]))
+        })
+        let meta = JSON.object([
+            ("clip", .string(item.clip)), ("frame", .int(item.frame)),
+            ("camera", .object([("width", .int(frame.width)), ("height", .int(frame.height)),
+                                ("vertical_fov", .double(config.verticalFOVDegrees)),
+                                ("position", .array([.double(frame.cameraPosition.x), .double(frame.cameraPosition.y),
+                                                     .double(frame.cameraPosition.z)]))])),
+            ("joints", joints),
+        ])
+        try AtomicFile.write(Array(meta.serialized().utf8), to: output + "/meta/" + item.name + ".json")
+        return frame
+    }
+
+    /// Renders this task's share; returns (rendered, skipped as done).
+    @discardableResult
+    public func run(log: (String) -> Void = { _ in }) throws -> (rendered: Int, skipped: Int) {
+        guard taskCount >= 1, taskID >= 0, taskID < taskCount else {
+            throw PreprocessError.invalidTask("task id \(taskID) of \(taskCount) (ids are 0...count-1)")
+        }
+        for sub in ["depth", "labels", "meta"] {
+            try FileManager.default.createDirectory(atPath: output + "/" + sub, withIntermediateDirectories: true)
+        }
+        let items = frameList()
+        let list = JSON.array(items.map { .object([("clip", .string($0.clip)), ("frame", .int($0.frame)), ("name", .string($0.name))]) })
+        try AtomicFile.write(Array(list.serialized().utf8), to: output + "/frames.json")
+        var rendered = 0, skipped = 0
+        var sheet: [RenderedFrame] = []
+        for (i, item) in items.enumerated() where i % taskCount == taskID {
+            if FileManager.default.fileExists(atPath: output + "/meta/" + item.name + ".json") {
+                skipped += 1
+                continue
+            }
+            let frame = try render(item)
+            if sheet.count < 6 && (sheet.isEmpty || i % max(1, items.count / 6) == taskID) { sheet.append(frame) }
+            rendered += 1
+        }
+        if !sheet.isEmpty { try ContactSheet.write(sheet, to: output + "/contact-sheet-\(taskID).png") }
+        log("task \(taskID)/\(taskCount): \(rendered) frames rendered, \(skipped) done already, \(items.count) in the list")
+        return (rendered, skipped)
+    }
+}
+
+/// A PNG for people: depth in grey beside labels in colour, one row per frame.
+public enum ContactSheet {
+    /// A fixed, well-separated colour per label value.
+    public static func colour(_ value: UInt8) -> (UInt8, UInt8, UInt8) {
+        if value == RenderLabel.background.rawValue || value == 0 { return (0, 0, 0) }
+        let h = Double((Int(value) * 47) % 360) / 60, x = 1 - abs(h.truncatingRemainder(dividingBy: 2) - 1)
+        let (r, g, b): (Double, Double, Double) = h < 1 ? (1, x, 0) : h < 2 ? (x, 1, 0) : h < 3 ? (0, 1, x) : h < 4 ? (0, x, 1) : h < 5 ? (x, 0, 1) : (1, 0, x)
+        return (UInt8(60 + 195 * r), UInt8(60 + 195 * g), UInt8(60 + 195 * b))
+    }
+
+    public static func write(_ frames: [RenderedFrame], to path: String) throws {
+        guard let first = frames.first else { return }
+        let w = first.width, h = first.height
+        var rgb = [UInt8](repeating: 0, count: 2 * w * h * frames.count * 3)
+        for (k, frame) in frames.enumerated() {
+            let body = frame.depth.filter { $0 > 0 }
+            let lo = Double(body.min() ?? 0), hi = Double(body.max() ?? 1)
+            for y in 0..<h {
+                for x in 0..<w {
+                    let i = y * w + x
+                    let row = (k * h + y) * 2 * w
+                    let d = frame.depth[i]
+                    let g: UInt8 = d == 0 ? 0 : UInt8(255 - 200 * (Double(d) - lo) / max(1, hi - lo))
+                    rgb[(row + x) * 3] = g; rgb[(row + x) * 3 + 1] = g; rgb[(row + x) * 3 + 2] = g
+                    let c = colour(frame.labels[i])
+                    rgb[(row + w + x) * 3] = c.0; rgb[(row + w + x) * 3 + 1] = c.1; rgb[(row + w + x) * 3 + 2] = c.2
+                }
+            }
+        }
+        try PNGImage(width: 2 * w, height: h * frames.count, channels: 3, samples: .u8(rgb)).write(path)
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import RDTCore
+
+/// glimpse's render label values (the 2018-06 render scheme: 33 body parts; background 64).
+public enum RenderLabel: UInt8, CaseIterable, Sendable {
+    case background = 64
+    case headLeft = 7, headRight = 15, headTopLeft = 22, headTopRight = 29, neck = 36
+    case clavicleLeft = 44, clavicleRight = 51, shoulderLeft = 58, upperArmLeft = 66, shoulderRight = 73
+    case upperArmRight = 80, elbowLeft = 87, forearmLeft = 95, elbowRight = 102, forearmRight = 109
+    case wristLeft = 117, handLeft = 124, wristRight = 131, handRight = 138, hipLeft = 146, thighLeft = 153
+    case hipRight = 160, thighRight = 168, kneeLeft = 175, shinLeft = 182, kneeRight = 189, shinRight = 197
+    case ankleLeft = 204, toesLeft = 211, ankleRight = 219, toesRight = 226, waistLeft = 233, waistRight = 240
+}
+
+/// glimpse's render config (reference/glimpse/render-configs): camera size, vertical fov in degrees,
+/// randomized distance, height and horizontal rotation around a focus bone.
+public struct RenderConfig: Sendable {
+    public var width = 320
+    public var height = 240
+    public var verticalFOVDegrees = 43.940769
+    public var minDistance = 2.0, maxDistance = 2.5
+    public var minHeight = 1.1, maxHeight = 1.4
+    public var minRotation = -30.0, maxRotation = 0.0
+    public var tagBlacklist: [String] = []
+
+    public init() {}
+
+    public init(contentsOf path: String) throws {
+        func bad(_ p: String) -> PreprocessError { .io(path: path, reason: "invalid render config: \(p)") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw PreprocessError.io(path: path, reason: "missing or unreadable") }
+        let json: JSON
+        do { json = try JSON.parse([UInt8](data)) } catch { throw bad("\(error)") }
+        guard let camera = json["camera"] else { throw bad("no \"camera\"") }
+        self.init()
+        if let w = camera["width"]?.intValue { width = w }
+        if let h = camera["height"]?.intValue { height = h }
+        if let f = camera["vertical_fov"]?.doubleValue { verticalFOVDegrees = f }
+        guard (16...4096).contains(width), (16...4096).contains(height), verticalFOVDegrees > 1, verticalFOVDegrees < 170 else {
+            throw bad("camera width/height must be 16-4096 and vertical_fov 1-170 degrees")
+        }
+        if let pos = camera["position"] {
+            minDistance = pos["min_distance"]?.doubleValue ?? minDistance
+            maxDistance = pos["max_distance"]?.doubleValue ?? maxDistance
+            minHeight = pos["min_height"]?.doubleValue ?? minHeight
+            maxHeight = pos["max_height"]?.doubleValue ?? maxHeight
+            minRotation = pos["min_horizontal_rotation"]?.doubleValue ?? minRotation
+            maxRotation = pos["max_horizontal_rotation"]?.doubleValue ?? maxRotation
+            guard minDistance > 0.3, maxDistance >= minDistance else { throw bad("distances must be > 0.3 m, min <= max") }
+        }
+        tagBlacklist = json["filters"]?["tag_blacklist"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
+    public var camera: Camera { Camera(width: width, height: height, verticalFOVDegrees: verticalFOVDegrees) }
+}
+
+/// A rendered frame: depth (mm, 0 = background), render label values, and where things were.
+public struct RenderedFrame: Sendable {
+    public var width: Int
+    public var height: Int
+    public var depth: [UInt16]
+    public var labels: [UInt8]
+    /// Camera position and orientation in world space (rows: right, down, forward).
+    public var cameraPosition: SIMD3<Double>
+    /// Canonical points in camera space (metres; x right, y down, z forward).
+    public var joints: [BodyPoint: SIMD3<Double>]
+}
+
+/// Renders a pose as a body of capsules seen by a pinhole camera: per pixel the nearest surface,
+/// its depth along the optical axis and its body-part label.
+public struct BodyRenderer: Sendable {
+    public var config: RenderConfig
+
+    public init(config: RenderConfig) { self.config = config }
+
+    struct Capsule {
+        var a: SIMD3<Double>, b: SIMD3<Double>
+        var radius: Double
+        var label: (Double, Double) -> RenderLabel  // (t along a->b, lateral side: > 0 is the subject's left)
+    }
+
+    /// Body shape varies per frame within a seeded range (radius scale, torso width).
+    func capsules(_ pose: Pose, rng: inout DeterministicRandom) -> [Capsule] {
+        let s = rng.uniform(0.9, 1.15), torso = rng.uniform(0.95, 1.2)
+        var list: [Capsule] = []
+        let shoulderMid = (pose[.leftShoulder] + pose[.rightShoulder]) / 2
+        let up = normalize(shoulderMid - pose[.pelvis])
+        // The upper torso ends one radius below the shoulders, so its rounded top does not swallow the neck.
+        let upperRadius = 0.14 * s * torso
+        let spineTop = shoulderMid - up * (upperRadius * 0.9)
+        let mid = (pose[.pelvis] + spineTop) / 2
+        let headBase = pose[.neck] + (pose[.headTop] - pose[.neck]) * 0.15
+        let headCentre = pose[.neck] + (pose[.headTop] - pose[.neck]) * 0.55
+        list.append(Capsule(a: pose[.pelvis], b: mid, radius: 0.13 * s * torso) { _, side in side > 0 ? .waistLeft : .waistRight })
+        list.append(Capsule(a: mid, b: spineTop, radius: upperRadius) { _, side in side > 0 ? .clavicleLeft : .clavicleRight })
+        list.append(Capsule(a: shoulderMid - up * 0.02, b: headBase, radius: 0.055 * s) { _, _ in .neck })
+        let headTopDir = pose[.headTop] - headCentre
+        list.append(Capsule(a: headCentre - headTopDir * 0.3, b: headCentre + headTopDir * 0.35, radius: 0.095 * s) { t, side in
+            t > 0.62 ? (side > 0 ? .headTopLeft : .headTopRight) : (side > 0 ? .headLeft : .headRight)
+        })
+        for left in [true, false] {
+            func pt(_ l: BodyPoint, _ r: BodyPoint) -> SIMD3<Double> { left ? pose[l] : pose[r] }
+            let shoulder = pt(.leftShoulder, .rightShoulder), elbow = pt(.leftElbow, .rightElbow)
+            let wrist = pt(.leftWrist, .rightWrist), tip = pt(.leftHandTip, .rightHandTip)
+            let hip = pt(.leftHip, .rightHip), knee = pt(.leftKnee, .rightKnee), ankle = pt(.leftAnkle, .rightAnkle)
+            let toe = pt(.leftToe, .rightToe)
+            list.append(Capsule(a: shoulder, b: shoulder, radius: 0.065 * s) { _, _ in left ? .shoulderLeft : .shoulderRight })
+            list.append(Capsule(a: shoulder, b: elbow, radius: 0.048 * s) { t, _ in
+                t > 0.82 ? (left ? .elbowLeft : .elbowRight) : (left ? .upperArmLeft : .upperArmRight)
+            })
+            list.append(Capsule(a: elbow, b: wrist, radius: 0.04 * s) { t, _ in
+                t < 0.15 ? (left ? .elbowLeft : .elbowRight) : t > 0.85 ? (left ? .wristLeft : .wristRight)
+                    : (left ? .forearmLeft : .forearmRight)
+            })
+            list.append(Capsule(a: wrist, b: tip, radius: 0.036 * s) { t, _ in
+                t < 0.2 ? (left ? .wristLeft : .wristRight) : (left ? .handLeft : .handRight)
+            })
+            list.append(Capsule(a: hip, b: hip, radius: 0.095 * s * torso) { _, _ in left ? .hipLeft : .hipRight })
+            list.append(Capsule(a: hip, b: knee, radius: 0.075 * s) { t, _ in
+                t < 0.12 ? (left ? .hipLeft : .hipRight) : t > 0.86 ? (left ? .kneeLeft : .kneeRight)
+                    : (left ? .thighLeft : .thighRight)
+            })
+            list.append(Capsule(a: knee, b: ankle, radius: 0.055 * s) { t, _ in
+                t < 0.12 ? (left ? .kneeLeft : .kneeRight) : t > 0.92 ? (left ? .ankleLeft : .ankleRight)
+                    : (left ? .shinLeft : .shinRight)
+            })
+            list.append(Capsule(a: ankle, b: toe, radius: 0.042 * s) { t, _ in
+                t < 0.35 ? (left ? .ankleLeft : .ankleRight) : (left ? .toesLeft : .toesRight)
+            })
+        }
+        return list
+    }
+
+    /// Renders `pose` from a camera placed by the config's randomized position, seeded by `rng`.
+    public func render(_ pose: Pose, rng: inout DeterministicRandom) -> RenderedFrame {
+        let w = config.width, h = config.height
+        let camera = config.camera
+        let f = camera.focalLength, cx = Double(w) / 2, cy = Double(h) / 2
+        // Camera: in front of the subject, rotated around the focus bone (pelvis), looking at it.
+        let distance = rng.uniform(config.minDistance, config.maxDistance)
+        let eyeHeight = rng.uniform(config.minHeight, config.maxHeight)
+        let angle = rng.uniform(config.minRotation, config.maxRotation) * Double.pi / 180
+        let fwd = pose.facing
+        let dir = SIMD3(fwd.x * cos(angle) + fwd.z * sin(angle), 0, -fwd.x * sin(angle) + fwd.z * cos(angle))
+        let focus = pose[.pelvis]
+        let floor = min(pose[.leftToe].y, pose[.rightToe].y, pose[.leftAnkle].y, pose[.rightAnkle].y) - 0.03
+        let position = SIMD3(focus.x + dir.x * distance, floor + eyeHeight, focus.z + dir.z * distance)
+        let forward = normalize(focus - position)
+        let right = normalize(cross(forward, SIMD3(0, 1, 0)))
+        let down = cross(forward, right)
+        func toCamera(_ p: SIMD3<Double>) -> SIMD3<Double> {
+            let d = p - position
+            return SIMD3((d * right).sum(), (d * down).sum(), (d * forward).sum())
+        }
+        let leftAxis = normalize(toCamera(pose[.leftHip]) - toCamera(pose[.rightHip]))
+        let pelvisCam = toCamera(pose[.pelvis])
+        var zbuf = [Double](repeating: .infinity, count: w * h)
+        var labels = [UInt8](repeating: RenderLabel.background.rawValue, count: w * h)
+        for c in capsules(pose, rng: &rng) {
+            let a = toCamera(c.a), b = toCamera(c.b), r = c.radius
+            guard min(a.z, b.z) - r > 0.05 else { continue }
+            // Screen box of the capsule: projected end points grown by the projected radius.
+            let ra = f * r / (a.z - r), rb = f * r / (b.z - r)
+            let ax = cx + f * a.x / a.z, ay = cy + f * a.y / a.z, bx = cx + f * b.x / b.z, by = cy + f * b.y / b.z
+            let x0 = max(0, Int((min(ax - ra, bx - rb)).rounded(.down))), x1 = min(w - 1, Int((max(ax + ra, bx + rb)).rounded(.up)))
+            let y0 = max(0, Int((min(ay - ra, by - rb)).rounded(.down))), y1 = min(h - 1, Int((max(ay + ra, by + rb)).rounded(.up)))
+            guard x0 <= x1, y0 <= y1 else { continue }
+            let ba = b - a, baba = (ba * ba).sum()
+            for y in y0...y1 {
+                for x in x0...x1 {
+                    let rd = normalize(SIMD3((Double(x) + 0.5 - cx) / f, (Double(y) + 0.5 - cy) / f, 1))
+                    guard let t = intersect(rd: rd, a: a, b: b, ba: ba, baba: baba, r: r) else { continue }
+                    let z = t * rd.z
+                    let i = y * w + x
+                    guard z < zbuf[i] else { continue }
+                    zbuf[i] = z
+                    let hit = rd * t
+                    let along = baba > 0 ? min(max(((hit - a) * ba).sum() / baba, 0), 1) : 0
+                    labels[i] = c.label(along, ((hit - pelvisCam) * leftAxis).sum()).rawValue
+                }
+            }
+        }
+        let depth = zbuf.map { $0.isFinite ? UInt16(min(max(($0 * 1000).rounded(), 1), 65534)) : 0 }
+        var joints: [BodyPoint: SIMD3<Double>] = [:]
+        for p in BodyPoint.allCases { joints[p] = toCamera(pose[p]) }
+        return RenderedFrame(width: w, height: h, depth: depth, labels: labels, cameraPosition: position, joints: joints)
+    }
+
+    /// Nearest intersection distance of a ray from the origin with a capsule (or a sphere when a == b).
+    @inline(__always)
+    func intersect(rd: SIMD3<Double>, a: SIMD3<Double>, b: SIMD3<Double>, ba: SIMD3<Double>, baba: Double, r: Double) -> Double? {
+        let oa = -a
+        if baba > 0 {
+            let bard = (ba * rd).sum(), baoa = (ba * oa).sum(), rdoa = (rd * oa).sum(), oaoa = (oa * oa).sum()
+            let qa = baba - bard * bard, qb = baba * rdoa - baoa * bard, qc = baba * oaoa - baoa * baoa - r * r * baba
+            let disc = qb * qb - qa * qc
+            if disc >= 0 && qa > 1e-12 {
+                let t = (-qb - disc.squareRoot()) / qa
+                let yy = baoa + t * bard
+                if yy > 0 && yy < baba { return t > 0 ? t : nil }
+                let oc = yy <= 0 ? oa : -b
+                let b2 = (rd * oc).sum(), c2 = (oc * oc).sum() - r * r, h2 = b2 * b2 - c2
+                if h2 > 0 { let t2 = -b2 - h2.squareRoot(); return t2 > 0 ? t2 : nil }
+            }
+            return nil
+        }
+        let b2 = (rd * oa).sum(), c2 = (oa * oa).sum() - r * r, h2 = b2 * b2 - c2
+        guard h2 > 0 else { return nil }
+        let t = -b2 - h2.squareRoot()
+        return t > 0 ? t : nil
+    }
+}
+
+@inline(__always) func normalize(_ v: SIMD3<Double>) -> SIMD3<Double> { v / (v * v).sum().squareRoot() }
+@inline(__always) func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {
+    SIMD3(a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x)
+}

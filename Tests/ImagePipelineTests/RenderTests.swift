@@ -1,0 +1,130 @@
+import Foundation
+import RDTCore
+import Testing
+@testable import ImagePipeline
+
+@Suite struct RenderTests {
+    /// The CMU clips (CI has ../shared/data/mocap beside the checkout); CANOPY_MOCAP overrides.
+    static let mocap: String = {
+        let candidates = [ProcessInfo.processInfo.environment["CANOPY_MOCAP"], RawFixture.root + "/../shared/data/mocap",
+                          "/work/shared/data/mocap"].compactMap { $0 }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/MANIFEST.txt") } ?? candidates[1]
+    }()
+
+    func frontConfig() -> RenderConfig {
+        var c = RenderConfig()
+        c.minRotation = 0
+        c.maxRotation = 0
+        return c
+    }
+
+    func centroid(_ frame: RenderedFrame, _ labels: [RenderLabel]) -> (x: Double, y: Double, n: Int) {
+        var sx = 0.0, sy = 0.0, n = 0
+        let values = Set(labels.map(\.rawValue))
+        for i in 0..<frame.labels.count where values.contains(frame.labels[i]) {
+            sx += Double(i % frame.width); sy += Double(i / frame.width); n += 1
+        }
+        return (sx / Double(max(n, 1)), sy / Double(max(n, 1)), n)
+    }
+
+    @Test func labelsLandWhereThePosePutsTheParts() {
+        var rng = DeterministicRandom(3)
+        // The built-in reach raises the subject's left arm; the subject faces the camera.
+        let pose = BuiltInMotion.pose(clip: "builtin-reach", frame: 0, seed: 1)
+        let frame = BodyRenderer(config: frontConfig()).render(pose, rng: &rng)
+        let head = centroid(frame, [.headLeft, .headRight, .headTopLeft, .headTopRight])
+        let pelvis = centroid(frame, [.waistLeft, .waistRight, .hipLeft, .hipRight])
+        let leftHand = centroid(frame, [.handLeft]), rightHand = centroid(frame, [.handRight])
+        #expect(head.n > 50 && pelvis.n > 50 && leftHand.n > 5 && rightHand.n > 5)
+        #expect(head.y < pelvis.y)
+        // Facing the camera, the subject's left is on the image's right.
+        #expect(leftHand.x > rightHand.x)
+        #expect(centroid(frame, [.thighLeft]).x > centroid(frame, [.thighRight]).x)
+        // And the joints in the meta agree: left wrist at a larger camera x than the right one.
+        #expect(frame.joints[.leftWrist]!.x > frame.joints[.rightWrist]!.x)
+    }
+
+    @Test func nearestBodyPixelHasTheGeometricDepth() {
+        let renderer = BodyRenderer(config: frontConfig())
+        for f in [0, 17, 33] {
+            var rng = DeterministicRandom(9, UInt64(f))
+            let pose = BuiltInMotion.pose(clip: "builtin-walk", frame: f, seed: 2)
+            let frame = renderer.render(pose, rng: &rng)
+            // The same camera and body again, to get the capsules in camera space.
+            var rng2 = DeterministicRandom(9, UInt64(f))
+            _ = rng2.uniform(0.0, 1.0); _ = rng2.uniform(0.0, 1.0); _ = rng2.uniform(0.0, 1.0)
+            let capsules = renderer.capsules(pose, rng: &rng2)
+            let position = frame.cameraPosition
+            let forward = { () -> SIMD3<Double> in let d = pose[.pelvis] - position; return d / (d * d).sum().squareRoot() }()
+            let nearest = capsules.map { c in min(((c.a - position) * forward).sum(), ((c.b - position) * forward).sum()) - c.radius }.min()!
+            let rendered = Double(frame.depth.filter { $0 > 0 }.min()!) / 1000
+            #expect(abs(rendered - nearest) < 0.005, "frame \(f): rendered \(rendered) m, geometry \(nearest) m")
+        }
+    }
+
+    @Test func everyBodyPartAppearsAcrossARealWalk() throws {
+        var job = try RenderJob(bvh: [Self.mocap + "/cmu-mb2_08_01_walk.bvh"], jointMap: nil,
+                                config: try RenderConfig(contentsOf: RawFixture.root + "/reference/glimpse/render-configs/iphone-x-training.json"),
+                                output: "/dev/null")
+        job.every = 4
+        var seen = Set<UInt8>()
+        for item in job.frameList() {
+            var rng = DeterministicRandom(job.seed, BuiltInMotion.hash(item.clip), UInt64(item.frame), 0x4E4D)
+            seen.formUnion(BodyRenderer(config: job.config).render(try job.pose(item), rng: &rng).labels)
+        }
+        let expected = Set(RenderLabel.allCases.map(\.rawValue))
+        #expect(seen == expected, "missing: \(expected.subtracting(seen).sorted())")
+        // The render values are glimpse's: the 2018-06 render map lists exactly these.
+        let map = try LabelMap(contentsOf: RawFixture.root + "/reference/glimpse/label-maps/2018-06-render-to-2018-06-rdt-map.json")
+        #expect(Set(map.labels.flatMap(\.inputs).map(UInt8.init)) == expected)
+    }
+
+    @Test func outputIsTheSameForOneOrThreeTasksAndReRunsSkip() throws {
+        let dir = try TemporaryDirectory()
+        for (out, count) in [("one", 1), ("three", 3)] {
+            for t in 0..<count {
+                var job = try RenderJob(bvh: [], jointMap: nil, config: RenderConfig(), output: dir.path + "/" + out)
+                job.builtInFrames = 7
+                job.taskID = t
+                job.taskCount = count
+                try job.run()
+            }
+        }
+        for sub in ["depth", "labels", "meta"] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/one/" + sub).sorted()
+            #expect(names.count == 14)
+            for n in names {
+                #expect(FileManager.default.contents(atPath: dir.path + "/one/\(sub)/\(n)")
+                        == FileManager.default.contents(atPath: dir.path + "/three/\(sub)/\(n)"), "\(sub)/\(n)")
+            }
+        }
+        var again = try RenderJob(bvh: [], jointMap: nil, config: RenderConfig(), output: dir.path + "/one")
+        again.builtInFrames = 7
+        let result = try again.run()
+        #expect(result.rendered == 0 && result.skipped == 14)
+    }
+
+    @Test func malformedBVHNamesFileLineAndExpectation() throws {
+        let text = "HIERARCHY\r\nROOT Hips\r\n{\r\n  OFFSET 0 0 0\r\n  CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Wrotation\r\n}\r\n"
+        #expect(throws: BVHError(path: "x.bvh", line: 5, expected: "a channel name (Xposition ... Zrotation)")) {
+            try BVHMotion(text: text, source: "x.bvh")
+        }
+        let cut = try String(contentsOfFile: Self.mocap + "/cmu-mb2_08_01_walk.bvh", encoding: .utf8).prefix(20000)
+        do {
+            _ = try BVHMotion(text: String(cut), source: "cut.bvh")
+            Issue.record("a cut BVH parsed")
+        } catch let e as BVHError {
+            #expect(e.line > 10 && e.expected.contains("channel values for frame"), "\(e)")
+        }
+    }
+
+    @Test func everyCMUFamilyMapsAndUnitsAreMetres() throws {
+        for file in try FileManager.default.contentsOfDirectory(atPath: Self.mocap).filter({ $0.hasSuffix(".bvh") }) {
+            let motion = try BVHMotion(contentsOf: Self.mocap + "/" + file)
+            let mapping = try #require(SkeletonMapping.builtIn(for: motion), "\(file)")
+            let pose = try mapping.pose(motion, frame: mapping.skipFrames)
+            let height = pose[.headTop].y - min(pose[.leftAnkle].y, pose[.rightAnkle].y)
+            #expect(height > 1.2 && height < 2.1, "\(file): head to ankle \(height) m")
+        }
+    }
+}
