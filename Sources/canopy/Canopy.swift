@@ -45,11 +45,6 @@ extension PendingCommand {
 
 
 
-struct Eval: PendingCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure a forest's accuracy (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
 struct Infer: PendingCommand {
     static let configuration = CommandConfiguration(abstract: "Label depth images with a forest (not built yet).")
     @Argument(parsing: .allUnrecognized) var rest: [String] = []

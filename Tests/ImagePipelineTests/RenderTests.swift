@@ -104,6 +104,24 @@ import Testing
         #expect(result.rendered == 0 && result.skipped == 14)
     }
 
+    @Test func aLimbPointingAtTheCameraIsSeenThroughItsEndCap() {
+        let r = BodyRenderer(config: RenderConfig())
+        let a = SIMD3<Double>(0, 0, 2), b = SIMD3<Double>(0, 0, 2.5), ba = b - a
+        // Straight down the axis, and slightly off it: the near cap at 2 m - 5 cm.
+        for slope in [0.0, 0.01] {
+            let rd = normalize(SIMD3(slope, 0, 1))
+            let t = r.intersect(rd: rd, a: a, b: b, ba: ba, baba: (ba * ba).sum(), r: 0.05)
+            // The cap sphere at 2 m: the ray meets it where x = slope z, so z = 2 - sqrt(r^2 - x^2) (to first order).
+            let x = slope * 1.95
+            #expect(t != nil && abs(t! * rd.z - (2 - (0.0025 - x * x).squareRoot())) < 0.0005, "\(String(describing: t))")
+        }
+        // Side on, the cylinder: 2 m - 5 cm at the middle.
+        let side = SIMD3<Double>(0, 0, 1)
+        let c = SIMD3<Double>(-0.3, 0, 2), d = SIMD3<Double>(0.3, 0, 2)
+        #expect(abs((r.intersect(rd: side, a: c, b: d, ba: d - c, baba: 0.36, r: 0.05) ?? 0) - 1.95) < 1e-9)
+        #expect(r.intersect(rd: normalize(SIMD3(1, 0, 1)), a: a, b: b, ba: ba, baba: 0.25, r: 0.05) == nil)
+    }
+
     @Test func malformedBVHNamesFileLineAndExpectation() throws {
         let text = "HIERARCHY\r\nROOT Hips\r\n{\r\n  OFFSET 0 0 0\r\n  CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Wrotation\r\n}\r\n"
         #expect(throws: BVHError(path: "x.bvh", line: 5, expected: "a channel name (Xposition ... Zrotation)")) {

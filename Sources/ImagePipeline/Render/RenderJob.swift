@@ -138,10 +138,15 @@ public struct RenderJob {
 
 /// A PNG for people: depth in grey beside labels in colour, one row per frame.
 public enum ContactSheet {
-    /// A fixed, well-separated colour per label value.
+    /// A fixed colour per render label value (background black).
     public static func colour(_ value: UInt8) -> (UInt8, UInt8, UInt8) {
         if value == RenderLabel.background.rawValue || value == 0 { return (0, 0, 0) }
-        let h = Double((Int(value) * 47) % 360) / 60, x = 1 - abs(h.truncatingRemainder(dividingBy: 2) - 1)
+        return hue(Int(value) * 47)
+    }
+
+    /// A saturated colour at `degrees` around the hue circle.
+    public static func hue(_ degrees: Int) -> (UInt8, UInt8, UInt8) {
+        let h = Double(degrees % 360) / 60, x = 1 - abs(h.truncatingRemainder(dividingBy: 2) - 1)
         let (r, g, b): (Double, Double, Double) = h < 1 ? (1, x, 0) : h < 2 ? (x, 1, 0) : h < 3 ? (0, 1, x) : h < 4 ? (0, x, 1) : h < 5 ? (x, 0, 1) : (1, 0, x)
         return (UInt8(60 + 195 * r), UInt8(60 + 195 * g), UInt8(60 + 195 * b))
     }

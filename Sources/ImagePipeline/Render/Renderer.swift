@@ -185,28 +185,32 @@ public struct BodyRenderer: Sendable {
         return RenderedFrame(width: w, height: h, depth: depth, labels: labels, cameraPosition: position, joints: joints)
     }
 
-    /// Nearest intersection distance of a ray from the origin with a capsule (or a sphere when a == b).
+    /// Nearest intersection distance of a ray from the origin with a capsule (or a sphere when a == b):
+    /// the cylinder's side where the ray is not parallel to the axis, and both end spheres; the
+    /// nearest positive hit wins (a limb pointing at the camera is seen through its end caps).
     @inline(__always)
     func intersect(rd: SIMD3<Double>, a: SIMD3<Double>, b: SIMD3<Double>, ba: SIMD3<Double>, baba: Double, r: Double) -> Double? {
-        let oa = -a
+        var best = Double.infinity
+        func sphere(_ c: SIMD3<Double>) {
+            let bq = (rd * c).sum(), cq = (c * c).sum() - r * r, h = bq * bq - cq
+            guard h > 0 else { return }
+            let t = bq - h.squareRoot()
+            if t > 0 && t < best { best = t }
+        }
+        sphere(a)
         if baba > 0 {
+            sphere(b)
+            let oa = -a
             let bard = (ba * rd).sum(), baoa = (ba * oa).sum(), rdoa = (rd * oa).sum(), oaoa = (oa * oa).sum()
             let qa = baba - bard * bard, qb = baba * rdoa - baoa * bard, qc = baba * oaoa - baoa * baoa - r * r * baba
             let disc = qb * qb - qa * qc
-            if disc >= 0 && qa > 1e-12 {
+            if qa > 1e-9 * baba && disc >= 0 {
                 let t = (-qb - disc.squareRoot()) / qa
-                let yy = baoa + t * bard
-                if yy > 0 && yy < baba { return t > 0 ? t : nil }
-                let oc = yy <= 0 ? oa : -b
-                let b2 = (rd * oc).sum(), c2 = (oc * oc).sum() - r * r, h2 = b2 * b2 - c2
-                if h2 > 0 { let t2 = -b2 - h2.squareRoot(); return t2 > 0 ? t2 : nil }
+                let along = baoa + t * bard
+                if along > 0 && along < baba && t > 0 && t < best { best = t }
             }
-            return nil
         }
-        let b2 = (rd * oa).sum(), c2 = (oa * oa).sum() - r * r, h2 = b2 * b2 - c2
-        guard h2 > 0 else { return nil }
-        let t = -b2 - h2.squareRoot()
-        return t > 0 ? t : nil
+        return best.isFinite ? best : nil
     }
 }
 

@@ -1,0 +1,66 @@
+import Foundation
+import RDTCore
+
+/// PNG pictures for people: label images in colour, confusion heat maps.
+public enum Pictures {
+    /// A colour per packed label (background black), spread around the hue circle.
+    public static func colour(packed label: UInt8) -> (UInt8, UInt8, UInt8) {
+        label == 0 ? (0, 0, 0) : ContactSheet.hue(Int(label) * 47)
+    }
+
+    /// One full frame of a shard, uncropped: depth (background outside the crop) and labels.
+    public static func uncrop(_ f: ShardFrame, background: UInt16) -> (depth: [UInt16], labels: [UInt8]) {
+        var depth = [UInt16](repeating: background, count: f.width * f.height)
+        var labels = [UInt8](repeating: 0, count: depth.count)
+        for y in 0..<f.cropHeight {
+            for x in 0..<f.cropWidth {
+                depth[(f.cropY + y) * f.width + f.cropX + x] = f.depth[y * f.cropWidth + x]
+                labels[(f.cropY + y) * f.width + f.cropX + x] = f.labels[y * f.cropWidth + x]
+            }
+        }
+        return (depth, labels)
+    }
+
+    /// Rows of [depth grey | truth colours | prediction colours].
+    public static func comparison(_ rows: [(depth: [UInt16], truth: [UInt8], predicted: [UInt8])], width w: Int, height h: Int,
+                                  to path: String) throws {
+        var rgb = [UInt8](repeating: 0, count: 3 * w * h * rows.count * 3)
+        for (k, row) in rows.enumerated() {
+            let body = row.depth.filter { $0 > 0 && $0 < 32000 }
+            let lo = Double(body.min() ?? 0), hi = Double(body.max() ?? 1)
+            for y in 0..<h {
+                for x in 0..<w {
+                    let i = y * w + x, base = ((k * h + y) * 3 * w + x) * 3
+                    let d = row.depth[i]
+                    let g: UInt8 = (d == 0 || d >= 32000) ? 0 : UInt8(255 - 200 * (Double(d) - lo) / max(1, hi - lo))
+                    rgb[base] = g; rgb[base + 1] = g; rgb[base + 2] = g
+                    for (panel, label) in [(1, row.truth[i]), (2, row.predicted[i])] {
+                        let c = colour(packed: label), at = base + panel * w * 3
+                        rgb[at] = c.0; rgb[at + 1] = c.1; rgb[at + 2] = c.2
+                    }
+                }
+            }
+        }
+        try PNGImage(width: 3 * w, height: h * rows.count, channels: 3, samples: .u8(rgb)).write(path)
+    }
+
+    /// The confusion matrix as a heat map: row = truth, column = prediction, each row normalized,
+    /// `cell` pixels per entry (white = 0, dark red = all of the row).
+    public static func heatMap(_ m: ConfusionMatrix, cell: Int = 12, to path: String) throws {
+        let n = m.labels, size = n * cell
+        var rgb = [UInt8](repeating: 255, count: size * size * 3)
+        for t in 0..<n {
+            let support = max(1, m.support(t))
+            for p in 0..<n {
+                let v = Double(m.counts[t * n + p]) / Double(support)
+                let (r, g, b) = (UInt8(255 - 100 * v), UInt8(255 * (1 - v)), UInt8(255 * (1 - v)))
+                for y in (t * cell)..<((t + 1) * cell - 1) {
+                    for x in (p * cell)..<((p + 1) * cell - 1) {
+                        rgb[(y * size + x) * 3] = r; rgb[(y * size + x) * 3 + 1] = g; rgb[(y * size + x) * 3 + 2] = b
+                    }
+                }
+            }
+        }
+        try PNGImage(width: size, height: size, channels: 3, samples: .u8(rgb)).write(path)
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import ImagePipeline
+import RDTCore
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure a forest on a dataset index: accuracies, per-label table, confusion matrix (CSV, PNG).")
+
+    @Option(parsing: .upToNextOption, help: "Tree files of the forest (.json or .rdt).") var forest: [String]
+    @Option(help: "Dataset folder.") var data: String
+    @Option(help: "Index to evaluate.") var index = "test"
+    @Option(help: "glimpse out-map to aggregate labels through for the report.") var outMap: String?
+    @Option(help: "Folder for confusion.csv, confusion.png, labels.png and low-accuracy.txt.") var out = "eval"
+    @Option(help: "List frames whose pixel accuracy is below this in low-accuracy.txt.") var lowAccuracy = 0.5
+    @Flag(help: "Average with the mirrored image (flip test-time augmentation).") var flipTta = false
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() throws {
+        let trees = try TreeFile.loadForest(forest)
+        let manifest = try DatasetManifest(root: data)
+        guard trees[0].labelCount == manifest.labelMap.count else {
+            throw CommandFailure("the forest has \(trees[0].labelCount) labels, the dataset \(manifest.labelMap.count); use a forest trained on this label map")
+        }
+        let compiled = CompiledForest(trees)
+        let ids = try manifest.index(index)
+        let byID = Dictionary(manifest.frames.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var matrix = ConfusionMatrix(labels: manifest.labelMap.count)
+        var low: [(UInt64, Double)] = []
+        var pictures: [(depth: [UInt16], truth: [UInt8], predicted: [UInt8])] = []
+        var readers: [String: ShardReader] = [:]
+        var probs: [Float] = []
+        var size = (0, 0)
+        let start = Date()
+        for (n, id) in ids.enumerated() {
+            guard let entry = byID[id] else { throw CommandFailure("index \(index) names frame \(id), not in \(data)/manifest.json") }
+            let reader = try readers[entry.shard] ?? ShardReader(path: data + "/shards/" + entry.shard)
+            readers[entry.shard] = reader
+            let frame = try reader.frame(entry.index)
+            let (depth, truth) = Pictures.uncrop(frame, background: UInt16(manifest.backgroundDepthMM))
+            Inference.probabilities(compiled, depth: depth, width: frame.width, height: frame.height, flip: flipTta, into: &probs)
+            let predicted = Inference.labels(probs, labelCount: compiled.labelCount)
+            var one = ConfusionMatrix(labels: matrix.labels)
+            one.add(truth: truth, predicted: predicted)
+            matrix.add(one)
+            if one.pixelAccuracy < lowAccuracy { low.append((id, one.pixelAccuracy)) }
+            if pictures.count < 4 { pictures.append((depth, truth, predicted)); size = (frame.width, frame.height) }
+            if !json && (n + 1) % 200 == 0 { print("eval: \(n + 1)/\(ids.count) frames") }
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let names = manifest.labelMap.names
+        try AtomicFile.write(Array(matrix.csv(names: names).utf8), to: out + "/confusion.csv")
+        try Pictures.heatMap(matrix, to: out + "/confusion.png")
+        if !pictures.isEmpty { try Pictures.comparison(pictures, width: size.0, height: size.1, to: out + "/labels.png") }
+        try AtomicFile.write(Array(low.map { "\($0.0)\n" }.joined().utf8), to: out + "/low-accuracy.txt")
+        var report = matrix
+        var reportNames = names
+        if let outMap {
+            let map = try LabelMap(contentsOf: outMap)
+            report = matrix.aggregated(through: map)
+            reportNames = map.names
+        }
+        let seconds = Date().timeIntervalSince(start)
+        if json {
+            let perLabel = JSON.array(zip(reportNames, report.perLabelAccuracy).map { name, acc in
+                .object([("label", .string(name)), ("accuracy", acc.map { JSON.double($0) } ?? .null)])
+            })
+            print(JSON.object([("frames", .int(ids.count)), ("pixel_accuracy", .double(report.pixelAccuracy)),
+                               ("mean_class_accuracy", .double(report.meanClassAccuracy)), ("per_label", perLabel),
+                               ("low_accuracy_frames", .int(low.count))]).serialized())
+            return
+        }
+        print(String(format: "eval: %d frames of index %@ in %.1f s", ids.count, index, seconds))
+        for (name, acc) in zip(reportNames, report.perLabelAccuracy) {
+            if let acc { print(String(format: "  %-20@ %5.1f%%", name, acc * 100)) }
+        }
+        print(String(format: "pixel accuracy %.1f%%, mean per-class accuracy %.1f%% (%d frames below %.0f%%)",
+                     report.pixelAccuracy * 100, report.meanClassAccuracy * 100, low.count, lowAccuracy * 100))
+        print("wrote \(out)/confusion.csv, \(out)/confusion.png, \(out)/labels.png, \(out)/low-accuracy.txt")
+    }
+}
