@@ -48,6 +48,8 @@ let package = Package(
             swiftSettings: fast),
 
         .testTarget(name: "RDTCoreTests", dependencies: ["RDTCore"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "RDTCore"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "WireProtocol"]),
         .testTarget(name: "ImagePipelineTests", dependencies: ["ImagePipeline", "RDTCore"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "BlockCompression", "CZeroMQ"]),
         // Slow suite: runs the built `canopy` binary as real processes.

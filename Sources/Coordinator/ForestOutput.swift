@@ -83,3 +83,44 @@ public struct SingleProcessTraining {
         return (trees, levels)
     }
 }
+
+/// The state after a level, written atomically to `DIR/checkpoint.json` (DESIGN §6): the job, the
+/// level reached, every tree so far (glimpse JSON; nodes not yet trained are `{}`) and the open
+/// nodes with their label counts. A restarted coordinator resumes from it; workers rebuild which
+/// pixel sits in which node by routing their pixels through the partial trees.
+public enum Checkpoint {
+    public static func json(_ state: GrowthState, job: TrainingJob) throws -> JSON {
+        let trees = try state.trees.map { try JSON.parse(TreeFile.encodeJSON($0)) }
+        let open = JSON.array(state.open.keys.sorted().map { key in
+            .object([("tree", .int(key.tree)), ("node", .int(key.node)),
+                     ("counts", (state.open[key] ?? nil).map { .array($0.map { JSON.int($0) }) } ?? .null)])
+        })
+        return .object([("format", .string("canopy-checkpoint-1")), ("job", job.json), ("level", .int(state.level)),
+                        ("trees", .array(trees)), ("open", open)])
+    }
+
+    public static func write(_ state: GrowthState, job: TrainingJob, directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try AtomicFile.write(Array(try json(state, job: job).serialized(pretty: false).utf8), to: directory + "/checkpoint.json")
+    }
+
+    /// Reads a checkpoint back into a growth state (trees and open nodes).
+    public static func read(_ path: String) throws -> GrowthState {
+        func bad(_ p: String) -> TreeFileError { .invalid(path: path, problem: p) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw TreeFileError.unreadable(path: path, reason: "missing") }
+        let json: JSON
+        do { json = try JSON.parse([UInt8](data)) } catch { throw bad("\(error)") }
+        guard json["format"]?.stringValue == "canopy-checkpoint-1", let level = json["level"]?.intValue,
+              let treeList = json["trees"]?.arrayValue, let openList = json["open"]?.arrayValue else {
+            throw bad("not a canopy-checkpoint-1 file")
+        }
+        let trees = try treeList.map { try TreeFile.decodeJSON(Array($0.serialized(pretty: false).utf8), path: path) }
+        var open: [NodeKey: [UInt32]?] = [:]
+        for entry in openList {
+            guard let t = entry["tree"]?.intValue, let n = entry["node"]?.intValue, t >= 0, t < trees.count, n >= 0,
+                  n < trees[t].nodes.count else { throw bad("open node out of range") }
+            open[NodeKey(tree: t, node: n)] = .some(entry["counts"]?.arrayValue?.compactMap { $0.intValue.map { UInt32(clamping: $0) } })
+        }
+        return GrowthState(level: level, trees: trees, open: open)
+    }
+}

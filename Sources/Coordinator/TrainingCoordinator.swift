@@ -425,8 +425,10 @@ public final class TrainingCoordinator {
         }
         let source = RemoteSource(coordinator: self, shape: grower.shape)
         var state = grower.initialState(labels: manifest.labelMap.labels, camera: camera)
+        let dir = options.outputRoot + "/" + job.name
         while !state.finished {
             try grower.growLevel(&state, source: source)
+            try Checkpoint.write(state, job: job, directory: dir)
             for t in 0..<job.trees {
                 record.decidedPerTree[t] = state.trees[t].nodes.reduce(0) { $0 + ($1 == .untrained ? 0 : 1) }
             }
@@ -434,10 +436,10 @@ public final class TrainingCoordinator {
         }
         var trees = state.trees
         ForestOutput.annotate(&trees, job: job, indexSizes: indexes.map(\.count), levels: record.levels)
-        let dir = options.outputRoot + "/" + job.name
         record.files = try ForestOutput.write(trees, job: job, directory: dir, date: ForestOutput.today()).flatMap { json in
             [json, String(json.dropLast(5)) + ".rdt"]
         }
+        try? FileManager.default.removeItem(atPath: dir + "/checkpoint.json")  // the forest supersedes it
         record.finished = Date()
         try ForestOutput.writeReport([
             ("job", .string(job.name)), ("mode", .string("distributed")), ("workers", .int(assigned.count)),

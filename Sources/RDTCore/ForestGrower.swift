@@ -67,6 +67,12 @@ public struct GrowthState: Sendable {
     public var trees: [DecisionTree]
     public var open: [NodeKey: [UInt32]?]
 
+    public init(level: Int, trees: [DecisionTree], open: [NodeKey: [UInt32]?]) {
+        self.level = level
+        self.trees = trees
+        self.open = open
+    }
+
     public var finished: Bool { open.isEmpty }
 }
 

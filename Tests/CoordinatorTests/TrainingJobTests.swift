@@ -1,0 +1,54 @@
+import Foundation
+import RDTCore
+import Testing
+@testable import Coordinator
+
+@Suite struct TrainingJobTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    @Test func glimpseTemplateLoadsAsItIs() throws {
+        let jobs = try TrainingJob.load(Self.root + "/reference/glimpse/training-job-templates/iphone-x-training.json")
+        #expect(jobs.count == 1)
+        let job = jobs[0]
+        #expect(job.name == "iphone-x-training" && job.trees == 3)
+        #expect(job.parameters.uvRange == 0.65 && job.parameters.thresholdRange == 0.68 && job.parameters.thresholdPower == 2)
+        #expect(job.parameters.histogramMemory == 8_000_000)
+        // As glimpse's gen-jobs: {job} is the tree's number, {index} its index name, {date} the date.
+        #expect(job.indexNames == ["tree-0", "tree-1", "tree-2"])
+        #expect(job.outFile(tree: 1, date: "20261122") == "iphone-x-20261122-tree-1.json")
+    }
+
+    @Test func badJobsAreOneLineNamingTheFile() throws {
+        let dir = NSTemporaryDirectory() + "canopy-jobs-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, text, mentions) in [
+            ("same-index.json", "{\"n_trees\": 2, \"index_name\": \"tree\"}", "same index"),
+            ("depth.json", "{\"max_depth\": 99}", "max_depth"),
+            ("names.json", "[{\"name\": \"a\"}, {\"name\": \"a\"}]", "share a name"),
+            ("syntax.json", "{\"n_trees\": ", "JSON syntax error"),
+        ] {
+            try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+            do {
+                _ = try TrainingJob.load(dir + "/" + name)
+                Issue.record("\(name) loaded")
+            } catch {
+                #expect("\(error)".hasPrefix(dir + "/" + name) && "\(error)".contains(mentions), "\(error)")
+            }
+        }
+    }
+
+    @Test func checkpointRoundTripsPartialTreesAndOpenNodes() throws {
+        var tree = DecisionTree(depth: 4, labels: [LabelInfo(name: "bg"), LabelInfo(name: "a")], verticalFOV: 0.7)
+        tree.nodes[0] = .split(uv: SIMD4(1, 2, 3, 4), thresholdMM: 125)
+        tree.nodes[1] = .leaf([0.25, 0.75])
+        let state = GrowthState(level: 2, trees: [tree], open: [NodeKey(tree: 0, node: 2): [3, 9]])
+        let dir = NSTemporaryDirectory() + "canopy-ckpt-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Checkpoint.write(state, job: TrainingJob(name: "j", trees: 1), directory: dir)
+        let back = try Checkpoint.read(dir + "/checkpoint.json")
+        #expect(back.level == 2 && back.trees == [tree])
+        #expect(back.open[NodeKey(tree: 0, node: 2)] == .some([3, 9]))
+    }
+}
