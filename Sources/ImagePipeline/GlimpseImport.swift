@@ -142,7 +142,7 @@ public struct GlimpseImport {
                 depth[i] = UInt16(min(m.rounded(), Double(bg - 1)))
             }
         }
-        let c = SyntheticBody.crop(depth: depth, labels: packed, width: png.width, height: png.height)
+        let c = BodyBox.crop(depth: depth, labels: packed, width: png.width, height: png.height)
         let name = String(path.dropFirst())
         return ShardFrame(id: id, name: name, width: png.width, height: png.height, cropX: c.originX, cropY: c.originY,
                           cropWidth: c.width, cropHeight: c.height, flipped: name.hasSuffix("-flipped"),

@@ -156,7 +156,7 @@ public struct FrameProcessor: Sendable {
                 }
             }
         }
-        let c = SyntheticBody.crop(depth: d, labels: l, width: width, height: height)
+        let c = BodyBox.crop(depth: d, labels: l, width: width, height: height)
         return ShardFrame(id: id, name: flipped ? name + "-flipped" : name, width: width, height: height,
                           cropX: c.originX, cropY: c.originY, cropWidth: c.width, cropHeight: c.height,
                           flipped: flipped, depth: c.depth, labels: c.labels)

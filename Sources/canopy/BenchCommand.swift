@@ -40,7 +40,7 @@ struct BenchKernel: ParsableCommand {
                                      kernel: HistogramKernel(threads: threads, tile: tile))
         for i in 0..<frames {
             let f = SyntheticBody.frame(width: 320, height: 240, labels: labels, seed: 1, index: i)
-            let c = SyntheticBody.crop(depth: f.depth, labels: f.labels, width: 320, height: 240)
+            let c = BodyBox.crop(depth: f.depth, labels: f.labels, width: 320, height: 240)
             data.addFrame(depth: c.depth, labels: c.labels, width: c.width, height: c.height, originX: c.originX,
                           originY: c.originY, uses: [(tree: 0, position: i)])
         }

@@ -17,7 +17,7 @@ struct BenchPreprocess: ParsableCommand {
         let settings = try PreprocessConfig(contentsOf: config)
         let dir = NSTemporaryDirectory() + "canopy-bench-preprocess-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try SyntheticRaw.write(to: dir + "/raw", frames: frames, width: 320, height: 240, map: map, seed: 5)
+        try SyntheticRawFrames.write(to: dir + "/raw", frames: frames, width: 320, height: 240, map: map, seed: 5)
         var job = PreprocessJob(source: dir + "/raw", destination: dir + "/out",
                                 processor: FrameProcessor(labelMap: map, config: settings), labelMapJSON: map.json)
         job.framesPerShard = 256

@@ -4,27 +4,6 @@ import Foundation
 import ImagePipeline
 import RDTCore
 
-/// Synthetic raw frames (render label values, 16-bit depth, meta with camera) for benchmarks.
-enum SyntheticRaw {
-    static func write(to dir: String, frames: Int, width: Int, height: Int, map: LabelMap, clips: Int = 4, seed: UInt64) throws {
-        for sub in ["depth", "labels", "meta"] {
-            try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
-        }
-        for i in 0..<frames {
-            let body = SyntheticBody.frame(width: width, height: height, labels: map.count, seed: seed, index: i)
-            let raw = body.labels.map { UInt8(map.labels[Int($0)].inputs[0]) }
-            let depth = zip(body.depth, body.labels).map { $1 == 0 ? UInt16(0) : $0 }
-            let name = String(format: "synthetic%d-%05d", i % clips, i)
-            try PNGImage(width: width, height: height, channels: 1, samples: .u16(depth)).write(dir + "/depth/\(name).png")
-            try PNGImage(width: width, height: height, channels: 1, samples: .u8(raw)).write(dir + "/labels/\(name).png")
-            let meta = JSON.object([("clip", .string("synthetic\(i % clips)")), ("frame", .int(i)),
-                                    ("camera", .object([("width", .int(width)), ("height", .int(height)),
-                                                        ("vertical_fov", .double(43.940769))]))])
-            try AtomicFile.write(Array(meta.serialized().utf8), to: dir + "/meta/\(name).json")
-        }
-    }
-}
-
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -43,7 +22,7 @@ struct BenchTrain: ParsableCommand {
         let dir = NSTemporaryDirectory() + "canopy-bench-train-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let map = try LabelMap(contentsOf: labelMap)
-        try SyntheticRaw.write(to: dir + "/raw", frames: frames, width: 320, height: 240, map: map, seed: 21)
+        try SyntheticRawFrames.write(to: dir + "/raw", frames: frames, width: 320, height: 240, map: map, seed: 21)
         var config = PreprocessConfig()
         config.noFlip = true
         let job = PreprocessJob(source: dir + "/raw", destination: dir + "/data",

@@ -13,20 +13,7 @@ struct TrainingFixture {
         canopy = try CanopyBinary()
         let root = PipelineTests.root
         let map = try LabelMap(contentsOf: root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json")
-        for sub in ["depth", "labels", "meta"] {
-            try FileManager.default.createDirectory(atPath: dir + "/raw/" + sub, withIntermediateDirectories: true)
-        }
-        for f in 0..<frames {
-            let body = SyntheticBody.frame(width: 80, height: 60, labels: map.count, seed: 9, index: f)
-            let name = String(format: "clip%d-%04d", f % 3, f)
-            try PNGImage(width: 80, height: 60, channels: 1, samples: .u16(zip(body.depth, body.labels).map { $1 == 0 ? 0 : $0 }))
-                .write(dir + "/raw/depth/\(name).png")
-            try PNGImage(width: 80, height: 60, channels: 1, samples: .u8(body.labels.map { UInt8(map.labels[Int($0)].inputs[0]) }))
-                .write(dir + "/raw/labels/\(name).png")
-            try JSON.object([("clip", .string("clip\(f % 3)")), ("frame", .int(f)),
-                             ("camera", .object([("width", .int(80)), ("height", .int(60)), ("vertical_fov", .double(43.94))]))])
-                .serialized().write(toFile: dir + "/raw/meta/\(name).json", atomically: true, encoding: .utf8)
-        }
+        try SyntheticRawFrames.write(to: dir + "/raw", frames: frames, width: 80, height: 60, map: map, clips: 3, seed: 9)
         let pre = try canopy.run(["preprocess", dir + "/raw", dir + "/data", "--label-map",
                                   root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"])
         precondition(pre.status == 0, pre.stderr)

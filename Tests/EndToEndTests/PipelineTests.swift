@@ -7,26 +7,16 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 
-    /// Raw frames in render label values, as the renderer writes them.
-    func writeRaw(_ dir: String, clips: Int, frames: Int) throws {
+    /// Raw frames in render label values, as the renderer writes them: 3 clips of 3 frames.
+    func writeRaw(_ dir: String) throws {
         let map = try LabelMap(contentsOf: Self.root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json")
-        for sub in ["depth", "labels"] { try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
-        for c in 0..<clips {
-            for f in 0..<frames {
-                let body = SyntheticBody.frame(width: 80, height: 60, labels: map.count, seed: UInt64(c), index: f)
-                let name = String(format: "walk%d-%04d", c, f)
-                try PNGImage(width: 80, height: 60, channels: 1, samples: .u16(zip(body.depth, body.labels).map { $1 == 0 ? 0 : $0 }))
-                    .write(dir + "/depth/\(name).png")
-                try PNGImage(width: 80, height: 60, channels: 1, samples: .u8(body.labels.map { UInt8(map.labels[Int($0)].inputs[0]) }))
-                    .write(dir + "/labels/\(name).png")
-            }
-        }
+        try SyntheticRawFrames.write(to: dir, frames: 9, width: 80, height: 60, map: map, clips: 3, seed: 4)
     }
 
     @Test func preprocessAsArrayTasksThenMergeAndIndex() throws {
         let dir = NSTemporaryDirectory() + "canopy-pipeline-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try writeRaw(dir + "/raw", clips: 3, frames: 3)
+        try writeRaw(dir + "/raw")
         let canopy = try CanopyBinary()
         let map = Self.root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"
         let config = Self.root + "/reference/glimpse/pre-processor-configs/iphone-x-config.json"
@@ -53,6 +43,6 @@ import Testing
         // A wrong label map is one line naming the label image.
         let wrong = try canopy.run(["preprocess", dir + "/raw", dir + "/other", "--label-map",
                                     Self.root + "/reference/glimpse/label-maps/2018-06-nop-map.json"])
-        #expect(wrong.status != 0 && wrong.stderr.contains("labels/walk0-0000.png") && wrong.stderr.contains("not in the label map"))
+        #expect(wrong.status != 0 && wrong.stderr.contains("labels/synthetic0-00000.png") && wrong.stderr.contains("not in the label map"))
     }
 }
