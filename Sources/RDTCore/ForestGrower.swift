@@ -138,13 +138,21 @@ public final class ForestGrower {
             record.leaves += 1
         }
 
-        func decide(_ key: NodeKey, _ hist: [UInt32]) {
+        // What a node's histogram says, computed for a whole batch at once on all cores.
+        func evaluate(_ hist: [UInt32]) -> (totals: [UInt32], choice: SplitChoice?) {
             hist.withUnsafeBufferPointer { h in
                 let totals = SplitSelection.totals(h.baseAddress!, shape: shape)
+                if isLeafWithoutSplit(totals, level: level) { return (totals, nil) }
+                return (totals, SplitSelection.best(h.baseAddress!, shape: shape, totals: totals))
+            }
+        }
+
+        func decide(_ key: NodeKey, _ hist: [UInt32], _ evaluation: (totals: [UInt32], choice: SplitChoice?)) {
+            hist.withUnsafeBufferPointer { h in
+                let totals = evaluation.totals
                 record.pixels += totals.reduce(0) { $0 + Int($1) }
                 if isLeafWithoutSplit(totals, level: level) { makeLeaf(key, totals); return }
-                guard let choice = SplitSelection.best(h.baseAddress!, shape: shape, totals: totals),
-                      choice.gain > parameters.minGain else { makeLeaf(key, totals); return }
+                guard let choice = evaluation.choice, choice.gain > parameters.minGain else { makeLeaf(key, totals); return }
                 let uv = candidates[key.tree].uvs[choice.candidate]
                 let t = candidates[key.tree].thresholds[choice.threshold]
                 state.trees[key.tree].nodes[key.node] = .split(uv: uv, thresholdMM: t)
@@ -223,16 +231,28 @@ public final class ForestGrower {
         for (k, batch) in batches.enumerated() {
             let hists = try source.histograms(for: batch)
             if source.pipelined, k + 1 < batches.count { try source.prefetch(batches[k + 1]) }
+            var items: [(NodeKey, [UInt32])] = []
             for (key, hist) in zip(batch, hists) {
-                decide(key, hist)
+                items.append((key, hist))
                 if let other = derived[key], let parent = cache.removeValue(forKey: key.parent) {
                     var sib = parent
                     sib.withUnsafeMutableBufferPointer { s in
                         hist.withUnsafeBufferPointer { c in for i in 0..<s.count { s[i] &-= c[i] } }
                     }
-                    decide(other, sib)
+                    items.append((other, sib))
                 }
             }
+            // Split choice per node in parallel (each a pure function of its histogram), then the
+            // decisions in order, so nothing depends on the thread count.
+            var evaluations = [(totals: [UInt32], choice: SplitChoice?)](repeating: ([], nil), count: items.count)
+            let lock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: items.count) { i in
+                let e = evaluate(items[i].1)
+                lock.lock()
+                evaluations[i] = e
+                lock.unlock()
+            }
+            for (item, evaluation) in zip(items, evaluations) { decide(item.0, item.1, evaluation) }
             done += batch.count + batch.filter { derived[$0] != nil }.count
             onBatch?(level, done, needs.count)
         }
