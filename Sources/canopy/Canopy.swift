@@ -45,11 +45,6 @@ extension PendingCommand {
 
 
 
-struct Infer: PendingCommand {
-    static let configuration = CommandConfiguration(abstract: "Label depth images with a forest (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
 
 struct TrainJoints: PendingCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import Foundation
 import RDTCore
+import ImagePipeline
 import Testing
 
 @Suite struct ExportTests {
@@ -31,5 +32,33 @@ import Testing
         #expect(bad.stderr.contains(dir + "/cut.rdt") && bad.stderr.contains("truncated"))
         #expect(bad.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1)
         #expect(!FileManager.default.fileExists(atPath: dir + "/d.json"))
+    }
+}
+
+@Suite struct InferCommandTests {
+    @Test func infersLabelsFromADepthPNG() throws {
+        let dir = NSTemporaryDirectory() + "canopy-infer-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A depth-2 tree: probe 5 pixel-metres right (2.5 px at 2 m); f < 100 mm -> label 1, else 2.
+        var tree = DecisionTree(depth: 2, labels: [LabelInfo(name: "bg"), LabelInfo(name: "a"), LabelInfo(name: "b")],
+                                verticalFOV: 1)
+        tree.nodes = [.split(uv: SIMD4(5, 0, 0, 0), thresholdMM: 100), .leaf([0, 1, 0]), .leaf([0, 0, 1])]
+        try TreeFile.save(tree, to: dir + "/t.rdt")
+        var depth = [UInt16](repeating: 0, count: 10 * 3)
+        for y in 0..<3 { for x in 2...6 { depth[y * 10 + x] = 2000 } }
+        try PNGImage(width: 10, height: 3, channels: 1, samples: .u16(depth)).write(dir + "/d.png")
+        let r = try CanopyBinary().run(["infer", "--forest", dir + "/t.rdt", "--out", dir + "/o", "--probabilities", dir + "/d.png"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let labels = try PNGImage.read(dir + "/o/d-labels.png").grey8(path: "labels")
+        #expect(Array(labels[0..<10]) == [0, 0, 1, 1, 1, 2, 2, 0, 0, 0])
+        let overlay = try PNGImage.read(dir + "/o/d-overlay.png")
+        #expect(overlay.width == 10 && overlay.height == 3 && overlay.channels == 3)
+        let probs = try Data(contentsOf: URL(fileURLWithPath: dir + "/o/d-probabilities.f32"))
+        #expect(probs.count == 10 * 3 * 3 * 4)
+        // A 16-bit depth image is required: an 8-bit one is one line naming it.
+        try PNGImage(width: 2, height: 2, channels: 1, samples: .u8([1, 2, 3, 4])).write(dir + "/eight.png")
+        let bad = try CanopyBinary().run(["infer", "--forest", dir + "/t.rdt", "--out", dir + "/o", dir + "/eight.png"])
+        #expect(bad.status != 0 && bad.stderr.contains(dir + "/eight.png") && bad.stderr.contains("16-bit grey"))
     }
 }
