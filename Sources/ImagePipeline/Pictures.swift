@@ -8,6 +8,16 @@ public enum Pictures {
         label == 0 ? (0, 0, 0) : ContactSheet.hue(Int(label) * 47)
     }
 
+    /// Depth as grey for people: near body pixels bright, far ones darker, no reading (0) and the
+    /// background (>= `background` mm) black.
+    public static func grey(_ depth: [UInt16], background: UInt16 = 32000) -> [UInt8] {
+        let body = depth.filter { $0 > 0 && $0 < background }
+        let lo = Double(body.min() ?? 0), hi = Double(body.max() ?? 1)
+        return depth.map { d in
+            d == 0 || d >= background ? 0 : UInt8(255 - 200 * (Double(d) - lo) / max(1, hi - lo))
+        }
+    }
+
     /// One full frame of a shard, uncropped: depth (background outside the crop) and labels.
     public static func uncrop(_ f: ShardFrame, background: UInt16) -> (depth: [UInt16], labels: [UInt8]) {
         var depth = [UInt16](repeating: background, count: f.width * f.height)
@@ -26,13 +36,11 @@ public enum Pictures {
                                   to path: String) throws {
         var rgb = [UInt8](repeating: 0, count: 3 * w * h * rows.count * 3)
         for (k, row) in rows.enumerated() {
-            let body = row.depth.filter { $0 > 0 && $0 < 32000 }
-            let lo = Double(body.min() ?? 0), hi = Double(body.max() ?? 1)
+            let grey = Pictures.grey(row.depth)
             for y in 0..<h {
                 for x in 0..<w {
                     let i = y * w + x, base = ((k * h + y) * 3 * w + x) * 3
-                    let d = row.depth[i]
-                    let g: UInt8 = (d == 0 || d >= 32000) ? 0 : UInt8(255 - 200 * (Double(d) - lo) / max(1, hi - lo))
+                    let g = grey[i]
                     rgb[base] = g; rgb[base + 1] = g; rgb[base + 2] = g
                     for (panel, label) in [(1, row.truth[i]), (2, row.predicted[i])] {
                         let c = colour(packed: label), at = base + panel * w * 3

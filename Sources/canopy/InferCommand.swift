@@ -28,12 +28,10 @@ struct Infer: ParsableCommand {
             let name = out + "/" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             try PNGImage(width: image.width, height: image.height, channels: 1, samples: .u8(labels)).write(name + "-labels.png")
             // Overlay: depth in grey, body pixels in their label's colour blended over it.
-            let body = mm.filter { $0 > 0 && Int($0) < compiled.backgroundDepthMM.toInt }
-            let lo = Double(body.min() ?? 0), hi = Double(body.max() ?? 1)
+            let grey = Pictures.grey(mm, background: compiled.backgroundDepthMM)
             var rgb = [UInt8](repeating: 0, count: mm.count * 3)
             for i in 0..<mm.count {
-                let d = mm[i]
-                let g = (d == 0 || Int(d) >= compiled.backgroundDepthMM.toInt) ? 0.0 : 255 - 200 * (Double(d) - lo) / max(1, hi - lo)
+                let g = Double(grey[i])
                 let c = Pictures.colour(packed: labels[i])
                 let a = labels[i] == 0 ? 0.0 : 0.6
                 rgb[3 * i] = UInt8(g * (1 - a) + Double(c.0) * a)
@@ -47,8 +45,4 @@ struct Infer: ParsableCommand {
             print(String(format: "%@: %dx%d, %.1f ms -> %@-labels.png, %@-overlay.png", path, image.width, image.height, ms, name, name))
         }
     }
-}
-
-private extension UInt16 {
-    var toInt: Int { Int(self) }
 }

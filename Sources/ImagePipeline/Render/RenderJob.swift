@@ -156,14 +156,12 @@ public enum ContactSheet {
         let w = first.width, h = first.height
         var rgb = [UInt8](repeating: 0, count: 2 * w * h * frames.count * 3)
         for (k, frame) in frames.enumerated() {
-            let body = frame.depth.filter { $0 > 0 }
-            let lo = Double(body.min() ?? 0), hi = Double(body.max() ?? 1)
+            let grey = Pictures.grey(frame.depth, background: UInt16.max)
             for y in 0..<h {
                 for x in 0..<w {
                     let i = y * w + x
                     let row = (k * h + y) * 2 * w
-                    let d = frame.depth[i]
-                    let g: UInt8 = d == 0 ? 0 : UInt8(255 - 200 * (Double(d) - lo) / max(1, hi - lo))
+                    let g = grey[i]
                     rgb[(row + x) * 3] = g; rgb[(row + x) * 3 + 1] = g; rgb[(row + x) * 3 + 2] = g
                     let c = colour(frame.labels[i])
                     rgb[(row + w + x) * 3] = c.0; rgb[(row + w + x) * 3 + 1] = c.1; rgb[(row + w + x) * 3 + 2] = c.2
