@@ -131,6 +131,21 @@ public final class TrainingCoordinator {
         return WireMessage(e)
     }
 
+    /// Sends one message to every assigned worker, encoded once; counts its bytes for the job.
+    func broadcast(_ message: WireMessage) {
+        let frames: [[UInt8]]
+        do { frames = try WireCodec.encode(message) } catch {
+            log("could not encode \(message.kind): \(error)")
+            return
+        }
+        current?.bytesSent += frames.reduce(0) { $0 + $1.count } * assigned.count
+        for id in assigned {
+            do { try socket.send([id] + frames) } catch {
+                log("could not send \(message.kind) to \(peers[id]?.id ?? "a worker"): \(error)")
+            }
+        }
+    }
+
     func send(_ message: WireMessage, to identity: [UInt8]) {
         do { try socket.send(message, to: identity) } catch {
             log("could not send \(message.kind) to \(peers[identity]?.id ?? "a client"): \(error)")
@@ -468,9 +483,7 @@ public final class TrainingCoordinator {
         }
         pending[request] = Pending(nodes: nodes, waiting: Set(assigned),
                                    accumulators: nodes.map { _ in [UInt32](repeating: 0, count: countsPerNode) })
-        let message = Self.message { $0.compute = c }
-        current?.bytesSent += (((try? message.envelope.serializedBytes()) as [UInt8]?)?.count ?? 0) * assigned.count
-        for id in assigned { send(message, to: id) }
+        broadcast(Self.message { $0.compute = c })
         return request
     }
 
@@ -501,11 +514,9 @@ public final class TrainingCoordinator {
             }
             return d
         }
-        let message = Self.message { $0.apply = a }
-        current?.bytesSent += (((try? message.envelope.serializedBytes()) as [UInt8]?)?.count ?? 0) * assigned.count
         let p = Pending(nodes: [], waiting: Set(assigned), accumulators: [])
         pending[request] = p
-        for id in assigned { send(message, to: id) }
+        broadcast(Self.message { $0.apply = a })
         let start = Self.now()
         try wait { p.waiting.isEmpty }
         current?.waitSeconds += Double(Self.now() - start) / 1e9

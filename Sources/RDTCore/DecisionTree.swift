@@ -28,13 +28,7 @@ public struct DecisionTree: Equatable, Sendable {
     public var labelCount: Int { labels.count }
 
     /// packed label -> mirrored label, from the labels' `opposite` names.
-    public var flipMap: [UInt8] {
-        var flip = (0..<256).map { UInt8($0) }
-        for (i, label) in labels.enumerated() {
-            if let o = label.opposite, let j = labels.firstIndex(where: { $0.name == o }) { flip[i] = UInt8(j) }
-        }
-        return flip
-    }
+    public var flipMap: [UInt8] { LabelInfo.flipMap(labels) }
 
     /// Leaves in node index order (the order of the .rdt file's tables).
     public var leafCount: Int { nodes.reduce(0) { if case .leaf = $1 { return $0 + 1 } else { return $0 } } }

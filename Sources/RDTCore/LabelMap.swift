@@ -13,6 +13,17 @@ public struct LabelInfo: Equatable, Sendable {
     }
 }
 
+extension LabelInfo {
+    /// packed label -> mirrored label, from the labels' `opposite` names (itself where it has none).
+    public static func flipMap(_ labels: [LabelInfo]) -> [UInt8] {
+        var flip = (0..<256).map { UInt8($0) }
+        for (i, label) in labels.enumerated() {
+            if let o = label.opposite, let j = labels.firstIndex(where: { $0.name == o }) { flip[i] = UInt8(j) }
+        }
+        return flip
+    }
+}
+
 /// Errors in a label map file; each prints as one line naming the file.
 public enum LabelMapError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
@@ -57,16 +68,13 @@ public struct LabelMap: Equatable, Sendable {
             }
         }
         self.lookup = lookup
-        var flip = (0..<256).map { UInt8($0) }
-        for (packed, label) in labels.enumerated() {
-            guard let opposite = label.opposite else { continue }
-            guard let mirror = labels.firstIndex(where: { $0.name == opposite }) else {
+        for label in labels {
+            if let opposite = label.opposite, !labels.contains(where: { $0.name == opposite }) {
                 throw LabelMapError.invalid(path: source, reason:
                     "label '\(label.name)' names opposite '\(opposite)', which is not in the map")
             }
-            flip[packed] = UInt8(mirror)
         }
-        flipMap = flip
+        flipMap = LabelInfo.flipMap(labels)
     }
 
     /// Reads a label map in glimpse's JSON schema.

@@ -114,10 +114,4 @@ public final class NodeCounts {
             n = count
         }
     }
-
-    /// Adds these counts into a UInt32 accumulator.
-    public func add(into acc: UnsafeMutableBufferPointer<UInt32>) {
-        if let u32 { for i in 0..<acc.count { acc[i] &+= u32[i] } }
-        else if let u16 { for i in 0..<acc.count { acc[i] &+= UInt32(u16[i]) } }
-    }
 }
