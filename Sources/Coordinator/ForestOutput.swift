@@ -13,13 +13,18 @@ public enum ForestOutput {
         return f.string(from: Date())
     }
 
+    /// Per-level fields that describe how a level was computed, not what it decided (timing, and
+    /// histograms counted vs derived, which change when a level is redone or resumed); they stay
+    /// in report.json and out of the trees.
+    static let processFields: Set<String> = ["seconds", "histograms_computed", "histograms_derived"]
+
     /// Adds the deterministic history records to each tree.
     public static func annotate(_ trees: inout [DecisionTree], job: TrainingJob, indexSizes: [Int], levels: [LevelRecord]) {
         var params = job.json
         if case .object(let m) = params { params = .object(m.filter { $0.0 != "data_dir" }) }
         let levelJSON = JSON.array(levels.map { r in
             guard case .object(let m) = r.json else { return .null }
-            return .object(m.filter { $0.0 != "seconds" })
+            return .object(m.filter { !processFields.contains($0.0) })
         })
         for t in trees.indices {
             trees[t].history = [.object([
@@ -41,6 +46,18 @@ public enum ForestOutput {
             try TreeFile.save(tree, to: rdt)
             return json
         }
+    }
+
+    /// The files of a job this folder already holds finished (report.json lists them, all present,
+    /// and no checkpoint is pending), or nil.
+    public static func finishedFiles(directory: String, job: TrainingJob) -> [String]? {
+        guard !FileManager.default.fileExists(atPath: directory + "/checkpoint.json"),
+              let data = FileManager.default.contents(atPath: directory + "/report.json"),
+              let report = try? JSON.parse([UInt8](data)), report["job"]?.stringValue == job.name,
+              let names = report["files"]?.arrayValue?.compactMap(\.stringValue), names.count == 2 * job.trees
+        else { return nil }
+        let paths = names.map { directory + "/" + $0 }
+        return paths.allSatisfy { FileManager.default.fileExists(atPath: $0) } ? paths : nil
     }
 
     /// report.json: what is not part of the forest (timings, machine, mode).
@@ -89,23 +106,40 @@ public struct SingleProcessTraining {
 /// nodes with their label counts. A restarted coordinator resumes from it; workers rebuild which
 /// pixel sits in which node by routing their pixels through the partial trees.
 public enum Checkpoint {
-    public static func json(_ state: GrowthState, job: TrainingJob) throws -> JSON {
+    public static func json(_ state: GrowthState, levels: [LevelRecord], job: TrainingJob) throws -> JSON {
         let trees = try state.trees.map { try JSON.parse(TreeFile.encodeJSON($0)) }
         let open = JSON.array(state.open.keys.sorted().map { key in
             .object([("tree", .int(key.tree)), ("node", .int(key.node)),
                      ("counts", (state.open[key] ?? nil).map { .array($0.map { JSON.int($0) }) } ?? .null)])
         })
         return .object([("format", .string("canopy-checkpoint-1")), ("job", job.json), ("level", .int(state.level)),
-                        ("trees", .array(trees)), ("open", open)])
+                        ("trees", .array(trees)), ("open", open), ("levels", .array(levels.map(\.json)))])
     }
 
-    public static func write(_ state: GrowthState, job: TrainingJob, directory: String) throws {
+    public static func write(_ state: GrowthState, levels: [LevelRecord], job: TrainingJob, directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try AtomicFile.write(Array(try json(state, job: job).serialized(pretty: false).utf8), to: directory + "/checkpoint.json")
+        try AtomicFile.write(Array(try json(state, levels: levels, job: job).serialized(pretty: false).utf8),
+                             to: directory + "/checkpoint.json")
     }
 
-    /// Reads a checkpoint back into a growth state (trees and open nodes).
-    public static func read(_ path: String) throws -> GrowthState {
+    /// The state and level records to resume `job` from, if `directory` holds its checkpoint;
+    /// throws if the checkpoint is unreadable or belongs to another job.
+    public static func resume(directory: String, job: TrainingJob) throws -> (state: GrowthState, levels: [LevelRecord])? {
+        let path = directory + "/checkpoint.json"
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let (state, levels, saved) = try read(path)
+        guard saved == job.json.serialized(pretty: false) else {
+            throw TreeFileError.invalid(path: path, problem: "it is a checkpoint of a different job definition; move it away to start \(job.name) afresh")
+        }
+        guard state.trees.count == job.trees, levels.count == state.level else {
+            throw TreeFileError.invalid(path: path, problem: "\(state.trees.count) trees and \(levels.count) level records at level \(state.level)")
+        }
+        return (state, levels)
+    }
+
+    /// Reads a checkpoint back: the growth state (trees and open nodes), the level records and
+    /// the job definition (serialized).
+    public static func read(_ path: String) throws -> (GrowthState, [LevelRecord], String) {
         func bad(_ p: String) -> TreeFileError { .invalid(path: path, problem: p) }
         guard let data = FileManager.default.contents(atPath: path) else { throw TreeFileError.unreadable(path: path, reason: "missing") }
         let json: JSON
@@ -121,6 +155,7 @@ public enum Checkpoint {
                   n < trees[t].nodes.count else { throw bad("open node out of range") }
             open[NodeKey(tree: t, node: n)] = .some(entry["counts"]?.arrayValue?.compactMap { $0.intValue.map { UInt32(clamping: $0) } })
         }
-        return GrowthState(level: level, trees: trees, open: open)
+        let levels = (json["levels"]?.arrayValue ?? []).compactMap(LevelRecord.init(json:))
+        return (GrowthState(level: level, trees: trees, open: open), levels, json["job"]?.serialized(pretty: false) ?? "")
     }
 }

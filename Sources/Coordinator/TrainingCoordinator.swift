@@ -4,11 +4,15 @@ import ImagePipeline
 import RDTCore
 import WireProtocol
 
-/// A job failed; the message names the cause (a worker's error, a lost worker, bad data).
+/// A job failed; the message names the cause (a worker's error, bad data).
 public struct JobFailure: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
 }
+
+/// A worker holding shards was lost while histograms were being counted: the level starts over
+/// once its shards are with live workers.
+struct WorkersLost: Error {}
 
 /// The coordinator (DESIGN §6): a queue of training jobs, shard assignment, the level loop with
 /// reduction of the workers' histograms, forests written atomically, and `status`/`fetch` served on
@@ -21,12 +25,14 @@ public final class TrainingCoordinator {
         /// Workers registered before a job starts.
         public var minWorkers = 1
         public var heartbeatMs = 500
-        /// A worker silent this long is lost.
-        public var workerTimeoutMs = 10_000
+        /// A worker silent this long (6 heartbeats) is lost; its shards go to live workers.
+        public var workerTimeoutMs = 3_000
         /// Return from `run` when the queue is empty (else keep serving status and fetch).
         public var exitWhenDone = true
         /// Stop the workers when returning.
         public var shutdownWorkers = true
+        /// CURVE with an allow list (`.server`), or plaintext for loopback demos.
+        public var security = Security.plaintext
 
         public init(bind: String, outputRoot: String) {
             self.bind = bind
@@ -57,6 +63,11 @@ public final class TrainingCoordinator {
         public internal(set) var waitSeconds = 0.0
         /// Bytes received + sent during each level.
         public internal(set) var bytesPerLevel: [Int] = []
+        /// Workers lost while holding shards, and levels started over because of it.
+        public internal(set) var workersLost = 0
+        public internal(set) var levelRestarts = 0
+        /// The level this job resumed at from a checkpoint (nil: started at the roots).
+        public internal(set) var resumedAt: Int?
 
         init(job: TrainingJob, dataset: String) {
             self.job = job
@@ -72,7 +83,10 @@ public final class TrainingCoordinator {
         var cores: Int
         var threads: Int
         var lastSeen: UInt64
+        /// The epoch of the last AssignShards sent to it, and of the last Ready it answered.
+        var assignedEpoch: UInt64?
         var readyEpoch: UInt64?
+        var isWorker: Bool
     }
 
     public let options: Options
@@ -84,6 +98,7 @@ public final class TrainingCoordinator {
 
     private let context: ZMQContext
     private let socket: ZMQSocket
+    private var gate: CurveGate?
     private var peers: [[UInt8]: Peer] = [:]
     private var workerOrder: [[UInt8]] = []
     private var nextPeer = 0
@@ -93,10 +108,13 @@ public final class TrainingCoordinator {
         let nodes: [NodeKey]
         var waiting: Set<[UInt8]>
         var accumulators: [[UInt32]]
-        init(nodes: [NodeKey], waiting: Set<[UInt8]>, accumulators: [[UInt32]]) {
+        /// ApplySplits (a lost worker's reply is not needed) rather than histograms.
+        let isApply: Bool
+        init(nodes: [NodeKey], waiting: Set<[UInt8]>, accumulators: [[UInt32]], isApply: Bool = false) {
             self.nodes = nodes
             self.waiting = waiting
             self.accumulators = accumulators
+            self.isApply = isApply
         }
     }
     private var request: UInt64 = 0
@@ -105,12 +123,24 @@ public final class TrainingCoordinator {
     private var waiting = Set<[UInt8]>()
     private var labelCount = 1
     private var epoch: UInt64 = 0
+    /// Workers holding shards of the current job, in join order.
     private var assigned: [[UInt8]] = []
     private var failure: String?
+    /// Set when a worker holding shards is lost; cleared once its shards are with live workers.
+    private var interrupted = false
+    /// Messages that did not decode, and messages that could not be sent.
+    private var dropped = 0
+    private var unsent = 0
     private var current: JobRecord?
+    /// The current job's shards: who holds them, their frames, and what AssignShards carries.
+    private var plan = ShardPlan<[UInt8]>(sizes: [:])
+    private var shardFrames: [String: [UInt64]] = [:]
+    private var frameUses = FrameUses(uses: [:])
+    private var assignTemplate = Canopy_Wire_AssignShards()
 
-    public init(options: Options, jobs: [(TrainingJob, String)], log: @escaping (String) -> Void = { _ in },
-                configure: (ZMQSocket) throws -> Void = { _ in }) throws {
+    /// Binds the socket (behind a CURVE gate where `options.security` says so); `log` gets one
+    /// line per event.
+    public init(options: Options, jobs: [(TrainingJob, String)], log: @escaping (String) -> Void = { _ in }) throws {
         self.options = options
         self.jobs = jobs.map { JobRecord(job: $0.0, dataset: $0.1) }
         self.log = log
@@ -118,7 +148,11 @@ public final class TrainingCoordinator {
         socket = try ZMQSocket(context, .router)
         try socket.setMaxMessageSize(Int64(WireCodec.maxFrameBytes))
         try socket.setOption(ZMQ_ROUTER_MANDATORY, Int32(1))
-        try configure(socket)
+        if case let .server(_, allowed) = options.security {
+            gate = try CurveGate(context: context, allowed: allowed, log: log)
+            try gate?.watch(socket)
+        }
+        try options.security.apply(to: socket)
         try socket.bind(options.bind)
         endpoint = try socket.lastEndpoint()
     }
@@ -140,24 +174,41 @@ public final class TrainingCoordinator {
         }
         current?.bytesSent += frames.reduce(0) { $0 + $1.count } * assigned.count
         for id in assigned {
-            do { try socket.send([id] + frames) } catch {
-                log("could not send \(message.kind) to \(peers[id]?.id ?? "a worker"): \(error)")
+            do { try socket.send([id] + frames, dontWait: true) } catch {
+                sendFailed(message, id, error)
             }
         }
     }
 
+    /// Never blocks: a peer that does not read (or is gone) loses the message, and the failure
+    /// is logged sparingly.
     func send(_ message: WireMessage, to identity: [UInt8]) {
-        do { try socket.send(message, to: identity) } catch {
-            log("could not send \(message.kind) to \(peers[identity]?.id ?? "a client"): \(error)")
+        do { try socket.send(message, to: identity, dontWait: true) } catch {
+            sendFailed(message, identity, error)
+        }
+    }
+
+    func sendFailed(_ message: WireMessage, _ identity: [UInt8], _ error: Error) {
+        unsent += 1
+        if unsent <= 20 || unsent % 10_000 == 0 {
+            log("could not send \(message.kind) to \(peers[identity]?.id ?? "a client"): \(error) (\(unsent) unsent so far)")
         }
     }
 
     // MARK: the event pump
 
-    /// Handles at most one incoming message (waiting up to `timeoutMs`), then heartbeats and timeouts.
+    /// Handles incoming messages (waiting up to `timeoutMs` for the first, then whatever is queued),
+    /// then heartbeats and timeouts. Timeouts are judged only with the queue drained, so a
+    /// coordinator busy for a while never mistakes its own delay for silent workers.
     func pump(timeoutMs: Int) throws {
+        gate?.serve()
         if let frames = try socket.receive(timeoutMs: timeoutMs) {
             handle(frames)
+            var more = 0
+            while more < 10_000, let next = try socket.receive(timeoutMs: 0) {
+                handle(next)
+                more += 1
+            }
         }
         let now = Self.now()
         if Int((now - lastHeartbeat) / 1_000_000) >= options.heartbeatMs {
@@ -166,13 +217,26 @@ public final class TrainingCoordinator {
         }
         for id in workerOrder {
             guard let p = peers[id], Int((now - p.lastSeen) / 1_000_000) > options.workerTimeoutMs else { continue }
-            log("worker \(p.id) (\(p.host)) lost: silent for over \(options.workerTimeoutMs) ms")
-            peers[id] = nil
-            workerOrder.removeAll { $0 == id }
-            if assigned.contains(id) {
-                failure = failure ?? "worker \(p.id) on \(p.host) was lost during the job"
-            }
+            forget(id, why: "silent for over \(options.workerTimeoutMs) ms")
         }
+    }
+
+    /// Drops a worker; if it held shards, they go to live workers (`settle`) and any histogram
+    /// request in flight is void.
+    func forget(_ id: [UInt8], why: String) {
+        guard let p = peers[id] else { return }
+        peers[id] = nil
+        workerOrder.removeAll { $0 == id }
+        waiting.remove(id)
+        guard let index = assigned.firstIndex(of: id) else {
+            log("worker \(p.id) (\(p.host)) left: \(why)")
+            return
+        }
+        assigned.remove(at: index)
+        log("worker \(p.id) (\(p.host)) lost: \(why); its \(plan.shards(of: id).count) shard(s) go to live workers")
+        interrupted = true
+        current?.workersLost += 1
+        for request in pending.values where request.isApply { request.waiting.remove(id) }
     }
 
     func handle(_ frames: [[UInt8]]) {
@@ -182,7 +246,11 @@ public final class TrainingCoordinator {
         do {
             message = try WireCodec.decode(frames[1...])
         } catch let error as WireError {
-            log("dropped a message from \(peers[identity]?.id ?? "an unknown peer"): \(error)")
+            dropped += 1
+            // Logged sparingly: a hostile peer must not fill the disk.
+            if dropped <= 20 || dropped % 10_000 == 0 {
+                log("dropped a message from \(peers[identity]?.id ?? "an unknown peer"): \(error) (\(dropped) dropped so far)")
+            }
             if case .versionMismatch = error {
                 var r = Canopy_Wire_Refused()
                 r.reason = error.description
@@ -190,7 +258,7 @@ public final class TrainingCoordinator {
             }
             return
         } catch {
-            log("dropped a message: \(error)")
+            dropped += 1
             return
         }
         if var p = peers[identity] {
@@ -198,12 +266,27 @@ public final class TrainingCoordinator {
             peers[identity] = p
         }
         switch message.envelope.body {
+        case .hello, .statusRequest, .fetchRequest:
+            break
+        default:
+            // Worker traffic from a connection this coordinator never welcomed (it restarted, or
+            // the worker reconnected): ask it to register again.
+            guard let p = peers[identity], p.isWorker else {
+                var r = Canopy_Wire_Rejoin()
+                r.reason = "this coordinator does not know the connection"
+                send(Self.message { $0.rejoin = r }, to: identity)
+                return
+            }
+        }
+        switch message.envelope.body {
         case .hello(let h):
             if h.role == "worker" {
+                // A known connection saying Hello again has dropped whatever it held.
+                if peers[identity] != nil { forget(identity, why: "it registered again") }
                 nextPeer += 1
                 let id = "w\(nextPeer)"
                 peers[identity] = Peer(id: id, identity: identity, host: String(h.host.prefix(255)), cores: Int(h.cores),
-                                       threads: Int(h.threads), lastSeen: Self.now())
+                                       threads: Int(h.threads), lastSeen: Self.now(), isWorker: true)
                 workerOrder.append(identity)
                 log("worker \(id) joined from \(h.host) (pid \(h.pid), \(h.threads) threads)")
                 var w = Canopy_Wire_Welcome()
@@ -219,7 +302,7 @@ public final class TrainingCoordinator {
         case .heartbeat:
             break
         case .ready(let r):
-            guard var p = peers[identity], r.epoch == epoch, r.job == current?.job.name else { return }
+            guard var p = peers[identity], r.epoch == p.assignedEpoch, r.job == current?.job.name else { return }
             p.readyEpoch = r.epoch
             peers[identity] = p
             waiting.remove(identity)
@@ -233,7 +316,7 @@ public final class TrainingCoordinator {
             var bulk = message.bulk.makeIterator()
             do {
                 for (i, info) in h.nodes.enumerated() where info.rawBytes > 0 {
-                    let frame = bulk.next()!
+                    guard let frame = bulk.next() else { break }
                     current?.bytesReceived += frame.count
                     current?.pixelsCounted += Int(info.pixels)
                     try p.accumulators[i].withUnsafeMutableBufferPointer {
@@ -257,17 +340,22 @@ public final class TrainingCoordinator {
         case .fetchRequest(let f):
             send(fetchReply(f.job), to: identity)
         default:
-            log("ignored an unexpected \(message.kind) message from \(peers[identity]?.id ?? "an unknown peer")")
+            dropped += 1
+            if dropped <= 20 || dropped % 10_000 == 0 {
+                log("ignored an unexpected \(message.kind) message from \(peers[identity]?.id ?? "an unknown peer") (\(dropped) so far)")
+            }
         }
     }
 
-    /// Pumps until `done` holds; throws the job's failure if one arrives first.
-    func wait(until done: () -> Bool) throws {
-        while !done() {
+    /// Pumps until `done` holds; throws the job's failure if one arrives first, and, where
+    /// `interruptible`, `WorkersLost` once a worker holding shards is lost.
+    func wait(interruptible: Bool = false, until done: () -> Bool) throws {
+        while true {
             if let f = failure { throw JobFailure(message: f) }
+            if interruptible && interrupted { throw WorkersLost() }
+            if done() { return }
             try pump(timeoutMs: 20)
         }
-        if let f = failure { throw JobFailure(message: f) }
     }
 
     // MARK: status and fetch
@@ -289,13 +377,17 @@ public final class TrainingCoordinator {
                     m.append(("eta_seconds", .double(eta.rounded())))
                 }
             }
+            if r.workersLost > 0 { m.append(("workers_lost", .int(r.workersLost))) }
+            if r.levelRestarts > 0 { m.append(("level_restarts", .int(r.levelRestarts))) }
+            if let l = r.resumedAt { m.append(("resumed_at_level", .int(l))) }
             if let e = r.error { m.append(("error", .string(e))) }
             if !r.files.isEmpty { m.append(("files", .array(r.files.map { .string($0) }))) }
             return .object(m)
         }
         let workerList: [JSON] = workerOrder.compactMap { peers[$0] }.map { p in
             .object([("id", .string(p.id)), ("host", .string(p.host)), ("threads", .int(p.threads)),
-                     ("ready", .bool(p.readyEpoch == epoch && epoch > 0))])
+                     ("shards", .int(plan.shards(of: p.identity).count)),
+                     ("ready", .bool(p.readyEpoch != nil && p.readyEpoch == p.assignedEpoch))])
         }
         return .object([("jobs", .array(jobList)), ("workers", .array(workerList))])
     }
@@ -344,6 +436,8 @@ public final class TrainingCoordinator {
             current = nil
             failure = nil
             pending = [:]
+            assigned = []
+            interrupted = false
         }
         if options.exitWhenDone {
             // Answer what is already queued (e.g. a fetch) before leaving.
@@ -372,23 +466,37 @@ public final class TrainingCoordinator {
         let indexes = try TrainingSetLoader.indexes(job.indexNames, manifest: manifest)
         let uses = FrameUses(indexes: indexes)
         let candidates = (0..<job.trees).map { Candidates(parameters: params, camera: camera, tree: $0) }
+        let dir = options.outputRoot + "/" + job.name
+        if let files = ForestOutput.finishedFiles(directory: dir, job: job) {
+            record.files = files
+            record.state = .finished
+            record.started = Date()
+            record.finished = record.started
+            log("job \(job.name): already finished in \(dir) (remove that folder to train it again)")
+            return
+        }
+        let grower = ForestGrower(parameters: params, candidates: candidates, labelCount: manifest.labelMap.count)
+        var state = grower.initialState(labels: manifest.labelMap.labels, camera: camera)
+        if let resumed = try Checkpoint.resume(directory: dir, job: job) {
+            state = resumed.state
+            record.levels = resumed.levels
+            record.resumedAt = state.level
+            log("job \(job.name): resuming from \(dir)/checkpoint.json at level \(state.level)")
+        }
         log("job \(job.name): \(job.trees) trees, \(uses.frames.count) frames; waiting for \(options.minWorkers) worker(s)")
         try wait { workerOrder.count >= options.minWorkers }
         record.state = .loading
         record.started = Date()
-        // Shards to workers, largest first, each to the worker with the fewest frames so far.
         let byID = Dictionary(manifest.frames.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let shards = Dictionary(grouping: uses.frames, by: { byID[$0]!.shard })
-        assigned = workerOrder
-        var load = [Int](repeating: 0, count: assigned.count)
-        var frames = [[UInt64]](repeating: [], count: assigned.count)
-        for shard in shards.keys.sorted(by: { (shards[$0]!.count, $1) > (shards[$1]!.count, $0) }) {
-            let w = load.indices.min { (load[$0], $0) < (load[$1], $1) }!
-            frames[w] += shards[shard]!
-            load[w] += shards[shard]!.count
-        }
-        epoch += 1
-        let treeCandidates: [Canopy_Wire_TreeCandidates] = candidates.map { c in
+        shardFrames = Dictionary(grouping: uses.frames, by: { byID[$0]!.shard })
+        plan = ShardPlan(sizes: shardFrames.mapValues(\.count))
+        frameUses = uses
+        assignTemplate = Canopy_Wire_AssignShards()
+        assignTemplate.job = job.name
+        assignTemplate.dataset = record.dataset
+        assignTemplate.parametersJson = params.json.serialized(pretty: false)
+        assignTemplate.labels = UInt32(manifest.labelMap.count)
+        assignTemplate.candidates = candidates.map { c in
             var t = Canopy_Wire_TreeCandidates()
             var bytes = [UInt8]()
             bytes.reserveCapacity(c.count * 16)
@@ -397,33 +505,11 @@ public final class TrainingCoordinator {
             t.thresholds = c.thresholds
             return t
         }
-        for (w, id) in assigned.enumerated() {
-            var a = Canopy_Wire_AssignShards()
-            a.job = job.name
-            a.epoch = epoch
-            a.dataset = record.dataset
-            a.parametersJson = params.json.serialized(pretty: false)
-            a.candidates = treeCandidates
-            a.labels = UInt32(manifest.labelMap.count)
-            a.frames = frames[w].map { fid in
-                var f = Canopy_Wire_FrameAssignment()
-                f.id = fid
-                f.uses = (uses.uses[fid] ?? []).map { u in
-                    var x = Canopy_Wire_FrameUse()
-                    x.tree = UInt32(u.tree)
-                    x.position = UInt32(u.position)
-                    return x
-                }
-                return f
-            }
-            send(Self.message { $0.assign = a }, to: id)
-            log("job \(job.name): \(frames[w].count) frames to worker \(peers[id]?.id ?? "?")")
-        }
-        waiting = Set(assigned)
-        try wait { waiting.isEmpty }
+        assigned = []
+        interrupted = false
+        try settle(state.trees)
         record.state = .training
         labelCount = manifest.labelMap.count
-        let grower = ForestGrower(parameters: params, candidates: candidates, labelCount: manifest.labelMap.count)
         grower.onBatch = { [weak record] level, done, total in
             record?.level = level
             record?.nodesDone = done
@@ -439,22 +525,35 @@ public final class TrainingCoordinator {
             self.onLevel?(record, level)
         }
         let source = RemoteSource(coordinator: self, shape: grower.shape)
-        var state = grower.initialState(labels: manifest.labelMap.labels, camera: camera)
-        let dir = options.outputRoot + "/" + job.name
         while !state.finished {
-            try grower.growLevel(&state, source: source)
-            try Checkpoint.write(state, job: job, directory: dir)
+            let before = state
+            do {
+                try grower.growLevel(&state, source: source)
+            } catch is WorkersLost {
+                // The level's counts are incomplete: start it over once the lost shards are loaded
+                // elsewhere and routed through the trees as they were when the level began.
+                state = before
+                pending = [:]
+                source.reset()
+                record.levelRestarts += 1
+                log("job \(job.name): level \(state.level) starts over without the lost worker")
+                try settle(state.trees)
+                continue
+            }
+            try Checkpoint.write(state, levels: record.levels, job: job, directory: dir)
             for t in 0..<job.trees {
                 record.decidedPerTree[t] = state.trees[t].nodes.reduce(0) { $0 + ($1 == .untrained ? 0 : 1) }
             }
             record.level = state.level
+            // Shards of a worker lost while splits were applied, or a worker that joined, get
+            // (re)assigned here, routed through the trees including this level.
+            if !state.finished { try settle(state.trees) }
         }
         var trees = state.trees
         ForestOutput.annotate(&trees, job: job, indexSizes: indexes.map(\.count), levels: record.levels)
         record.files = try ForestOutput.write(trees, job: job, directory: dir, date: ForestOutput.today()).flatMap { json in
             [json, String(json.dropLast(5)) + ".rdt"]
         }
-        try? FileManager.default.removeItem(atPath: dir + "/checkpoint.json")  // the forest supersedes it
         record.finished = Date()
         try ForestOutput.writeReport([
             ("job", .string(job.name)), ("mode", .string("distributed")), ("workers", .int(assigned.count)),
@@ -462,15 +561,87 @@ public final class TrainingCoordinator {
             ("bytes_received", .int(record.bytesReceived)), ("bytes_sent", .int(record.bytesSent)),
             ("bytes_per_level", .array(record.bytesPerLevel.map { JSON.int($0) })),
             ("seconds_waiting_for_workers", .double(record.waitSeconds)),
+            ("workers_lost", .int(record.workersLost)), ("level_restarts", .int(record.levelRestarts)),
+            ("resumed_at_level", record.resumedAt.map { JSON.int($0) } ?? .null),
+            ("files", .array(record.files.map { .string(URL(fileURLWithPath: $0).lastPathComponent) })),
         ], levels: record.levels, directory: dir)
+        try? FileManager.default.removeItem(atPath: dir + "/checkpoint.json")  // the forest supersedes it
         record.state = .finished
         log("job \(job.name): finished, \(trees.count) trees in \(dir)")
+    }
+
+    /// Brings the shard plan up to date with the live workers: shards of lost workers go to the
+    /// least loaded, a worker that joined takes shards from the busiest. Each worker whose shards
+    /// changed reloads them and routes its pixels through `trees`. Returns once every assigned
+    /// worker is ready; starts over if a worker is lost meanwhile.
+    func settle(_ trees: [DecisionTree]) throws {
+        var announced = false
+        while true {
+            interrupted = false
+            if workerOrder.isEmpty {
+                if !announced { log("job \(current?.job.name ?? ""): no workers left; waiting for one to join") }
+                announced = true
+                try wait { !workerOrder.isEmpty }
+                continue
+            }
+            let changed = plan.rebalance(live: workerOrder)
+            assigned = workerOrder.filter { !plan.shards(of: $0).isEmpty }
+            if changed.isEmpty && waiting.isEmpty { return }
+            if !changed.isEmpty {
+                epoch += 1
+                let route = Self.route(trees)
+                for id in workerOrder where changed.contains(id) {
+                    var a = assignTemplate
+                    a.epoch = epoch
+                    a.route = route.map(\.info)
+                    let frames = plan.shards(of: id).flatMap { shardFrames[$0] ?? [] }.sorted()
+                    a.frames = frames.map { fid in
+                        var f = Canopy_Wire_FrameAssignment()
+                        f.id = fid
+                        f.uses = (frameUses.uses[fid] ?? []).map { u in
+                            var x = Canopy_Wire_FrameUse()
+                            x.tree = UInt32(u.tree)
+                            x.position = UInt32(u.position)
+                            return x
+                        }
+                        return f
+                    }
+                    peers[id]?.assignedEpoch = epoch
+                    peers[id]?.readyEpoch = nil
+                    send(WireMessage(Self.message { $0.assign = a }.envelope, bulk: route.map(\.frame)), to: id)
+                    waiting.insert(id)
+                    log("job \(assignTemplate.job): \(frames.count) frames in \(plan.shards(of: id).count) shard(s) to worker \(peers[id]?.id ?? "?")")
+                }
+            }
+            try wait { waiting.isEmpty || interrupted }
+            if !interrupted { return }
+        }
+    }
+
+    /// Every decided node of each tree, for workers to route freshly loaded pixels.
+    static func route(_ trees: [DecisionTree]) -> [(info: Canopy_Wire_RouteTree, frame: [UInt8])] {
+        trees.enumerated().compactMap { t, tree in
+            var records: [RouteWire.Record] = []
+            for (n, node) in tree.nodes.enumerated() {
+                switch node {
+                case .untrained: continue
+                case .leaf: records.append(RouteWire.Record(node: UInt32(n), leaf: true))
+                case let .split(uv, threshold): records.append(RouteWire.Record(node: UInt32(n), leaf: false, uv: uv, thresholdMM: threshold))
+                }
+            }
+            guard !records.isEmpty, let frame = try? RouteWire.pack(records) else { return nil }
+            var info = Canopy_Wire_RouteTree()
+            info.tree = UInt32(t)
+            info.decisions = UInt32(records.count)
+            return (info, frame)
+        }
     }
 
     // MARK: requests to workers, for the level loop
 
     /// Sends a histogram request for `nodes` to every assigned worker; returns its id.
-    func startHistograms(_ nodes: [NodeKey], countsPerNode: Int) -> UInt64 {
+    func startHistograms(_ nodes: [NodeKey], countsPerNode: Int) throws -> UInt64 {
+        if interrupted { throw WorkersLost() }
         request += 1
         var c = Canopy_Wire_ComputeHistograms()
         c.job = current?.job.name ?? ""
@@ -491,7 +662,7 @@ public final class TrainingCoordinator {
     func finishHistograms(_ id: UInt64) throws -> [[UInt32]] {
         guard let p = pending[id] else { throw JobFailure(message: "internal: no histogram request \(id)") }
         let start = Self.now()
-        try wait { p.waiting.isEmpty }
+        try wait(interruptible: true) { p.waiting.isEmpty }
         current?.waitSeconds += Double(Self.now() - start) / 1e9
         pending[id] = nil
         return p.accumulators
@@ -514,7 +685,7 @@ public final class TrainingCoordinator {
             }
             return d
         }
-        let p = Pending(nodes: [], waiting: Set(assigned), accumulators: [])
+        let p = Pending(nodes: [], waiting: Set(assigned), accumulators: [], isApply: true)
         pending[request] = p
         broadcast(Self.message { $0.apply = a })
         let start = Self.now()
@@ -539,15 +710,18 @@ final class RemoteSource: HistogramSource {
     var pipelined: Bool { true }
 
     func prefetch(_ nodes: [NodeKey]) throws {
-        prefetched = (nodes, coordinator.startHistograms(nodes, countsPerNode: shape.countsPerNode))
+        prefetched = (nodes, try coordinator.startHistograms(nodes, countsPerNode: shape.countsPerNode))
     }
+
+    /// Forgets a prefetched request (its level starts over).
+    func reset() { prefetched = nil }
 
     func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] {
         if let p = prefetched, p.nodes == nodes {
             prefetched = nil
             return try coordinator.finishHistograms(p.id)
         }
-        return try coordinator.finishHistograms(coordinator.startHistograms(nodes, countsPerNode: shape.countsPerNode))
+        return try coordinator.finishHistograms(try coordinator.startHistograms(nodes, countsPerNode: shape.countsPerNode))
     }
 
     func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try coordinator.requestApply(decisions) }

@@ -58,6 +58,23 @@ public struct LevelRecord: Equatable, Sendable {
                  ("histograms_derived", .int(histogramsDerived)), ("max_gain", .double(maxGain)),
                  ("mean_gain", .double(meanGain)), ("seconds", .double(seconds))])
     }
+
+    public init(level: Int) { self.level = level }
+
+    /// Reads back what `json` wrote (as in a checkpoint).
+    public init?(json: JSON) {
+        guard let level = json["level"]?.intValue else { return nil }
+        self.level = level
+        openNodes = json["open_nodes"]?.intValue ?? 0
+        splits = json["splits"]?.intValue ?? 0
+        leaves = json["leaves"]?.intValue ?? 0
+        pixels = json["pixels"]?.intValue ?? 0
+        histogramsComputed = json["histograms_computed"]?.intValue ?? 0
+        histogramsDerived = json["histograms_derived"]?.intValue ?? 0
+        maxGain = json["max_gain"]?.doubleValue ?? 0
+        meanGain = json["mean_gain"]?.doubleValue ?? 0
+        seconds = json["seconds"]?.doubleValue ?? 0
+    }
 }
 
 /// Growth state between levels: the trees so far and the open nodes with their label counts (nil

@@ -255,5 +255,11 @@ public enum AtomicFile {
             unlink(tmp)
             throw TreeFileError.unwritable(path: path, reason: reason)
         }
+        // The rename itself survives a crash once the directory is synced.
+        let dir = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY)
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
+        }
     }
 }

@@ -9,7 +9,7 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .noAnswer(endpoint, seconds):
-            return "no answer from a coordinator at \(endpoint) within \(seconds) s; check the address and that it is running"
+            return "no answer from a coordinator at \(endpoint) within \(seconds) s; check the address, that it is running, and that it allows this key (its log names refused keys)"
         case .refused(let why): return "the coordinator refused the request: \(why)"
         case .unexpected(let what): return "unexpected answer from the coordinator: \(what)"
         }

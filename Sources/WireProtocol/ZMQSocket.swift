@@ -29,8 +29,15 @@ public final class ZMQContext: @unchecked Sendable {
 /// One ZeroMQ socket. Not thread-safe: use it from one thread at a time.
 public final class ZMQSocket {
     public enum Kind {
-        case router, dealer
-        var raw: Int32 { self == .router ? ZMQ_ROUTER : ZMQ_DEALER }
+        case router, dealer, rep, pair
+        var raw: Int32 {
+            switch self {
+            case .router: return ZMQ_ROUTER
+            case .dealer: return ZMQ_DEALER
+            case .rep: return ZMQ_REP
+            case .pair: return ZMQ_PAIR
+            }
+        }
     }
 
     public let context: ZMQContext
@@ -70,6 +77,16 @@ public final class ZMQSocket {
         guard rc == 0 else { throw ZMQError.last("zmq_setsockopt(\(option))") }
     }
 
+    /// Sets a string option (a Z85 key, a ZAP domain).
+    public func setOption(_ option: Int32, string: String) throws {
+        try setOption(option, bytes: Array(string.utf8) + [0])
+    }
+
+    /// Publishes `events` of this socket on an inproc PAIR endpoint (zmq_socket_monitor).
+    public func monitor(_ endpoint: String, events: Int32) throws {
+        guard zmq_socket_monitor(handle, endpoint, events) == 0 else { throw ZMQError.last("zmq_socket_monitor") }
+    }
+
     /// Refuses (drops the connection of) any peer that sends a message larger than `bytes`.
     public func setMaxMessageSize(_ bytes: Int64) throws { try setOption(ZMQ_MAXMSGSIZE, bytes) }
 
@@ -91,10 +108,11 @@ public final class ZMQSocket {
         return String(cString: buf)
     }
 
-    /// Sends a multipart message; frames are copied into libzmq.
-    public func send(_ frames: [[UInt8]]) throws {
+    /// Sends a multipart message; frames are copied into libzmq. With `dontWait`, a peer whose
+    /// queue is full makes this throw (EAGAIN) instead of blocking.
+    public func send(_ frames: [[UInt8]], dontWait: Bool = false) throws {
         for (i, frame) in frames.enumerated() {
-            let flags = i < frames.count - 1 ? ZMQ_SNDMORE : 0
+            let flags = (i < frames.count - 1 ? ZMQ_SNDMORE : 0) | (dontWait ? ZMQ_DONTWAIT : 0)
             let rc = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, frame.count, flags) }
             guard rc >= 0 else { throw ZMQError.last("send") }
         }

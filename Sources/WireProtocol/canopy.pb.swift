@@ -165,6 +165,14 @@ public nonisolated struct Canopy_Wire_Envelope: Sendable {
     set {body = .workerError(newValue)}
   }
 
+  public var rejoin: Canopy_Wire_Rejoin {
+    get {
+      if case .rejoin(let v)? = body {return v}
+      return Canopy_Wire_Rejoin()
+    }
+    set {body = .rejoin(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -184,6 +192,7 @@ public nonisolated struct Canopy_Wire_Envelope: Sendable {
     case fetchRequest(Canopy_Wire_FetchRequest)
     case fetchReply(Canopy_Wire_FetchReply)
     case workerError(Canopy_Wire_WorkerError)
+    case rejoin(Canopy_Wire_Rejoin)
 
   }
 
@@ -306,6 +315,26 @@ public nonisolated struct Canopy_Wire_AssignShards: Sendable {
   public var labels: UInt32 = 0
 
   public var frames: [Canopy_Wire_FrameAssignment] = []
+
+  /// The trees grown so far: the worker routes its freshly sampled pixels through them. One bulk
+  /// frame per entry, in order (an LZ4 block of RouteCodec records, docs/protocol.md). Empty for a
+  /// job that starts at its roots.
+  public var route: [Canopy_Wire_RouteTree] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Canopy_Wire_RouteTree: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var tree: UInt32 = 0
+
+  /// records in the frame, nodes ascending
+  public var decisions: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -531,6 +560,20 @@ public nonisolated struct Canopy_Wire_FetchReply: Sendable {
   public init() {}
 }
 
+/// Coordinator -> a peer it does not know (it restarted, or the peer's connection was renewed):
+/// say Hello again. A worker drops whatever job it holds.
+public nonisolated struct Canopy_Wire_Rejoin: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// Worker -> coordinator: the job cannot go on here (corrupt shard, missing dataset, ...).
 public nonisolated struct Canopy_Wire_WorkerError: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -552,7 +595,7 @@ fileprivate nonisolated let _protobuf_package = "canopy.wire"
 
 nonisolated extension Canopy_Wire_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}welcome\0\u{1}refused\0\u{1}assign\0\u{1}ready\0\u{1}compute\0\u{1}histograms\0\u{1}apply\0\u{1}applied\0\u{1}heartbeat\0\u{1}shutdown\0\u{3}status_request\0\u{3}status_reply\0\u{3}fetch_request\0\u{3}fetch_reply\0\u{3}worker_error\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}welcome\0\u{1}refused\0\u{1}assign\0\u{1}ready\0\u{1}compute\0\u{1}histograms\0\u{1}apply\0\u{1}applied\0\u{1}heartbeat\0\u{1}shutdown\0\u{3}status_request\0\u{3}status_reply\0\u{3}fetch_request\0\u{3}fetch_reply\0\u{3}worker_error\0\u{1}rejoin\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -768,6 +811,19 @@ nonisolated extension Canopy_Wire_Envelope: SwiftProtobuf.Message, SwiftProtobuf
           self.body = .workerError(v)
         }
       }()
+      case 17: try {
+        var v: Canopy_Wire_Rejoin?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .rejoin(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .rejoin(v)
+        }
+      }()
       default: break
       }
     }
@@ -842,6 +898,10 @@ nonisolated extension Canopy_Wire_Envelope: SwiftProtobuf.Message, SwiftProtobuf
     case .workerError?: try {
       guard case .workerError(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+    }()
+    case .rejoin?: try {
+      guard case .rejoin(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
     }()
     case nil: break
     }
@@ -1082,7 +1142,7 @@ nonisolated extension Canopy_Wire_FrameAssignment: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Canopy_Wire_AssignShards: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AssignShards"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}epoch\0\u{1}dataset\0\u{3}parameters_json\0\u{1}candidates\0\u{1}labels\0\u{1}frames\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}epoch\0\u{1}dataset\0\u{3}parameters_json\0\u{1}candidates\0\u{1}labels\0\u{1}frames\0\u{1}route\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1097,6 +1157,7 @@ nonisolated extension Canopy_Wire_AssignShards: SwiftProtobuf.Message, SwiftProt
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.candidates) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.labels) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.frames) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.route) }()
       default: break
       }
     }
@@ -1124,6 +1185,9 @@ nonisolated extension Canopy_Wire_AssignShards: SwiftProtobuf.Message, SwiftProt
     if !self.frames.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.frames, fieldNumber: 7)
     }
+    if !self.route.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.route, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1135,6 +1199,42 @@ nonisolated extension Canopy_Wire_AssignShards: SwiftProtobuf.Message, SwiftProt
     if lhs.candidates != rhs.candidates {return false}
     if lhs.labels != rhs.labels {return false}
     if lhs.frames != rhs.frames {return false}
+    if lhs.route != rhs.route {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canopy_Wire_RouteTree: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RouteTree"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}tree\0\u{1}decisions\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.tree) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.decisions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.tree != 0 {
+      try visitor.visitSingularUInt32Field(value: self.tree, fieldNumber: 1)
+    }
+    if self.decisions != 0 {
+      try visitor.visitSingularUInt32Field(value: self.decisions, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canopy_Wire_RouteTree, rhs: Canopy_Wire_RouteTree) -> Bool {
+    if lhs.tree != rhs.tree {return false}
+    if lhs.decisions != rhs.decisions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1653,6 +1753,36 @@ nonisolated extension Canopy_Wire_FetchReply: SwiftProtobuf.Message, SwiftProtob
     if lhs.finished != rhs.finished {return false}
     if lhs.message != rhs.message {return false}
     if lhs.files != rhs.files {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canopy_Wire_Rejoin: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Rejoin"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canopy_Wire_Rejoin, rhs: Canopy_Wire_Rejoin) -> Bool {
+    if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -14,7 +14,8 @@ public enum WorkerExit: Equatable, CustomStringConvertible {
         switch self {
         case .shutdown(let why): return "stopped by the coordinator: \(why)"
         case .refused(let why): return "refused by the coordinator: \(why)"
-        case .coordinatorGone(let endpoint): return "coordinator at \(endpoint) is gone (no message for too long); stopping"
+        case .coordinatorGone(let endpoint):
+            return "no word from the coordinator at \(endpoint) for too long (gone, or it refused this worker's key: its log says); stopping"
         }
     }
 
@@ -134,7 +135,16 @@ public final class TrainingWorker {
             case .heartbeat:
                 break
             case .assign(let a):
-                work.async { self.assign(a) }
+                let route = message.bulk
+                work.async { self.assign(a, route: route) }
+            case .rejoin(let r):
+                // The coordinator does not know this connection (it restarted): start over.
+                log("the coordinator asks to register again (\(r.reason))")
+                work.sync {}
+                state = nil
+                welcomed = false
+                lastHeard = DispatchTime.now().uptimeNanoseconds
+                try socket.send(Self.envelope { $0.hello = hello })
             case .compute(let c):
                 work.async { self.compute(c) }
             case .apply(let a):
@@ -153,7 +163,7 @@ public final class TrainingWorker {
         post(Self.envelope { $0.workerError = e })
     }
 
-    func assign(_ a: Canopy_Wire_AssignShards) {
+    func assign(_ a: Canopy_Wire_AssignShards, route: [[UInt8]]) {
         do {
             let json = try JSON.parse(a.parametersJson)
             let params = try TrainingParameters(json: json)
@@ -182,15 +192,27 @@ public final class TrainingWorker {
                     return (Int(u.tree), Int(u.position))
                 }
             }
+            guard route.count == a.route.count else { throw WireError.malformed("\(a.route.count) routes in \(route.count) frames") }
+            let maxNode = (1 << params.maxDepth) - 1
+            var decisions: [(NodeKey, NodeDecision)] = []
+            for (info, frame) in zip(a.route, route) {
+                guard Int(info.tree) < candidates.count else { throw WireError.malformed("route for tree \(info.tree)") }
+                for r in try RouteWire.unpack(frame, count: Int(info.decisions), maxNode: maxNode) {
+                    decisions.append((NodeKey(tree: Int(info.tree), node: Int(r.node)),
+                                      r.leaf ? .leaf : .split(uv: r.uv, thresholdMM: r.thresholdMM)))
+                }
+            }
             let manifest = try DatasetManifest(root: a.dataset)
             let data = LocalTrainingData(parameters: params, candidates: candidates, labelCount: Int(a.labels),
                                          kernel: HistogramKernel(threads: threads))
             let frameUses = FrameUses(uses: uses)
             let start = Date()
             try TrainingSetLoader.load(manifest: manifest, frames: uses.keys.sorted(), uses: frameUses, into: data)
-            state = JobState(job: a.job, data: data, maxNode: (1 << params.maxDepth) - 1)
-            log(String(format: "job %@: loaded %d frames, %d samples in %.2f s", a.job, uses.count, data.sampleCount,
-                       Date().timeIntervalSince(start)))
+            // Decisions arrive parents first, so each pixel ends in the node it would have reached.
+            try data.apply(decisions)
+            state = JobState(job: a.job, data: data, maxNode: maxNode)
+            log(String(format: "job %@: loaded %d frames, %d samples in %.2f s%@", a.job, uses.count, data.sampleCount,
+                       Date().timeIntervalSince(start), decisions.isEmpty ? "" : ", routed through \(decisions.count) decided nodes"))
             var ready = Canopy_Wire_Ready()
             ready.job = a.job
             ready.epoch = a.epoch

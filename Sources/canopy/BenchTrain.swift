@@ -52,12 +52,15 @@ struct BenchTrain: ParsableCommand {
         // Coordinator here + worker processes, the cores shared among the workers.
         var options = TrainingCoordinator.Options(bind: "tcp://127.0.0.1:*", outputRoot: dir + "/distributed")
         options.minWorkers = workers
+        let keys = try EphemeralKeys()  // as `canopy train` does, so CURVE's cost is measured too
+        defer { keys.remove() }
+        options.security = keys.server
         let coordinator = try TrainingCoordinator(options: options, jobs: [(training, dir + "/data")])
         var children: [(Process, Pipe)] = []
         for _ in 0..<workers {
             let p = Process(), out = Pipe()
             p.executableURL = URL(fileURLWithPath: selfExecutable())
-            p.arguments = ["worker", "--coordinator", coordinator.endpoint, "--threads", String(max(1, cores / workers))]
+            p.arguments = ["worker", "--coordinator", coordinator.endpoint, "--threads", String(max(1, cores / workers))] + keys.workerArguments
             p.standardOutput = out
             try p.run()
             children.append((p, out))

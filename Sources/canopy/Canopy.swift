@@ -10,6 +10,7 @@ struct Canopy: ParsableCommand {
         subcommands: [
             Render.self, Preprocess.self, ImportGlimpse.self, Index.self, Train.self, CoordinatorCommand.self, WorkerCommand.self,
             Status.self, Fetch.self, Eval.self, Infer.self, Export.self, TrainJoints.self, Bench.self, Keys.self,
+            Cluster.self,
         ])
 
     static func main() {
@@ -52,11 +53,6 @@ struct TrainJoints: PendingCommand {
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
 }
 
-
-struct Keys: PendingCommand {
-    static let configuration = CommandConfiguration(abstract: "Generate CURVE key pairs (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
 
 /// A command that could not do its job: printed as one line, exit status 1.
 struct CommandFailure: Error, CustomStringConvertible {

@@ -32,14 +32,23 @@ struct WorkerCommand: ParsableCommand {
         commandName: "worker", abstract: "Run a training worker that connects to a coordinator.")
 
     @Option(help: "The coordinator's endpoint, e.g. tcp://HOST:PORT.") var coordinator: String
-    @Option(help: "Threads for the histogram kernel (default: all cores).") var threads: Int?
+    @Option(help: "Threads for the histogram kernel (default: the cluster config's threads_per_worker, else all cores).")
+    var threads: Int?
+    @OptionGroup var security: SecurityOptions
+    @Option(help: "Seconds without a word from the coordinator before giving up (a restarted coordinator has this long to come back).")
+    var coordinatorTimeout = 15
 
     func run() throws {
-        let worker = TrainingWorker(endpoint: coordinator, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount) {
+        let mode = try security.client()
+        let configured = try security.config()?.int("threads_per_worker")
+        let threads = self.threads ?? configured ?? ProcessInfo.processInfo.activeProcessorCount
+        let worker = TrainingWorker(endpoint: coordinator, threads: threads) {
             print("worker: \($0)")
             fflush(stdout)
         }
-        let exit = try worker.run()
+        worker.coordinatorTimeoutMs = max(1, coordinatorTimeout) * 1000
+        worker.connectTimeoutMs = worker.coordinatorTimeoutMs
+        let exit = try worker.run(configure: mode.apply)
         print("worker: \(exit)")
         print("worker: peak RSS \(peakResidentBytes() / 1_048_576) MiB")
         if !exit.isClean { throw ExitCode(1) }
@@ -50,13 +59,15 @@ struct CoordinatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coordinator", abstract: "Run a training coordinator: a queue of jobs, served to workers over ZeroMQ.")
 
-    @Option(help: "Endpoint to bind, e.g. tcp://*:5555.") var bind: String
+    @Option(help: "Endpoint to bind, e.g. tcp://*:5555 (default: the cluster config's coordinator_port).") var bind: String?
     @Option(help: "Job file: one glimpse-style job or an array of them.") var jobs: String
     @Option(help: "Dataset, for jobs that name no data_dir.") var data: String?
     @Option(help: "Where finished forests go (one folder per job).") var out = "forests"
     @Option(help: "Workers to wait for before a job starts.") var minWorkers = 1
     @Option(help: "Write the bound endpoint to this file (for workers to find).") var endpointFile: String?
     @Flag(help: "Exit when the queue is done (else keep serving status and fetch).") var exitWhenDone = false
+    @Option(help: "Seconds of silence after which a worker is lost and its shards go to others.") var workerTimeout = 3.0
+    @OptionGroup var security: SecurityOptions
 
     func run() throws {
         let list = try TrainingJob.load(jobs)
@@ -66,11 +77,17 @@ struct CoordinatorCommand: ParsableCommand {
             }
             return (job, dataset)
         }
+        let port = try security.config()?.int("coordinator_port")
+        guard let bind = bind ?? port.map({ "tcp://*:\($0)" }) else {
+            throw CommandFailure("no endpoint to bind: pass --bind tcp://*:PORT, or --cluster NAME with a coordinator_port")
+        }
         var options = TrainingCoordinator.Options(bind: bind, outputRoot: out)
+        options.security = try security.server()
         options.minWorkers = max(1, minWorkers)
         options.exitWhenDone = exitWhenDone
+        options.workerTimeoutMs = max(100, Int(workerTimeout * 1000))
         options.shutdownWorkers = true
-        let coordinator = try TrainingCoordinator(options: options, jobs: queue) { print("coordinator: \($0)"); fflush(stdout) }
+        let coordinator = try TrainingCoordinator(options: options, jobs: queue, log: { print("coordinator: \($0)"); fflush(stdout) })
         coordinator.onLevel = { record, level in print(levelLine(record.job.name, level)); fflush(stdout) }
         print("coordinator: listening on \(coordinator.endpoint)")
         if let endpointFile {
@@ -113,9 +130,14 @@ struct Train: ParsableCommand {
         }
         var options = TrainingCoordinator.Options(bind: "tcp://127.0.0.1:*", outputRoot: out)
         options.minWorkers = workers
-        let coordinator = try TrainingCoordinator(options: options, jobs: jobs.map { ($0, $0.dataset ?? data) }) { line in
+        // Loopback, yet other users of this machine can reach the port: CURVE with keys made for
+        // this run only, the workers' in a private folder removed at the end.
+        let keys = try EphemeralKeys()
+        defer { keys.remove() }
+        options.security = keys.server
+        let coordinator = try TrainingCoordinator(options: options, jobs: jobs.map { ($0, $0.dataset ?? data) }, log: { line in
             if line.contains("failed") || line.contains("error") || line.contains("lost") { print("coordinator: \(line)") }
-        }
+        })
         coordinator.onLevel = { record, level in print(levelLine(record.job.name, level)); fflush(stdout) }
         let perWorker = threads ?? max(1, cores / workers)
         var children: [Process] = []
@@ -126,7 +148,7 @@ struct Train: ParsableCommand {
         for _ in 0..<workers {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: selfExecutable())
-            p.arguments = ["worker", "--coordinator", coordinator.endpoint, "--threads", String(perWorker)]
+            p.arguments = ["worker", "--coordinator", coordinator.endpoint, "--threads", String(perWorker)] + keys.workerArguments
             p.standardOutput = FileHandle.nullDevice
             try p.run()
             children.append(p)
@@ -148,9 +170,12 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a coordinator's jobs and workers.")
     @Option(help: "The coordinator's endpoint.") var coordinator: String
     @Flag(help: "Print the raw JSON status.") var json = false
+    @Option(help: "Seconds to wait for the answer.") var timeout = 10
+    @OptionGroup var security: SecurityOptions
 
     func run() throws {
-        let text = try CoordinatorClient(endpoint: coordinator).status()
+        let text = try CoordinatorClient(endpoint: coordinator, timeoutMs: max(1, timeout) * 1000,
+                                         configure: try security.client().apply).status()
         if json { print(text); return }
         let status = try JSON.parse(text)
         for j in status["jobs"]?.arrayValue ?? [] {
@@ -176,9 +201,12 @@ struct Fetch: ParsableCommand {
     @Option(help: "The coordinator's endpoint.") var coordinator: String
     @Option(help: "The job's name.") var job: String
     @Option(help: "Folder to write the files into.") var out: String
+    @Option(help: "Seconds to wait for the answer.") var timeout = 60
+    @OptionGroup var security: SecurityOptions
 
     func run() throws {
-        let reply = try CoordinatorClient(endpoint: coordinator).fetch(job: job)
+        let reply = try CoordinatorClient(endpoint: coordinator, timeoutMs: max(1, timeout) * 1000,
+                                          configure: try security.client().apply).fetch(job: job)
         guard reply.finished else { throw CommandFailure(reply.message) }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         for (name, bytes) in reply.files {
@@ -186,4 +214,25 @@ struct Fetch: ParsableCommand {
             print("\(out)/\(name) (\(bytes.count) bytes)")
         }
     }
+}
+
+/// Key pairs for one loopback run: the coordinator's in memory, the workers' in a private
+/// temporary folder (0700) that `remove()` deletes.
+struct EphemeralKeys {
+    let directory: String
+    let server: Security
+    let workerArguments: [String]
+
+    init() throws {
+        var template = Array((NSTemporaryDirectory() + "canopy-keys-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw CommandFailure("cannot make a private key folder in \(NSTemporaryDirectory())") }
+        directory = String(cString: made)
+        let coordinator = try CurveKeyPair.generate(), worker = try CurveKeyPair.generate()
+        let files = try worker.write(directory: directory, name: "worker")
+        try Data(coordinator.publicFileText.utf8).write(to: URL(fileURLWithPath: directory + "/coordinator.pub"))
+        server = .server(coordinator, allowed: [worker.publicKey: "worker"])
+        workerArguments = ["--key", files.secret, "--server-key", directory + "/coordinator.pub"]
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
 }

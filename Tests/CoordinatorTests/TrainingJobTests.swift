@@ -46,9 +46,18 @@ import Testing
         let state = GrowthState(level: 2, trees: [tree], open: [NodeKey(tree: 0, node: 2): [3, 9]])
         let dir = NSTemporaryDirectory() + "canopy-ckpt-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Checkpoint.write(state, job: TrainingJob(name: "j", trees: 1), directory: dir)
-        let back = try Checkpoint.read(dir + "/checkpoint.json")
+        var levels = [LevelRecord(level: 0), LevelRecord(level: 1)]
+        levels[1].maxGain = 0.123456789012345
+        levels[1].pixels = 77
+        let job = TrainingJob(name: "j", trees: 1)
+        try Checkpoint.write(state, levels: levels, job: job, directory: dir)
+        let (back, backLevels, _) = try Checkpoint.read(dir + "/checkpoint.json")
         #expect(back.level == 2 && back.trees == [tree])
         #expect(back.open[NodeKey(tree: 0, node: 2)] == .some([3, 9]))
+        #expect(backLevels == levels)
+        #expect(try Checkpoint.resume(directory: dir, job: job)?.levels == levels)
+        // A checkpoint of another job definition is refused, naming the file.
+        #expect(throws: TreeFileError.self) { try Checkpoint.resume(directory: dir, job: TrainingJob(name: "j", trees: 2)) }
+        #expect(try Checkpoint.resume(directory: dir + "/nothing-here", job: job) == nil)
     }
 }

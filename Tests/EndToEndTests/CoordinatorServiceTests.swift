@@ -4,23 +4,31 @@ import RDTCore
 import Testing
 import WireProtocol
 
-/// A `canopy coordinator` process on a free loopback port.
+/// A `canopy coordinator` process on a free loopback port (or `bind`), its output in a log file.
 final class CoordinatorProcess {
     let process = Process()
     let endpoint: String
-    let output = Pipe()
+    let logPath: String
 
-    init(_ canopy: CanopyBinary, arguments: [String], dir: String) throws {
+    init(_ fx: TrainingFixture, arguments: [String], bind: String = "tcp://127.0.0.1:*", plaintext: Bool = false) throws {
+        let canopy = fx.canopy, dir = fx.dir
         let file = dir + "/endpoint-\(UUID().uuidString)"
+        logPath = file + ".log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: canopy.path)
-        process.arguments = ["coordinator", "--bind", "tcp://127.0.0.1:*", "--endpoint-file", file] + arguments
-        process.standardOutput = output
-        process.standardError = output
+        process.arguments = ["coordinator", "--bind", bind, "--endpoint-file", file] + arguments
+            + (plaintext ? ["--plaintext"] : fx.serverKeys)
+        process.standardOutput = log
+        process.standardError = log
         try process.run()
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: file) && Date() < deadline { usleep(20_000) }
         endpoint = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// What the coordinator printed so far.
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     func stop() {
         if process.isRunning { process.terminate() }
@@ -28,10 +36,10 @@ final class CoordinatorProcess {
     }
 }
 
-func startWorker(_ canopy: CanopyBinary, _ endpoint: String) throws -> Process {
+func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = []) throws -> Process {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: canopy.path)
-    p.arguments = ["worker", "--coordinator", endpoint, "--threads", "1"]
+    p.executableURL = URL(fileURLWithPath: fx.canopy.path)
+    p.arguments = ["worker", "--coordinator", endpoint, "--threads", "1"] + fx.clientKeys + extra
     p.standardOutput = FileHandle.nullDevice
     p.standardError = FileHandle.nullDevice
     try p.run()
@@ -42,8 +50,8 @@ func startWorker(_ canopy: CanopyBinary, _ endpoint: String) throws -> Process {
     @Test func anotherProtocolVersionIsRefusedNamingBothVersions() throws {
         let fx = try TrainingFixture(frames: 3)
         defer { fx.remove() }
-        let coordinator = try CoordinatorProcess(fx.canopy, arguments: ["--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data"],
-                                                 dir: fx.dir)
+        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data"],
+                                                 plaintext: true)
         defer { coordinator.stop() }
         let socket = try ZMQSocket(try ZMQContext(), .dealer)
         try socket.connect(coordinator.endpoint)
@@ -71,31 +79,31 @@ func startWorker(_ canopy: CanopyBinary, _ endpoint: String) throws -> Process {
          "n_pixels": 2000, "n_uvs": 400, "n_thresholds": 31, "max_depth": 12}
         """
         try slow.write(toFile: fx.dir + "/slow.json", atomically: true, encoding: .utf8)
-        let coordinator = try CoordinatorProcess(fx.canopy, arguments: ["--jobs", fx.dir + "/slow.json", "--data", fx.dir + "/data",
-                                                                        "--out", out, "--min-workers", "2"], dir: fx.dir)
+        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/slow.json", "--data", fx.dir + "/data",
+                                                                 "--out", out, "--min-workers", "2"])
         defer { coordinator.stop() }
-        let first = try startWorker(fx.canopy, coordinator.endpoint)
+        let first = try startWorker(fx, coordinator.endpoint)
         defer { if first.isRunning { first.terminate() } }
         // One worker of the two the job waits for: queued, and fetch says it is not finished.
         var status = ""
         for _ in 0..<100 {
-            status = try fx.canopy.run(["status", "--coordinator", coordinator.endpoint]).stdout
+            status = try fx.canopy.run(["status", "--coordinator", coordinator.endpoint] + fx.clientKeys).stdout
             if status.contains("worker w1") { break }
             usleep(50_000)
         }
         #expect(status.contains("job small: queued") && status.contains("worker w1"), "\(status)")
-        let early = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"])
+        let early = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"] + fx.clientKeys)
         #expect(early.status != 0 && early.stderr.contains("job small is not finished"), "\(early.stderr)")
         #expect(!FileManager.default.fileExists(atPath: fx.dir + "/got"))
-        let unknown = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "nope", "--out", fx.dir + "/got"])
+        let unknown = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "nope", "--out", fx.dir + "/got"] + fx.clientKeys)
         #expect(unknown.status != 0 && unknown.stderr.contains("no job named nope"))
         // The second worker starts the job; status follows it to the end.
-        let second = try startWorker(fx.canopy, coordinator.endpoint)
+        let second = try startWorker(fx, coordinator.endpoint)
         defer { if second.isRunning { second.terminate() } }
         var states = Set<String>()
         var sawLevel = false
         for _ in 0..<1200 {
-            let json = try JSON.parse(try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--json"]).stdout)
+            let json = try JSON.parse(try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--json"] + fx.clientKeys).stdout)
             let job = json["jobs"]?.arrayValue?.first
             if let s = job?["state"]?.stringValue { states.insert(s) }
             if (job?["level"]?.intValue ?? 0) > 0 && job?["state"]?.stringValue == "training" { sawLevel = true }
@@ -104,7 +112,7 @@ func startWorker(_ canopy: CanopyBinary, _ endpoint: String) throws -> Process {
         }
         #expect(states.contains("finished"), "\(states)")
         #expect(sawLevel, "status never showed the job training past level 0: \(states)")
-        let fetched = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"])
+        let fetched = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"] + fx.clientKeys)
         #expect(fetched.status == 0, "\(fetched.stderr)")
         let names = try FileManager.default.contentsOfDirectory(atPath: fx.dir + "/got").sorted()
         #expect(names == ["small-tree0.json", "small-tree0.rdt", "small-tree1.json", "small-tree1.rdt"])

@@ -27,7 +27,14 @@ struct TrainingFixture {
          "n_pixels": 200, "n_uvs": 60, "n_thresholds": 9, "max_depth": 7, "uvt_histograms_mem": 2000000}
         """
         try job.write(toFile: dir + "/job.json", atomically: true, encoding: .utf8)
+        let keys = try canopy.run(["keys", "generate", "--out", dir + "/keys", "coordinator", "worker"])
+        precondition(keys.status == 0, keys.stderr)
     }
+
+    /// The coordinator's CURVE options: its key pair, the worker key allowed.
+    var serverKeys: [String] { ["--key", dir + "/keys/coordinator.key", "--allow", dir + "/keys/worker.pub"] }
+    /// A worker's or client's CURVE options.
+    var clientKeys: [String] { ["--key", dir + "/keys/worker.key", "--server-key", dir + "/keys/coordinator.pub"] }
 
     func files(_ out: String) throws -> [String: Data] {
         var result: [String: Data] = [:]

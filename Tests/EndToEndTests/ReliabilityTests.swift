@@ -1,0 +1,147 @@
+import Foundation
+import RDTCore
+import Testing
+
+/// Faults with real processes (docs/reliability.md): workers killed or joining mid-job, a
+/// coordinator killed and restarted, corrupt data. Each run must give the undisturbed forest.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ReliabilityTests {
+    /// Heavy enough to run for several seconds, so faults land mid-job.
+    static let job = """
+    {"name": "small", "n_trees": 2, "index_name": "tree{job}", "out_file": "small-{index}.json",
+     "n_pixels": 3000, "n_uvs": 500, "n_thresholds": 31, "max_depth": 12}
+    """
+
+    /// The fixture, the job file and the forest of an undisturbed single-process run.
+    static func reference() throws -> (TrainingFixture, [String: Data]) {
+        let fx = try TrainingFixture()
+        try job.write(toFile: fx.dir + "/heavy.json", atomically: true, encoding: .utf8)
+        let r = try fx.canopy.run(["train", "--data", fx.dir + "/data", "--job", fx.dir + "/heavy.json", "--workers", "0",
+                                   "--out", fx.dir + "/reference"])
+        precondition(r.status == 0, r.stderr)
+        return (fx, try fx.files(fx.dir + "/reference/small"))
+    }
+
+    static func status(_ fx: TrainingFixture, _ endpoint: String) -> JSON? {
+        guard let r = try? fx.canopy.run(["status", "--coordinator", endpoint, "--json"] + fx.clientKeys), r.status == 0 else { return nil }
+        return try? JSON.parse(r.stdout)
+    }
+
+    /// Polls status until `condition` holds for the first job (or 60 s pass).
+    static func waitFor(_ fx: TrainingFixture, _ endpoint: String, _ condition: (JSON) -> Bool) -> JSON? {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let s = status(fx, endpoint), let job = s["jobs"]?.arrayValue?.first, condition(job) { return s }
+            usleep(30_000)
+        }
+        return nil
+    }
+
+    static func level(_ job: JSON) -> Int { job["state"]?.stringValue == "training" ? job["level"]?.intValue ?? 0 : -1 }
+
+    @Test(arguments: ["loading", "training"])
+    func aWorkerKilledMidJobIsReplacedAndTheForestIsIdentical(when: String) throws {
+        let (fx, reference) = try Self.reference()
+        defer { fx.remove() }
+        let out = fx.dir + "/forests"
+        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data",
+                                                                        "--out", out, "--min-workers", "3", "--exit-when-done"])
+        defer { coordinator.stop() }
+        let workers = try (0..<3).map { _ in try startWorker(fx, coordinator.endpoint) }
+        defer { for w in workers where w.isRunning { w.terminate() } }
+        let seen = Self.waitFor(fx, coordinator.endpoint) { job in
+            when == "loading" ? job["state"]?.stringValue != "queued" : Self.level(job) >= 2
+        }
+        #expect(seen != nil, "the job never reached \(when): \(coordinator.log)")
+        kill(workers[1].processIdentifier, SIGKILL)
+        coordinator.process.waitUntilExit()
+        #expect(coordinator.process.terminationStatus == 0, "\(coordinator.log)")
+        #expect(coordinator.log.contains("lost: silent for over"), "\(coordinator.log)")
+        #expect(try fx.files(out + "/small") == reference, "the forest differs from the undisturbed one")
+        let report = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: out + "/small/report.json")).map { $0 })
+        #expect(report["workers_lost"]?.intValue == 1, "\(report.serialized())")
+    }
+
+    @Test func aWorkerThatJoinsMidJobGetsShards() throws {
+        let (fx, reference) = try Self.reference()
+        defer { fx.remove() }
+        let out = fx.dir + "/forests"
+        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data",
+                                                                        "--out", out, "--exit-when-done"])
+        defer { coordinator.stop() }
+        let first = try startWorker(fx, coordinator.endpoint)
+        defer { if first.isRunning { first.terminate() } }
+        #expect(Self.waitFor(fx, coordinator.endpoint) { Self.level($0) >= 1 } != nil, "\(coordinator.log)")
+        let second = try startWorker(fx, coordinator.endpoint)
+        defer { if second.isRunning { second.terminate() } }
+        coordinator.process.waitUntilExit()
+        #expect(coordinator.process.terminationStatus == 0, "\(coordinator.log)")
+        // The newcomer was given shards (its own AssignShards line), and nothing changed the forest.
+        #expect(coordinator.log.contains("to worker w2"), "\(coordinator.log)")
+        #expect(try fx.files(out + "/small") == reference, "the forest differs from the undisturbed one")
+    }
+
+    @Test func aRestartedCoordinatorResumesFromItsCheckpoint() throws {
+        let (fx, reference) = try Self.reference()
+        defer { fx.remove() }
+        let out = fx.dir + "/forests"
+        let arguments = ["--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out, "--min-workers", "2",
+                         "--exit-when-done"]
+        let first = try CoordinatorProcess(fx, arguments: arguments)
+        let workers = try (0..<2).map { _ in try startWorker(fx, first.endpoint, ["--coordinator-timeout", "60"]) }
+        defer { for w in workers where w.isRunning { w.terminate() } }
+        #expect(Self.waitFor(fx, first.endpoint) { Self.level($0) >= 3 } != nil, "\(first.log)")
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitUntilExit()
+        let checkpoint = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: out + "/small/checkpoint.json")).map { $0 })
+        let savedLevel = try #require(checkpoint["level"]?.intValue)
+        #expect(savedLevel >= 3)
+        // Same endpoint; the workers reconnect by themselves.
+        let second = try CoordinatorProcess(fx, arguments: arguments, bind: first.endpoint)
+        defer { second.stop() }
+        second.process.waitUntilExit()
+        #expect(second.process.terminationStatus == 0, "\(second.log)")
+        #expect(second.log.contains("resuming from \(out)/small/checkpoint.json at level \(savedLevel)"), "\(second.log)")
+        #expect(try fx.files(out + "/small") == reference, "the resumed forest differs from the undisturbed one")
+        #expect(!FileManager.default.fileExists(atPath: out + "/small/checkpoint.json"))
+        // Started once more, it finds the job done and trains nothing.
+        let third = try CoordinatorProcess(fx, arguments: arguments + ["--min-workers", "1"])
+        defer { third.stop() }
+        third.process.waitUntilExit()
+        #expect(third.log.contains("already finished"), "\(third.log)")
+    }
+}
+
+@Suite(.serialized, .timeLimit(.minutes(3))) struct CorruptDataTests {
+    @Test func aCorruptShardFailsTheJobNamingShardAndFrame() throws {
+        let fx = try TrainingFixture()
+        defer { fx.remove() }
+        let shards = try FileManager.default.contentsOfDirectory(atPath: fx.dir + "/data/shards").filter { $0.hasSuffix(".shard") }.sorted()
+        let shard = try #require(shards.first)
+        let path = fx.dir + "/data/shards/" + shard
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 3] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let r = try fx.canopy.run(["train", "--data", fx.dir + "/data", "--job", fx.dir + "/job.json", "--workers", "2",
+                                   "--out", fx.dir + "/out"])
+        #expect(r.status != 0)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && r.stderr.contains(shard) && r.stderr.contains("frame"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: fx.dir + "/out/small/small-tree0.json"))
+        // A shard cut short, too.
+        try Data(bytes.prefix(bytes.count / 2)).write(to: URL(fileURLWithPath: path))
+        let cut = try fx.canopy.run(["train", "--data", fx.dir + "/data", "--job", fx.dir + "/job.json", "--workers", "1",
+                                     "--out", fx.dir + "/out"])
+        #expect(cut.status != 0 && cut.stderr.split(separator: "\n").count == 1 && cut.stderr.contains(shard), "\(cut.stderr)")
+    }
+
+    @Test func aMissingDatasetIsOneLine() throws {
+        let fx = try TrainingFixture(frames: 3)
+        defer { fx.remove() }
+        for workers in ["0", "2"] {
+            let r = try fx.canopy.run(["train", "--data", fx.dir + "/nowhere", "--job", fx.dir + "/job.json", "--workers", workers,
+                                       "--out", fx.dir + "/out"])
+            #expect(r.status != 0 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(fx.dir + "/nowhere"),
+                    "\(workers) workers: \(r.stderr)")
+        }
+    }
+}
