@@ -142,7 +142,8 @@ public final class TrainingCoordinator {
     /// line per event.
     public init(options: Options, jobs: [(TrainingJob, String)], log: @escaping (String) -> Void = { _ in }) throws {
         self.options = options
-        self.jobs = jobs.map { JobRecord(job: $0.0, dataset: $0.1) }
+        // Workers read the dataset from shared storage by the path they are sent: make it absolute.
+        self.jobs = jobs.map { JobRecord(job: $0.0, dataset: URL(fileURLWithPath: $0.1).standardizedFileURL.path) }
         self.log = log
         context = try ZMQContext()
         socket = try ZMQSocket(context, .router)
