@@ -29,6 +29,8 @@ public final class TrainingCoordinator {
         public var workerTimeoutMs = 3_000
         /// Return from `run` when the queue is empty (else keep serving status and fetch).
         public var exitWhenDone = true
+        /// With `exitWhenDone`: keep serving status and fetch this long after the queue is done.
+        public var lingerSeconds = 0.0
         /// Stop the workers when returning.
         public var shutdownWorkers = true
         /// CURVE with an allow list (`.server`), or plaintext for loopback demos.
@@ -441,8 +443,8 @@ public final class TrainingCoordinator {
             interrupted = false
         }
         if options.exitWhenDone {
-            // Answer what is already queued (e.g. a fetch) before leaving.
-            let until = Self.now() + 200_000_000
+            // Answer what is already queued (e.g. a fetch), and whoever asks while lingering.
+            let until = Self.now() + 200_000_000 + UInt64(options.lingerSeconds * 1e9)
             while Self.now() < until { try pump(timeoutMs: 10) }
         } else {
             while !stop() { try pump(timeoutMs: 100) }

@@ -31,15 +31,31 @@ struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker", abstract: "Run a training worker that connects to a coordinator.")
 
-    @Option(help: "The coordinator's endpoint, e.g. tcp://HOST:PORT.") var coordinator: String
+    @Option(help: "The coordinator's endpoint, e.g. tcp://HOST:PORT.") var coordinator: String?
+    @Option(help: "A file holding the endpoint (the coordinator's --endpoint-file on shared storage); waited for.")
+    var coordinatorFile: String?
     @Option(help: "Threads for the histogram kernel (default: the cluster config's threads_per_worker, else all cores).")
     var threads: Int?
     @OptionGroup var security: SecurityOptions
     @Option(help: "Seconds without a word from the coordinator before giving up (a restarted coordinator has this long to come back).")
     var coordinatorTimeout = 15
 
+    /// The endpoint: given, or read from the file once the coordinator has written it.
+    func endpoint() throws -> String {
+        if let coordinator { return coordinator }
+        guard let file = coordinatorFile else { throw CommandFailure("canopy worker: pass --coordinator tcp://HOST:PORT or --coordinator-file FILE") }
+        let deadline = Date().addingTimeInterval(Double(max(1, coordinatorTimeout)) * 4)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8),
+               let line = text.split(separator: "\n").first, line.hasPrefix("tcp://") { return String(line) }
+            usleep(100_000)
+        }
+        throw CommandFailure("\(file): no coordinator endpoint appeared within \(max(1, coordinatorTimeout) * 4) s; is the coordinator running with --endpoint-file \(file)?")
+    }
+
     func run() throws {
         let mode = try security.client()
+        let coordinator = try endpoint()
         let configured = try security.config()?.int("threads_per_worker")
         let threads = self.threads ?? configured ?? ProcessInfo.processInfo.activeProcessorCount
         let worker = TrainingWorker(endpoint: coordinator, threads: threads) {
@@ -66,11 +82,18 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Workers to wait for before a job starts.") var minWorkers = 1
     @Option(help: "Write the bound endpoint to this file (for workers to find).") var endpointFile: String?
     @Flag(help: "Exit when the queue is done (else keep serving status and fetch).") var exitWhenDone = false
+    @Option(help: "With --exit-when-done: keep serving status and fetch this many seconds after the queue is done.")
+    var linger = 0.0
     @Option(help: "Seconds of silence after which a worker is lost and its shards go to others.") var workerTimeout = 3.0
     @OptionGroup var security: SecurityOptions
 
     func run() throws {
-        let list = try TrainingJob.load(jobs)
+        var list = try TrainingJob.load(jobs)
+        // The cluster's histogram budget (memory per batch) replaces the jobs'; it changes how
+        // levels are batched, never the forest.
+        if let mb = try security.config()?.int("histogram_memory_mb"), mb > 0 {
+            for i in list.indices { list[i].parameters.histogramMemory = mb << 20 }
+        }
         let queue = try list.map { job -> (TrainingJob, String) in
             guard let dataset = job.dataset ?? data else {
                 throw CommandFailure("job \(job.name) names no data_dir; pass --data DATASET")
@@ -78,13 +101,14 @@ struct CoordinatorCommand: ParsableCommand {
             return (job, dataset)
         }
         let port = try security.config()?.int("coordinator_port")
-        guard let bind = bind ?? port.map({ "tcp://*:\($0)" }) else {
+        guard let bind = bind ?? port.map({ $0 == 0 ? "tcp://*:*" : "tcp://*:\($0)" }) else {
             throw CommandFailure("no endpoint to bind: pass --bind tcp://*:PORT, or --cluster NAME with a coordinator_port")
         }
         var options = TrainingCoordinator.Options(bind: bind, outputRoot: out)
         options.security = try security.server()
         options.minWorkers = max(1, minWorkers)
         options.exitWhenDone = exitWhenDone
+        options.lingerSeconds = max(0, linger)
         options.workerTimeoutMs = max(100, Int(workerTimeout * 1000))
         options.shutdownWorkers = true
         let coordinator = try TrainingCoordinator(options: options, jobs: queue, log: { print("coordinator: \($0)"); fflush(stdout) })
