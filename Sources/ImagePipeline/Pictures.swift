@@ -18,6 +18,31 @@ public enum Pictures {
         }
     }
 
+    /// Draws a line into an RGB image (clipped to it).
+    public static func line(_ rgb: inout [UInt8], width: Int, height: Int, from a: SIMD2<Double>, to b: SIMD2<Double>,
+                            colour: (UInt8, UInt8, UInt8)) {
+        let steps = Int(max(abs(b.x - a.x), abs(b.y - a.y)).rounded(.up)) + 1
+        guard steps < 100_000 else { return }
+        for k in 0...steps {
+            let t = Double(k) / Double(max(1, steps))
+            dot(&rgb, width: width, height: height, at: a + (b - a) * t, radius: 0, colour: colour)
+        }
+    }
+
+    /// Fills a square of side 2 radius + 1 around `p` (clipped).
+    public static func dot(_ rgb: inout [UInt8], width: Int, height: Int, at p: SIMD2<Double>, radius: Int,
+                           colour: (UInt8, UInt8, UInt8)) {
+        guard p.x.isFinite, p.y.isFinite, abs(p.x) < 1e6, abs(p.y) < 1e6 else { return }
+        let cx = Int(p.x.rounded(.down)), cy = Int(p.y.rounded(.down))
+        for y in (cy - radius)...(cy + radius) where y >= 0 && y < height {
+            for x in (cx - radius)...(cx + radius) where x >= 0 && x < width {
+                rgb[3 * (y * width + x)] = colour.0
+                rgb[3 * (y * width + x) + 1] = colour.1
+                rgb[3 * (y * width + x) + 2] = colour.2
+            }
+        }
+    }
+
     /// One full frame of a shard, uncropped: depth (background outside the crop) and labels.
     public static func uncrop(_ f: ShardFrame, background: UInt16) -> (depth: [UInt16], labels: [UInt8]) {
         var depth = [UInt16](repeating: background, count: f.width * f.height)

@@ -10,7 +10,7 @@ struct Canopy: ParsableCommand {
         subcommands: [
             Render.self, Preprocess.self, ImportGlimpse.self, Index.self, Train.self, CoordinatorCommand.self, WorkerCommand.self,
             Status.self, Fetch.self, Eval.self, Infer.self, Export.self, TrainJoints.self, Bench.self, Keys.self,
-            Cluster.self,
+            Cluster.self, Report.self,
         ])
 
     static func main() {
@@ -26,33 +26,6 @@ struct Canopy: ParsableCommand {
         Self.main(nil)
     }
 }
-
-/// Thrown by a subcommand that is not built yet: prints one line and exits non-zero.
-struct NotBuiltYet: Error, CustomStringConvertible {
-    let command: String
-    var description: String { "canopy \(command): not built yet in this version of Canopy" }
-}
-
-/// A subcommand that exists in the design but not yet in code; it accepts any arguments and says so.
-protocol PendingCommand: ParsableCommand {
-    var rest: [String] { get }
-}
-
-extension PendingCommand {
-    func run() throws {
-        throw NotBuiltYet(command: Self._commandName)
-    }
-}
-
-
-
-
-struct TrainJoints: PendingCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "train-joints", abstract: "Fit joint inference parameters (not built yet).")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
 
 /// A command that could not do its job: printed as one line, exit status 1.
 struct CommandFailure: Error, CustomStringConvertible {

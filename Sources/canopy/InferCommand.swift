@@ -12,10 +12,16 @@ struct Infer: ParsableCommand {
     @Option(help: "Output folder.") var out = "infer"
     @Flag(help: "Average with the mirrored image (flip test-time augmentation).") var flipTta = false
     @Flag(help: "Also write NAME-probabilities.f32: width x height x labels little-endian floats.") var probabilities = false
+    @Option(help: "glimpse joint map: also infer joints (NAME-joints.json) and draw the skeleton on the overlay.") var jointMap: String?
+    @Option(help: "Joint parameters from canopy train-joints (default: bandwidth 0.08 m, threshold 0.3, offset 0.03 m).")
+    var jointParams: String?
+    @Flag(help: "Joints by weighted mean instead of mean-shift (faster, less robust).") var fastJoints = false
 
     func run() throws {
         let trees = try TreeFile.loadForest(forest)
         let compiled = CompiledForest(trees)
+        let map = try jointMap.map { try JointMap(contentsOf: $0, labelCount: compiled.labelCount) }
+        let params = try map.map { m in try jointParams.map { try JointParameters.load($0, map: m) } ?? m.joints.map { _ in JointParameters() } }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var probs: [Float] = []
         for path in depth {
@@ -37,6 +43,24 @@ struct Infer: ParsableCommand {
                 rgb[3 * i] = UInt8(g * (1 - a) + Double(c.0) * a)
                 rgb[3 * i + 1] = UInt8(g * (1 - a) + Double(c.1) * a)
                 rgb[3 * i + 2] = UInt8(g * (1 - a) + Double(c.2) * a)
+            }
+            if let map, let params {
+                let camera = Camera(width: image.width, height: image.height, verticalFOV: trees[0].verticalFOV)
+                let joints = JointInference.joints(probabilities: probs, labelCount: compiled.labelCount, depth: mm, camera: camera,
+                                                   map: map, parameters: params, backgroundDepthMM: compiled.backgroundDepthMM,
+                                                   fast: fastJoints)
+                let pixel = joints.map { $0.map { camera.project(SIMD3<Double>(Double($0.x), Double($0.y), Double($0.z))) } }
+                for (a, b) in map.bones {
+                    if let p = pixel[a], let q = pixel[b] {
+                        Pictures.line(&rgb, width: image.width, height: image.height, from: p, to: q, colour: (255, 255, 255))
+                    }
+                }
+                for p in pixel.compactMap({ $0 }) { Pictures.dot(&rgb, width: image.width, height: image.height, at: p, radius: 1, colour: (255, 255, 0)) }
+                let json = JSON.object([("joints", .array(zip(map.joints, joints).map { j, p in
+                    .object([("joint", .string(j.name)),
+                             ("position", p.map { .array([.double(Double($0.x)), .double(Double($0.y)), .double(Double($0.z))]) } ?? .null)])
+                }))])
+                try AtomicFile.write(Array(json.serialized().utf8), to: name + "-joints.json")
             }
             try PNGImage(width: image.width, height: image.height, channels: 3, samples: .u8(rgb)).write(name + "-overlay.png")
             if probabilities {

@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import ImagePipeline
+import RDTCore
+
+/// A rendered frame with ground-truth joints: raw/depth/NAME.png and raw/meta/NAME.json.
+struct TruthFrame {
+    let name: String
+    let depth: [UInt16]
+    let camera: Camera
+    let joints: [BodyPoint: SIMD3<Float>]
+
+    static func list(raw: String, maxFrames: Int) throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: raw + "/meta"))?.filter { $0.hasSuffix(".json") }.sorted() ?? []
+        guard !names.isEmpty else { throw CommandFailure("\(raw)/meta: no rendered frames with joints (canopy render writes them)") }
+        let step = max(1, names.count / max(1, maxFrames))
+        return stride(from: 0, to: names.count, by: step).prefix(maxFrames).map { String(names[$0].dropLast(5)) }
+    }
+
+    init(raw: String, name: String) throws {
+        self.name = name
+        let metaPath = raw + "/meta/" + name + ".json"
+        guard let data = FileManager.default.contents(atPath: metaPath), let meta = try? JSON.parse([UInt8](data)),
+              let w = meta["camera"]?["width"]?.intValue, let h = meta["camera"]?["height"]?.intValue,
+              let fov = meta["camera"]?["vertical_fov"]?.doubleValue, let joints = meta["joints"] else {
+            throw CommandFailure("\(metaPath): not a render meta file with camera and joints")
+        }
+        camera = Camera(width: w, height: h, verticalFOVDegrees: fov)
+        var points: [BodyPoint: SIMD3<Float>] = [:]
+        for p in BodyPoint.allCases {
+            if let v = joints[p.rawValue]?.arrayValue?.compactMap(\.doubleValue), v.count == 3 { points[p] = SIMD3(Float(v[0]), Float(v[1]), Float(v[2])) }
+        }
+        self.joints = points
+        let path = raw + "/depth/" + name + ".png"
+        let image = try PNGImage.read(path)
+        guard image.width == w, image.height == h else { throw CommandFailure("\(path): \(image.width)x\(image.height), its meta says \(w)x\(h)") }
+        depth = try image.grey16(path: path)
+    }
+}
+
+struct TrainJoints: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-joints",
+        abstract: "Fit per-joint inference parameters (bandwidth, threshold, offset) on rendered frames with true joints.")
+
+    @Option(parsing: .upToNextOption, help: "Tree files of the forest (.json or .rdt).") var forest: [String]
+    @Option(help: "glimpse joint map for the forest's labels (reference/glimpse/joint-maps).") var jointMap: String
+    @Option(help: "Rendered frames (canopy render's output: depth/ and meta/ with true joints).") var raw: String
+    @Option(help: "Frames to fit on (evenly spread).") var maxFrames = 40
+    @Option(help: "Where the parameters go.") var out = "joint-params.json"
+    @Flag(help: "Average with the mirrored image (flip test-time augmentation).") var flipTta = false
+
+    static let thresholds: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
+    static let bandwidths: [Float] = [0.03, 0.05, 0.08, 0.12, 0.18]
+    static let offsets: [Float] = [0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1]
+    /// A joint with no voting pixel counts as this far off (m).
+    static let missPenalty: Float = 1
+
+    func run() throws {
+        let trees = try TreeFile.loadForest(forest)
+        let compiled = CompiledForest(trees)
+        let map = try JointMap(contentsOf: jointMap, labelCount: compiled.labelCount)
+        let truth: [BodyPoint] = try map.joints.map { j in
+            guard let p = BodyPoint(glimpseJoint: j.name) else {
+                throw CommandFailure("\(jointMap): joint \(j.name) has no rendered ground truth (known: head.tail, neck_01.head, upperarm_l.head, ...)")
+            }
+            return p
+        }
+        let names = try TruthFrame.list(raw: raw, maxFrames: maxFrames)
+        let J = map.joints.count, T = Self.thresholds.count, B = Self.bandwidths.count, O = Self.offsets.count
+        // errors[j][t][b][o]: summed 3D error over frames.
+        var errors = [Float](repeating: 0, count: J * T * B * O)
+        var probs: [Float] = []
+        let start = Date()
+        for (k, name) in names.enumerated() {
+            let frame = try TruthFrame(raw: raw, name: name)
+            Inference.probabilities(compiled, depth: frame.depth, width: frame.camera.width, height: frame.camera.height,
+                                    flip: flipTta, into: &probs)
+            probs.withUnsafeBufferPointer { p in
+                frame.depth.withUnsafeBufferPointer { d in
+                    // Joints are independent: fit them on all cores.
+                    let lock = NSLock()
+                    DispatchQueue.concurrentPerform(iterations: J) { j in
+                        guard let gt = frame.joints[truth[j]] else { return }
+                        var local = [Float](repeating: 0, count: T * B * O)
+                        for t in 0..<T {
+                            let votes = JointInference.votes(probabilities: p, labelCount: compiled.labelCount, depth: d, camera: frame.camera,
+                                                             labels: map.joints[j].labels, threshold: Self.thresholds[t],
+                                                             backgroundDepthMM: compiled.backgroundDepthMM)
+                            for b in 0..<B {
+                                let mode = JointInference.locate(votes, bandwidth: Self.bandwidths[b])
+                                for o in 0..<O {
+                                    var e = Self.missPenalty
+                                    if let m = mode {
+                                        let diff = m + SIMD3(0, 0, Self.offsets[o]) - gt
+                                        e = (diff * diff).sum().squareRoot()
+                                    }
+                                    local[(t * B + b) * O + o] += e
+                                }
+                            }
+                        }
+                        lock.lock()
+                        for i in 0..<local.count { errors[j * T * B * O + i] += local[i] }
+                        lock.unlock()
+                    }
+                }
+            }
+            if (k + 1) % 10 == 0 || k + 1 == names.count {
+                print(String(format: "%d/%d frames (%.1f s)", k + 1, names.count, Date().timeIntervalSince(start)))
+                fflush(stdout)
+            }
+        }
+        var params: [JointParameters] = []
+        for j in 0..<J {
+            let slice = errors[(j * T * B * O)..<((j + 1) * T * B * O)]
+            let best = slice.indices.min { (slice[$0], $0) < (slice[$1], $1) }! - j * T * B * O
+            params.append(JointParameters(bandwidth: Self.bandwidths[(best / O) % B], threshold: Self.thresholds[best / (B * O)],
+                                          offset: Self.offsets[best % O]))
+        }
+        // Evaluate the chosen parameters, in full and fast mode.
+        var report: [(String, JSON)] = []
+        var summary: [String: (mean: Double, within: Double)] = [:]
+        for fast in [false, true] {
+            var perJoint = [[Float]](repeating: [], count: J)
+            for name in names {
+                let frame = try TruthFrame(raw: raw, name: name)
+                Inference.probabilities(compiled, depth: frame.depth, width: frame.camera.width, height: frame.camera.height,
+                                        flip: flipTta, into: &probs)
+                let found = JointInference.joints(probabilities: probs, labelCount: compiled.labelCount, depth: frame.depth,
+                                                  camera: frame.camera, map: map, parameters: params,
+                                                  backgroundDepthMM: compiled.backgroundDepthMM, fast: fast)
+                for j in 0..<J {
+                    guard let gt = frame.joints[truth[j]] else { continue }
+                    perJoint[j].append(found[j].map { let d = $0 - gt; return (d * d).sum().squareRoot() } ?? Self.missPenalty)
+                }
+            }
+            let all = perJoint.flatMap { $0 }
+            let mean = all.isEmpty ? 0 : Double(all.reduce(0, +)) / Double(all.count)
+            let within = all.isEmpty ? 0 : Double(all.filter { $0 <= 0.1 }.count) / Double(all.count)
+            summary[fast ? "fast" : "mean-shift"] = (mean, within)
+            if !fast {
+                print("joint                 bandwidth threshold offset  mean error  within 0.1 m")
+                for j in 0..<J {
+                    let e = perJoint[j]
+                    let m = e.isEmpty ? 0 : e.reduce(0, +) / Float(e.count)
+                    let w = e.isEmpty ? 0 : Float(e.filter { $0 <= 0.1 }.count) / Float(e.count)
+                    print(String(format: "%-20@  %8.2f  %8.1f  %5.2f  %8.3f m  %10.0f%%", map.joints[j].name, params[j].bandwidth,
+                                 params[j].threshold, params[j].offset, m, w * 100))
+                }
+            }
+            report.append((fast ? "fast" : "mean_shift", .object([("mean_error_m", .double(mean)), ("within_0_1m", .double(within))])))
+        }
+        for (mode, s) in summary.sorted(by: { $0.key > $1.key }) {
+            print(String(format: "%@: mean error %.3f m, %.1f%% of joints within 0.1 m (%d frames)", mode, s.mean, s.within * 100, names.count))
+        }
+        let json = JointParameters.json(params, map: map, extra: [("frames", .int(names.count))] + report)
+        try AtomicFile.write(Array(json.serialized().utf8), to: out)
+        print("parameters written to \(out)")
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import ImagePipeline
+import RDTCore
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a forest's training history per level and draw its training curves as a PNG.")
+
+    @Argument(help: "A tree file of the forest (.json or .rdt); report.json beside it adds times and bytes.") var forest: String
+    @Option(help: "The chart (default: beside the tree, NAME-training.png).") var png: String?
+
+    func run() throws {
+        let tree = try TreeFile.load(forest)
+        guard let history = tree.history.last(where: { $0["tool"]?.stringValue == "canopy" }),
+              let levels = history["levels"]?.arrayValue, !levels.isEmpty else {
+            throw CommandFailure("\(forest): no canopy training history in this tree (trained by another tool?)")
+        }
+        let dir = URL(fileURLWithPath: forest).deletingLastPathComponent().path
+        let report = FileManager.default.contents(atPath: dir + "/report.json").flatMap { try? JSON.parse([UInt8]($0)) }
+        let timed = report?["levels"]?.arrayValue ?? []
+        let bytes = report?["bytes_per_level"]?.arrayValue?.compactMap(\.intValue) ?? []
+        print("job \(history["job"]?["name"]?.stringValue ?? "?"), tree \(history["tree"]?.intValue ?? 0), index \(history["index"]?.stringValue ?? "?") (\(history["index_frames"]?.intValue ?? 0) frames)")
+        if let report {
+            print("mode \(report["mode"]?.stringValue ?? "?"), \(String(format: "%.1f", report["seconds"]?.doubleValue ?? 0)) s"
+                  + (report["workers"]?.intValue.map { ", \($0) workers" } ?? "")
+                  + (report["workers_lost"]?.intValue.map { $0 > 0 ? ", \($0) workers lost" : "" } ?? ""))
+        }
+        print("level   open  splits  leaves     pixels  max gain  mean gain   seconds     MiB moved")
+        var rows: [[Double]] = []
+        for (i, l) in levels.enumerated() {
+            let seconds = i < timed.count ? timed[i]["seconds"]?.doubleValue : nil
+            let moved = i < bytes.count ? Double(bytes[i]) / 1_048_576 : nil
+            let row = [Double(l["level"]?.intValue ?? i), Double(l["open_nodes"]?.intValue ?? 0), Double(l["splits"]?.intValue ?? 0),
+                       Double(l["leaves"]?.intValue ?? 0), Double(l["pixels"]?.intValue ?? 0), l["max_gain"]?.doubleValue ?? 0,
+                       l["mean_gain"]?.doubleValue ?? 0, seconds ?? 0, moved ?? 0]
+            rows.append(row)
+            print(String(format: "%5.0f %6.0f %7.0f %7.0f %10.0f %9.3f %10.3f", row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+                  + (seconds.map { String(format: " %9.2f", $0) } ?? "         -") + (moved.map { String(format: " %13.1f", $0) } ?? "             -"))
+        }
+        let out = png ?? (forest.hasSuffix(".json") || forest.hasSuffix(".rdt") ? String(forest.dropLast(forest.hasSuffix(".rdt") ? 4 : 5)) : forest) + "-training.png"
+        try TrainingChart.draw(rows, to: out)
+        print("chart: \(out) (top left: splits and leaves; top right: pixels; bottom left: max and mean gain; bottom right: seconds and MiB per level)")
+    }
+}
+
+/// A 2x2 panel PNG of per-level curves, each series scaled to its panel.
+enum TrainingChart {
+    static let width = 640, height = 400
+
+    static func draw(_ rows: [[Double]], to path: String) throws {
+        var rgb = [UInt8](repeating: 255, count: width * height * 3)
+        // (columns, colours) per panel.
+        let panels: [[(Int, (UInt8, UInt8, UInt8))]] = [
+            [(2, (30, 110, 200)), (3, (220, 120, 30))], [(4, (40, 160, 60))],
+            [(5, (200, 40, 40)), (6, (120, 60, 180))], [(7, (60, 60, 60)), (8, (20, 170, 170))],
+        ]
+        let pw = width / 2, ph = height / 2, margin = 16.0
+        for (k, series) in panels.enumerated() {
+            let ox = Double((k % 2) * pw), oy = Double((k / 2) * ph)
+            let left = ox + margin, right = ox + Double(pw) - margin, top = oy + margin, bottom = oy + Double(ph) - margin
+            Pictures.line(&rgb, width: width, height: height, from: SIMD2(left, bottom), to: SIMD2(right, bottom), colour: (0, 0, 0))
+            Pictures.line(&rgb, width: width, height: height, from: SIMD2(left, top), to: SIMD2(left, bottom), colour: (0, 0, 0))
+            for (column, colour) in series {
+                let values = rows.map { $0[column] }
+                let hi = max(values.max() ?? 0, 1e-9)
+                let n = max(1, values.count - 1)
+                let points = values.enumerated().map { i, v in
+                    SIMD2(left + (right - left) * Double(i) / Double(n), bottom - (bottom - top) * v / hi)
+                }
+                for (a, b) in zip(points, points.dropFirst()) { Pictures.line(&rgb, width: width, height: height, from: a, to: b, colour: colour) }
+                for p in points { Pictures.dot(&rgb, width: width, height: height, at: p, radius: 1, colour: colour) }
+            }
+        }
+        try PNGImage(width: width, height: height, channels: 3, samples: .u8(rgb)).write(path)
+    }
+}
