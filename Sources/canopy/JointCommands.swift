@@ -51,8 +51,8 @@ struct TrainJoints: ParsableCommand {
     @Flag(help: "Average with the mirrored image (flip test-time augmentation).") var flipTta = false
 
     static let thresholds: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
-    static let bandwidths: [Float] = [0.03, 0.05, 0.08, 0.12, 0.18]
-    static let offsets: [Float] = [0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1]
+    static let bandwidths: [Float] = [0.03, 0.05, 0.08, 0.12, 0.18, 0.25]
+    static let offsets: [Float] = [0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.12, 0.15]
     /// A joint with no voting pixel counts as this far off (m).
     static let missPenalty: Float = 1
 
@@ -144,7 +144,7 @@ struct TrainJoints: ParsableCommand {
                     let e = perJoint[j]
                     let m = e.isEmpty ? 0 : e.reduce(0, +) / Float(e.count)
                     let w = e.isEmpty ? 0 : Float(e.filter { $0 <= 0.1 }.count) / Float(e.count)
-                    print(String(format: "%-20@  %8.2f  %8.1f  %5.2f  %8.3f m  %10.0f%%", map.joints[j].name, params[j].bandwidth,
+                    print(map.joints[j].name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "  %8.2f  %8.1f  %5.2f  %8.3f m  %10.0f%%", params[j].bandwidth,
                                  params[j].threshold, params[j].offset, m, w * 100))
                 }
             }

@@ -26,7 +26,20 @@ struct Report: ParsableCommand {
                   + (report["workers"]?.intValue.map { ", \($0) workers" } ?? "")
                   + (report["workers_lost"]?.intValue.map { $0 > 0 ? ", \($0) workers lost" : "" } ?? ""))
         }
-        print("level   open  splits  leaves     pixels  max gain  mean gain   seconds     MiB moved")
+        // This tree's own splits and leaves per level, from its nodes; the rest is forest-wide.
+        func treeCounts(_ level: Int) -> (Int, Int) {
+            let lo = (1 << level) - 1, hi = min(tree.nodes.count, (1 << (level + 1)) - 1)
+            guard lo < hi else { return (0, 0) }
+            return tree.nodes[lo..<hi].reduce((0, 0)) { acc, n in
+                switch n {
+                case .split: return (acc.0 + 1, acc.1)
+                case .leaf: return (acc.0, acc.1 + 1)
+                case .untrained: return acc
+                }
+            }
+        }
+        print("        forest-wide                                                                  this tree")
+        print("level   open  splits  leaves     pixels  max gain  mean gain   seconds     MiB moved  splits leaves")
         var rows: [[Double]] = []
         for (i, l) in levels.enumerated() {
             let seconds = i < timed.count ? timed[i]["seconds"]?.doubleValue : nil
@@ -36,7 +49,8 @@ struct Report: ParsableCommand {
                        l["mean_gain"]?.doubleValue ?? 0, seconds ?? 0, moved ?? 0]
             rows.append(row)
             print(String(format: "%5.0f %6.0f %7.0f %7.0f %10.0f %9.3f %10.3f", row[0], row[1], row[2], row[3], row[4], row[5], row[6])
-                  + (seconds.map { String(format: " %9.2f", $0) } ?? "         -") + (moved.map { String(format: " %13.1f", $0) } ?? "             -"))
+                  + (seconds.map { String(format: " %9.2f", $0) } ?? "         -") + (moved.map { String(format: " %13.1f", $0) } ?? "             -")
+                  + String(format: " %7d %6d", treeCounts(Int(row[0])).0, treeCounts(Int(row[0])).1))
         }
         let out = png ?? (forest.hasSuffix(".json") || forest.hasSuffix(".rdt") ? String(forest.dropLast(forest.hasSuffix(".rdt") ? 4 : 5)) : forest) + "-training.png"
         try TrainingChart.draw(rows, to: out)

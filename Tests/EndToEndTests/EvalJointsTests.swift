@@ -101,7 +101,7 @@ import Testing
         #expect(white > 0 && yellow > 0, "white \(white), yellow \(yellow)")
         // The training report: a table per level and a chart.
         let report = try canopy.run(["report", tree, "--png", dir + "/chart.png"])
-        #expect(report.status == 0 && report.stdout.contains("level   open  splits"), "\(report.stdout) \(report.stderr)")
+        #expect(report.status == 0 && report.stdout.contains("level   open  splits") && report.stdout.contains("this tree"), "\(report.stdout) \(report.stderr)")
         let chart = try PNGImage.read(dir + "/chart.png")
         #expect(chart.width == 640 && chart.height == 400)
     }
