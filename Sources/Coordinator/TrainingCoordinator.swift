@@ -31,6 +31,9 @@ public final class TrainingCoordinator {
         public var exitWhenDone = true
         /// With `exitWhenDone`: keep serving status and fetch this long after the queue is done.
         public var lingerSeconds = 0.0
+        /// Node batches the workers count ahead of the one being decided (each batch gets
+        /// 1 / (depth + 1) of the histogram budget).
+        public var prefetchDepth = 2
         /// Stop the workers when returning.
         public var shutdownWorkers = true
         /// CURVE with an allow list (`.server`), or plaintext for loopback demos.
@@ -63,6 +66,8 @@ public final class TrainingCoordinator {
         /// Seconds the level loop waited for workers' histograms and splits (the rest is the
         /// coordinator's own work: reduction, split choice).
         public internal(set) var waitSeconds = 0.0
+        /// Of which waiting for workers to apply splits (route pixels) at the ends of levels.
+        public internal(set) var applySeconds = 0.0
         /// Bytes received + sent during each level.
         public internal(set) var bytesPerLevel: [Int] = []
         /// Workers lost while holding shards, and levels started over because of it.
@@ -527,7 +532,7 @@ public final class TrainingCoordinator {
             bytesBefore = total
             self.onLevel?(record, level)
         }
-        let source = RemoteSource(coordinator: self, shape: grower.shape)
+        let source = RemoteSource(coordinator: self, shape: grower.shape, prefetchDepth: options.prefetchDepth)
         while !state.finished {
             let before = state
             do {
@@ -694,6 +699,7 @@ public final class TrainingCoordinator {
         let start = Self.now()
         try wait { p.waiting.isEmpty }
         current?.waitSeconds += Double(Self.now() - start) / 1e9
+        current?.applySeconds += Double(Self.now() - start) / 1e9
         pending[request] = nil
     }
 }
@@ -703,25 +709,27 @@ public final class TrainingCoordinator {
 final class RemoteSource: HistogramSource {
     unowned let coordinator: TrainingCoordinator
     let shape: HistogramShape
-    private var prefetched: (nodes: [NodeKey], id: UInt64)?
+    private var prefetched: [(nodes: [NodeKey], id: UInt64)] = []
+    let prefetchDepth: Int
 
-    init(coordinator: TrainingCoordinator, shape: HistogramShape) {
+    init(coordinator: TrainingCoordinator, shape: HistogramShape, prefetchDepth: Int) {
         self.coordinator = coordinator
         self.shape = shape
+        self.prefetchDepth = prefetchDepth
     }
 
     var pipelined: Bool { true }
 
     func prefetch(_ nodes: [NodeKey]) throws {
-        prefetched = (nodes, try coordinator.startHistograms(nodes, countsPerNode: shape.countsPerNode))
+        prefetched.append((nodes, try coordinator.startHistograms(nodes, countsPerNode: shape.countsPerNode)))
     }
 
-    /// Forgets a prefetched request (its level starts over).
-    func reset() { prefetched = nil }
+    /// Forgets prefetched requests (their level starts over).
+    func reset() { prefetched = [] }
 
     func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] {
-        if let p = prefetched, p.nodes == nodes {
-            prefetched = nil
+        if let p = prefetched.first, p.nodes == nodes {
+            prefetched.removeFirst()
             return try coordinator.finishHistograms(p.id)
         }
         return try coordinator.finishHistograms(try coordinator.startHistograms(nodes, countsPerNode: shape.countsPerNode))

@@ -30,13 +30,16 @@ public protocol HistogramSource: AnyObject {
     func apply(_ decisions: [(NodeKey, NodeDecision)]) throws
     /// Whether the source can count the next batch while the grower decides the current one.
     var pipelined: Bool { get }
-    /// Starts counting `nodes`, the batch the next `histograms(for:)` call will ask for.
+    /// Starts counting `nodes`, a batch a later `histograms(for:)` call will ask for (in order).
     func prefetch(_ nodes: [NodeKey]) throws
+    /// How many batches a pipelined source counts ahead of the one being decided.
+    var prefetchDepth: Int { get }
 }
 
 extension HistogramSource {
     public var pipelined: Bool { false }
     public func prefetch(_ nodes: [NodeKey]) throws {}
+    public var prefetchDepth: Int { 1 }
 }
 
 /// Statistics of one level of growth, for progress lines and the forest's history.
@@ -223,12 +226,14 @@ public final class ForestGrower {
         record.histogramsComputed = compute.count
         record.histogramsDerived = derived.count
         // Batches under the memory budget (a derived sibling counts as a node of its batch); a
-        // pipelined source holds two batches at once, so each gets half the budget.
+        // pipelined source holds 1 + prefetchDepth batches at once, which share the budget.
         let nodeBytes = shape.countsPerNode * 4
-        // A pipelined source also gets at least 4 batches per level where there are enough nodes,
-        // so counting one batch overlaps deciding the previous one.
-        let budget = source.pipelined ? parameters.histogramMemory / 2 : parameters.histogramMemory
-        let maxNodes = source.pipelined ? max(1, (compute.count + 3) / 4) : Int.max
+        let ahead = source.pipelined ? max(1, source.prefetchDepth) : 0
+        // A pipelined source also gets at least 2 + 2 x depth batches per level where there are
+        // enough nodes, so counting batches overlaps deciding earlier ones.
+        let budget = parameters.histogramMemory / (ahead + 1)
+        let minBatches = 2 + 2 * ahead
+        let maxNodes = source.pipelined ? max(1, (compute.count + minBatches - 1) / minBatches) : Int.max
         var batches: [[NodeKey]] = []
         var batch: [NodeKey] = []
         var batchBytes = 0
@@ -244,10 +249,10 @@ public final class ForestGrower {
         }
         if !batch.isEmpty { batches.append(batch) }
         var done = 0
-        if source.pipelined, let first = batches.first { try source.prefetch(first) }
+        for batch in batches.prefix(ahead) { try source.prefetch(batch) }
         for (k, batch) in batches.enumerated() {
             let hists = try source.histograms(for: batch)
-            if source.pipelined, k + 1 < batches.count { try source.prefetch(batches[k + 1]) }
+            if source.pipelined, k + ahead < batches.count { try source.prefetch(batches[k + ahead]) }
             var items: [(NodeKey, [UInt32])] = []
             for (key, hist) in zip(batch, hists) {
                 items.append((key, hist))

@@ -118,6 +118,17 @@ public final class ZMQSocket {
         }
     }
 
+    /// Waits up to `timeoutMs` until any of `sockets` has a message; returns which do.
+    public static func poll(_ sockets: [ZMQSocket], timeoutMs: Int) throws -> [Bool] {
+        var items = sockets.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        let rc = zmq_poll(&items, Int32(items.count), timeoutMs)
+        if rc < 0 {
+            if zmq_errno() == EINTR { return sockets.map { _ in false } }
+            throw ZMQError.last("poll")
+        }
+        return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
+    }
+
     /// Receives one multipart message, waiting at most `timeoutMs` (nil waits forever); nil on timeout.
     public func receive(timeoutMs: Int? = nil) throws -> [[UInt8]]? {
         if let timeoutMs {

@@ -38,6 +38,9 @@ public final class TrainingWorker {
     private let work = DispatchQueue(label: "canopy.worker.compute")
     private let lock = NSLock()
     private var outbox: [WireMessage] = []
+    /// The compute queue's end of an inproc pair: a byte on it wakes the socket loop as soon as
+    /// a reply is in the outbox (instead of at its next poll timeout).
+    private var waker: ZMQSocket?
     private var state: JobState?
 
     final class JobState {
@@ -58,10 +61,12 @@ public final class TrainingWorker {
         self.log = log
     }
 
+    /// Called from the compute queue only (the waker socket is used by that queue alone).
     func post(_ message: WireMessage) {
         lock.lock()
         outbox.append(message)
         lock.unlock()
+        try? waker?.send([[1]], dontWait: true)
     }
 
     func takeOutbox() -> [WireMessage] {
@@ -85,6 +90,13 @@ public final class TrainingWorker {
         try socket.setMaxMessageSize(Int64(WireCodec.maxFrameBytes))
         try configure(socket)
         try socket.connect(endpoint)
+        let wake = try ZMQSocket(context, .pair)
+        let wakeEndpoint = "inproc://canopy-worker-wake-\(UInt(bitPattern: ObjectIdentifier(self).hashValue))"
+        try wake.bind(wakeEndpoint)
+        let waker = try ZMQSocket(context, .pair)
+        try waker.connect(wakeEndpoint)
+        work.sync { self.waker = waker }
+        defer { work.sync { self.waker = nil } }
         var hello = Canopy_Wire_Hello()
         hello.role = "worker"
         hello.host = ProcessInfo.processInfo.hostName
@@ -112,7 +124,9 @@ public final class TrainingWorker {
                 try socket.send(Self.envelope { $0.heartbeat = Canopy_Wire_Heartbeat() })
                 lastSent = now
             }
-            guard let frames = try socket.receive(timeoutMs: 20) else { continue }
+            let ready = try ZMQSocket.poll([socket, wake], timeoutMs: 20)
+            if ready[1] { while try wake.receive(timeoutMs: 0) != nil {} }
+            guard ready[0], let frames = try socket.receive(timeoutMs: 0) else { continue }
             lastHeard = DispatchTime.now().uptimeNanoseconds
             let message: WireMessage
             do {
