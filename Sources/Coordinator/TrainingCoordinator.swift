@@ -197,6 +197,12 @@ public final class TrainingCoordinator {
     }
 
     func sendFailed(_ message: WireMessage, _ identity: [UInt8], _ error: Error) {
+        // ROUTER_MANDATORY: a peer whose connection closed (its process died, its node went down
+        // cleanly) is unroutable at once, well before its heartbeats are missed.
+        if let z = error as? ZMQError, z.code == EHOSTUNREACH, peers[identity]?.isWorker == true {
+            forget(identity, why: "its connection closed")
+            return
+        }
         unsent += 1
         if unsent <= 20 || unsent % 10_000 == 0 {
             log("could not send \(message.kind) to \(peers[identity]?.id ?? "a client"): \(error) (\(unsent) unsent so far)")

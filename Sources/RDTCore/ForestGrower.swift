@@ -150,7 +150,7 @@ public final class ForestGrower {
         var nextOpen: [NodeKey: [UInt32]?] = [:]
         var nextCache: [NodeKey: [UInt32]] = [:]
         var cacheBytes = 0
-        var gains: [Double] = []
+        var gains: [(NodeKey, Double)] = []
 
         func makeLeaf(_ key: NodeKey, _ totals: [UInt32]) {
             state.trees[key.tree].nodes[key.node] = .leaf(SplitSelection.probabilities(totals))
@@ -178,7 +178,7 @@ public final class ForestGrower {
                 state.trees[key.tree].nodes[key.node] = .split(uv: uv, thresholdMM: t)
                 decisions.append((key, .split(uv: uv, thresholdMM: t)))
                 record.splits += 1
-                gains.append(choice.gain)
+                gains.append((key, choice.gain))
                 let left = SplitSelection.leftTotals(h.baseAddress!, shape: shape, choice: choice)
                 let right = zip(totals, left).map { $0 &- $1 }
                 let l = NodeKey(tree: key.tree, node: 2 * key.node + 1), r = NodeKey(tree: key.tree, node: 2 * key.node + 2)
@@ -282,8 +282,11 @@ public final class ForestGrower {
         cache = nextCache
         state.open = nextOpen
         state.level += 1
-        record.maxGain = gains.max() ?? 0
-        record.meanGain = gains.isEmpty ? 0 : gains.reduce(0, +) / Double(gains.count)
+        // Summed in node order: the order nodes were decided in depends on batching and caching,
+        // and a floating-point sum must not.
+        let ordered = gains.sorted { $0.0 < $1.0 }.map(\.1)
+        record.maxGain = ordered.max() ?? 0
+        record.meanGain = ordered.isEmpty ? 0 : ordered.reduce(0, +) / Double(ordered.count)
         record.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         onLevel?(record)
     }

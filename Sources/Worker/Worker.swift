@@ -34,6 +34,27 @@ public final class TrainingWorker {
     public var coordinatorTimeoutMs = 15_000
     /// How long to wait for the first answer to Hello (ms).
     public var connectTimeoutMs = 20_000
+    /// Fault injection for the reliability tests: the process kills itself (SIGKILL) at a chosen
+    /// point, so a test can lose a worker exactly mid-level or exactly between levels.
+    public var fault: Fault?
+
+    public enum Fault: Equatable {
+        /// Dies instead of sending its Nth histogram reply (1-based): a batch is left unanswered.
+        case beforeHistograms(Int)
+        /// Dies right after sending its Nth Applied (1-based): between two levels.
+        case afterApplied(Int)
+
+        /// "histograms:N" or "applied:N".
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":")
+            guard parts.count == 2, let n = Int(parts[1]), n > 0 else { return nil }
+            switch parts[0] {
+            case "histograms": self = .beforeHistograms(n)
+            case "applied": self = .afterApplied(n)
+            default: return nil
+            }
+        }
+    }
 
     private let work = DispatchQueue(label: "canopy.worker.compute")
     private let lock = NSLock()
@@ -109,10 +130,22 @@ public final class TrainingWorker {
         var lastHeard = DispatchTime.now().uptimeNanoseconds
         var lastSent = lastHeard
         var welcomed = false
+        var histogramReplies = 0, appliedReplies = 0
         while true {
             for message in takeOutbox() {
+                if case .histograms = message.envelope.body {
+                    histogramReplies += 1
+                    if fault == .beforeHistograms(histogramReplies) { kill(getpid(), SIGKILL) }
+                }
                 try socket.send(message)
                 lastSent = DispatchTime.now().uptimeNanoseconds
+                if case .applied = message.envelope.body {
+                    appliedReplies += 1
+                    if fault == .afterApplied(appliedReplies) {
+                        usleep(50_000)  // let ZeroMQ's I/O thread put it on the wire
+                        kill(getpid(), SIGKILL)
+                    }
+                }
             }
             let now = DispatchTime.now().uptimeNanoseconds
             let silentMs = Int((now - lastHeard) / 1_000_000)

@@ -39,6 +39,9 @@ struct WorkerCommand: ParsableCommand {
     @OptionGroup var security: SecurityOptions
     @Option(help: "Seconds without a word from the coordinator before giving up (a restarted coordinator has this long to come back).")
     var coordinatorTimeout = 15
+    @Option(help: ArgumentHelp("Fault injection for tests: histograms:N dies instead of sending its Nth histogram reply, applied:N right after its Nth Applied.",
+                               visibility: .hidden))
+    var die: String?
 
     /// The endpoint: given, or read from the file once the coordinator has written it.
     func endpoint() throws -> String {
@@ -64,6 +67,10 @@ struct WorkerCommand: ParsableCommand {
         }
         worker.coordinatorTimeoutMs = max(1, coordinatorTimeout) * 1000
         worker.connectTimeoutMs = worker.coordinatorTimeoutMs
+        if let die {
+            guard let fault = TrainingWorker.Fault(die) else { throw CommandFailure("--die takes histograms:N or applied:N") }
+            worker.fault = fault
+        }
         let exit = try worker.run(configure: mode.apply)
         print("worker: \(exit)")
         print("worker: peak RSS \(peakResidentBytes() / 1_048_576) MiB")

@@ -55,10 +55,35 @@ import Testing
         kill(workers[1].processIdentifier, SIGKILL)
         coordinator.process.waitUntilExit()
         #expect(coordinator.process.terminationStatus == 0, "\(coordinator.log)")
-        #expect(coordinator.log.contains("lost: silent for over"), "\(coordinator.log)")
+        #expect(coordinator.log.contains("lost: its connection closed"), "\(coordinator.log)")
         #expect(try fx.files(out + "/small") == reference, "the forest differs from the undisturbed one")
         let report = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: out + "/small/report.json")).map { $0 })
         #expect(report["workers_lost"]?.intValue == 1, "\(report.serialized())")
+    }
+
+    /// Exactly mid-level (a batch never answered) and exactly between levels (right after the
+    /// worker applied a level's splits): the worker kills itself at that point.
+    @Test(arguments: ["histograms:9", "applied:3"])
+    func aWorkerDyingAtAnExactPointIsReplacedAndTheForestIsIdentical(die: String) throws {
+        let (fx, reference) = try Self.reference()
+        defer { fx.remove() }
+        let out = fx.dir + "/forests"
+        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data",
+                                                                 "--out", out, "--min-workers", "2", "--exit-when-done"])
+        defer { coordinator.stop() }
+        let doomed = try startWorker(fx, coordinator.endpoint, ["--die", die])
+        let survivor = try startWorker(fx, coordinator.endpoint)
+        defer { for w in [doomed, survivor] where w.isRunning { w.terminate() } }
+        coordinator.process.waitUntilExit()
+        #expect(coordinator.process.terminationStatus == 0, "\(coordinator.log)")
+        doomed.waitUntilExit()
+        #expect(doomed.terminationReason == .uncaughtSignal && doomed.terminationStatus == SIGKILL)
+        let report = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: out + "/small/report.json")).map { $0 })
+        #expect(report["workers_lost"]?.intValue == 1, "\(coordinator.log)")
+        // Either way the loss is noticed during a level (between levels, in the next one), which
+        // starts over once the lost shards are loaded elsewhere.
+        #expect(report["level_restarts"]?.intValue == 1, "\(coordinator.log)")
+        #expect(try fx.files(out + "/small") == reference, "the forest differs from the undisturbed one")
     }
 
     @Test func aWorkerThatJoinsMidJobGetsShards() throws {

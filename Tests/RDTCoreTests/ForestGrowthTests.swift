@@ -95,6 +95,36 @@ enum ReferenceTrainer {
         #expect(try grow(frames, p, labels: 6, crop: false) == baseline)
     }
 
+    /// The level records that go into the forest's history (all but timing and how many
+    /// histograms were counted or derived) do not depend on caching or batching either, to the bit.
+    @Test func levelRecordsDoNotDependOnCachingOrBatching() throws {
+        let frames = SyntheticFrame.make(count: 10, labels: 6, seed: 8)
+        var p = TestSetup.parameters()
+        p.maxDepth = 8
+        func records(_ p: TrainingParameters) throws -> [LevelRecord] {
+            let data = TestSetup.data(frames, parameters: p, trees: 3, labels: 6)
+            let grower = ForestGrower(parameters: p, candidates: data.candidates, labelCount: 6)
+            var levels: [LevelRecord] = []
+            grower.onLevel = { r in
+                var r = r
+                r.seconds = 0
+                r.histogramsComputed = 0
+                r.histogramsDerived = 0
+                levels.append(r)
+            }
+            _ = try grower.grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: data)
+            return levels
+        }
+        var noCache = p
+        noCache.histogramCacheMemory = 0
+        var tinyBatches = p
+        tinyBatches.histogramMemory = 1
+        let baseline = try records(p)
+        #expect(baseline.count > 3 && baseline.contains { $0.meanGain > 0 })
+        #expect(try records(noCache) == baseline)
+        #expect(try records(tinyBatches) == baseline)
+    }
+
     @Test func subtractionIsUsedAndStoppingRulesHold() throws {
         let frames = SyntheticFrame.make(count: 10, labels: 5, seed: 8)
         var p = TestSetup.parameters()
