@@ -103,9 +103,14 @@ int canopy_png_read(const char *path, canopy_png_image *out, int keep_palette, c
     return 0;
 }
 
-int canopy_png_write(const char *path, const canopy_png_image *image, int level, char *err, size_t err_len) {
+int canopy_png_write(const char *path, const canopy_png_image *image, int level, const uint8_t *palette,
+                     int palette_size, char *err, size_t err_len) {
     if ((image->bit_depth != 8 && image->bit_depth != 16) || image->channels < 1 || image->channels > 4) {
         snprintf(err, err_len, "unsupported format: %u-bit, %u channels", image->bit_depth, image->channels);
+        return 1;
+    }
+    if (palette && (image->bit_depth != 8 || image->channels != 1 || palette_size < 1 || palette_size > 256)) {
+        snprintf(err, err_len, "a palette needs 8-bit single-channel indices and 1-256 colours");
         return 1;
     }
     FILE *fp = fopen(path, "wb");
@@ -136,8 +141,18 @@ int canopy_png_write(const char *path, const canopy_png_image *image, int level,
     png_init_io(png, fp);
     png_set_compression_level(png, level);
     png_set_filter(png, 0, level <= 1 ? PNG_FILTER_NONE | PNG_FILTER_SUB : PNG_ALL_FILTERS);
-    png_set_IHDR(png, info, image->width, image->height, (int)image->bit_depth, color_types[image->channels],
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_IHDR(png, info, image->width, image->height, (int)image->bit_depth,
+                 palette ? PNG_COLOR_TYPE_PALETTE : color_types[image->channels], PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (palette) {
+        png_color colours[256];
+        for (int i = 0; i < palette_size; i++) {
+            colours[i].red = palette[3 * i];
+            colours[i].green = palette[3 * i + 1];
+            colours[i].blue = palette[3 * i + 2];
+        }
+        png_set_PLTE(png, info, colours, palette_size);
+    }
     png_write_info(png, info);
     if (image->bit_depth == 16) {
         const uint16_t probe = 1;

@@ -29,12 +29,15 @@ public struct PNGImage: Sendable, Equatable {
     public var height: Int
     public var channels: Int
     public var samples: Samples
+    /// RGB triples: written as a palette PNG whose 8-bit pixels are indices into it.
+    public var palette: [UInt8]?
 
-    public init(width: Int, height: Int, channels: Int, samples: Samples) {
+    public init(width: Int, height: Int, channels: Int, samples: Samples, palette: [UInt8]? = nil) {
         self.width = width
         self.height = height
         self.channels = channels
         self.samples = samples
+        self.palette = palette
     }
 
     /// Reads a PNG file through libpng. Palette images are expanded to RGB, or with `paletteIndices`
@@ -71,14 +74,20 @@ public struct PNGImage: Sendable, Equatable {
                 var image = canopy_png_image(width: UInt32(width), height: UInt32(height), bit_depth: 8,
                                              channels: UInt32(channels),
                                              pixels: UnsafeMutableRawPointer(mutating: raw.baseAddress))
-                return canopy_png_write(tmp, &image, Int32(level), &err, err.count)
+                return (palette ?? []).withUnsafeBufferPointer { pal in
+                    canopy_png_write(tmp, &image, Int32(level), palette == nil ? nil : pal.baseAddress, Int32(pal.count / 3),
+                                     &err, err.count)
+                }
             }
         case .u16(let values):
             status = values.withUnsafeBytes { raw in
                 var image = canopy_png_image(width: UInt32(width), height: UInt32(height), bit_depth: 16,
                                              channels: UInt32(channels),
                                              pixels: UnsafeMutableRawPointer(mutating: raw.baseAddress))
-                return canopy_png_write(tmp, &image, Int32(level), &err, err.count)
+                return (palette ?? []).withUnsafeBufferPointer { pal in
+                    canopy_png_write(tmp, &image, Int32(level), palette == nil ? nil : pal.baseAddress, Int32(pal.count / 3),
+                                     &err, err.count)
+                }
             }
         }
         if status != 0 {

@@ -8,6 +8,11 @@ public enum Pictures {
         label == 0 ? (0, 0, 0) : ContactSheet.hue(Int(label) * 47)
     }
 
+    /// The palette of `colour(packed:)` for labels 0..<count, as RGB triples (for palette PNGs).
+    public static func palette(count: Int) -> [UInt8] {
+        (0..<min(256, max(1, count))).flatMap { l -> [UInt8] in let c = colour(packed: UInt8(l)); return [c.0, c.1, c.2] }
+    }
+
     /// Depth as grey for people: near body pixels bright, far ones darker, no reading (0) and the
     /// background (>= `background` mm) black.
     public static func grey(_ depth: [UInt16], background: UInt16 = 32000) -> [UInt8] {

@@ -5,7 +5,7 @@ import RDTCore
 
 struct Infer: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Label depth images with a forest: NAME-labels.png (packed labels), NAME-overlay.png, optional probabilities.")
+        abstract: "Label depth images with a forest: NAME-labels.png (palette PNG of packed labels), NAME-overlay.png, optional probabilities and joints.")
 
     @Option(parsing: .upToNextOption, help: "Tree files of the forest (.json or .rdt).") var forest: [String]
     @Argument(help: "16-bit depth PNGs in millimetres (0 = no reading).") var depth: [String]
@@ -32,7 +32,9 @@ struct Infer: ParsableCommand {
             let labels = Inference.labels(probs, labelCount: compiled.labelCount)
             let ms = Date().timeIntervalSince(start) * 1000
             let name = out + "/" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            try PNGImage(width: image.width, height: image.height, channels: 1, samples: .u8(labels)).write(name + "-labels.png")
+            // A palette PNG, as glimpse's label images: pixels are packed labels, viewers show colours.
+            try PNGImage(width: image.width, height: image.height, channels: 1, samples: .u8(labels),
+                         palette: Pictures.palette(count: compiled.labelCount)).write(name + "-labels.png")
             // Overlay: depth in grey, body pixels in their label's colour blended over it.
             let grey = Pictures.grey(mm, background: compiled.backgroundDepthMM)
             var rgb = [UInt8](repeating: 0, count: mm.count * 3)

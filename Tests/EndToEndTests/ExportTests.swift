@@ -50,7 +50,14 @@ import Testing
         try PNGImage(width: 10, height: 3, channels: 1, samples: .u16(depth)).write(dir + "/d.png")
         let r = try CanopyBinary().run(["infer", "--forest", dir + "/t.rdt", "--out", dir + "/o", "--probabilities", dir + "/d.png"])
         #expect(r.status == 0, "\(r.stderr)")
-        let labels = try PNGImage.read(dir + "/o/d-labels.png").grey8(path: "labels")
+        let labels = try PNGImage.read(dir + "/o/d-labels.png", paletteIndices: true).grey8(path: "labels")
+        // A palette PNG: expanded, its pixels show the labels' colours.
+        let shown = try PNGImage.read(dir + "/o/d-labels.png")
+        #expect(shown.channels == 3)
+        if case .u8(let rgb) = shown.samples {
+            let c = Pictures.colour(packed: 2)
+            #expect(Array(rgb[15..<18]) == [c.0, c.1, c.2])
+        }
         #expect(Array(labels[0..<10]) == [0, 0, 1, 1, 1, 2, 2, 0, 0, 0])
         let overlay = try PNGImage.read(dir + "/o/d-overlay.png")
         #expect(overlay.width == 10 && overlay.height == 3 && overlay.channels == 3)

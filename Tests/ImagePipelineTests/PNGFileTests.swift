@@ -56,3 +56,21 @@ import Testing
         }
     }
 }
+
+struct PalettePNGTests {
+    @Test func paletteImagesKeepIndicesAndShowColours() throws {
+        let dir = NSTemporaryDirectory() + "canopy-palette-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let indices: [UInt8] = [0, 1, 2, 3, 3, 2]
+        let palette: [UInt8] = [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]
+        try PNGImage(width: 3, height: 2, channels: 1, samples: .u8(indices), palette: palette).write(dir + "/p.png")
+        #expect(try PNGImage.read(dir + "/p.png", paletteIndices: true).grey8(path: "p") == indices)
+        let shown = try PNGImage.read(dir + "/p.png")
+        #expect(shown.channels == 3 && shown.samples == .u8(indices.flatMap { Array(palette[(3 * Int($0))..<(3 * Int($0) + 3)]) }))
+        // A palette needs 8-bit single-channel pixels.
+        #expect(throws: PNGError.self) {
+            try PNGImage(width: 1, height: 1, channels: 3, samples: .u8([1, 2, 3]), palette: palette).write(dir + "/bad.png")
+        }
+    }
+}

@@ -18,8 +18,10 @@ typedef struct {
 int canopy_png_read(const char *path, canopy_png_image *out, int keep_palette, char *err, size_t err_len);
 
 /// Writes a PNG file (bit_depth 8 or 16, channels 1..4), with zlib level `level` (0-9; 1 is fast).
-/// Returns 0 on success; otherwise non-zero with a message in err.
-int canopy_png_write(const char *path, const canopy_png_image *image, int level, char *err, size_t err_len);
+/// With a palette (palette_size RGB triples), 8-bit single-channel pixels are written as its
+/// indices (a palette PNG). Returns 0 on success; otherwise non-zero with a message in err.
+int canopy_png_write(const char *path, const canopy_png_image *image, int level, const uint8_t *palette,
+                     int palette_size, char *err, size_t err_len);
 
 void canopy_png_free(canopy_png_image *image);
 
