@@ -214,6 +214,9 @@ struct Status: ParsableCommand {
                 + " of \(j["max_depth"]?.intValue ?? 0), nodes \(j["nodes_done"]?.intValue ?? 0)/\(j["nodes_at_level"]?.intValue ?? 0) at this level"
             if let pps = j["pixels_per_second"]?.doubleValue { line += String(format: ", %.0f pixels/s", pps) }
             if let eta = j["eta_seconds"]?.doubleValue { line += String(format: ", ETA %.0f s", eta) }
+            if let l = j["resumed_at_level"]?.intValue { line += ", resumed at level \(l)" }
+            if let n = j["workers_lost"]?.intValue { line += ", \(n) worker(s) lost" }
+            if let n = j["level_restarts"]?.intValue { line += ", \(n) level restart(s)" }
             if let e = j["error"]?.stringValue { line += ", error: \(e)" }
             print(line)
             for (t, n) in (j["decided_per_tree"]?.arrayValue ?? []).enumerated() {
@@ -221,8 +224,8 @@ struct Status: ParsableCommand {
             }
         }
         for w in status["workers"]?.arrayValue ?? [] {
-            print("worker \(w["id"]?.stringValue ?? "?") on \(w["host"]?.stringValue ?? "?"): \(w["threads"]?.intValue ?? 0) threads"
-                  + ((w["ready"]?.boolValue ?? false) ? ", ready" : ""))
+            print("worker \(w["id"]?.stringValue ?? "?") on \(w["host"]?.stringValue ?? "?"): \(w["threads"]?.intValue ?? 0) threads, "
+                  + "\(w["shards"]?.intValue ?? 0) shard(s)" + ((w["ready"]?.boolValue ?? false) ? ", ready" : ""))
         }
     }
 }
