@@ -592,6 +592,7 @@ public final class TrainingCoordinator {
         var announced = false
         while true {
             interrupted = false
+            waiting = waiting.filter { peers[$0] != nil }
             if workerOrder.isEmpty {
                 if !announced { log("job \(current?.job.name ?? ""): no workers left; waiting for one to join") }
                 announced = true
@@ -622,8 +623,8 @@ public final class TrainingCoordinator {
                     }
                     peers[id]?.assignedEpoch = epoch
                     peers[id]?.readyEpoch = nil
+                    waiting.insert(id)  // before sending: a send that finds the worker gone forgets it
                     send(WireMessage(Self.message { $0.assign = a }.envelope, bulk: route.map(\.frame)), to: id)
-                    waiting.insert(id)
                     log("job \(assignTemplate.job): \(frames.count) frames in \(plan.shards(of: id).count) shard(s) to worker \(peers[id]?.id ?? "?")")
                 }
             }

@@ -187,8 +187,7 @@ public final class TrainingWorker {
             case .rejoin(let r):
                 // The coordinator does not know this connection (it restarted): start over.
                 log("the coordinator asks to register again (\(r.reason))")
-                work.sync {}
-                state = nil
+                work.sync { self.state = nil }  // after whatever the queue still had to do
                 welcomed = false
                 lastHeard = DispatchTime.now().uptimeNanoseconds
                 try socket.send(Self.envelope { $0.hello = hello })
