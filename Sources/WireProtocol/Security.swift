@@ -168,21 +168,25 @@ public final class CurveGate {
                     text = "OK"
                     user = name
                 } else {
-                    refused += 1
-                    log("refused a peer from \(address): its CURVE key \(key) is not allowed (add its .pub to the allowed keys to admit it)")
+                    refusal("refused a peer from \(address): its CURVE key \(key) is not allowed (add its .pub to the allowed keys to admit it)")
                 }
             } else {
-                refused += 1
-                log("refused a peer from \(address): mechanism \(mechanism), CURVE required")
+                refusal("refused a peer from \(address): mechanism \(mechanism), CURVE required")
             }
             try? zap.send([Array("1.0".utf8), request[1], Array(status.utf8), Array(text.utf8), Array(user.utf8), []])
         }
         while let event = try? events.receive(timeoutMs: 0) {
             guard let head = event.first, head.count >= 6 else { continue }
             let code = UInt16(head[0]) | UInt16(head[1]) << 8
-            refused += 1
-            log("refused a peer whose handshake failed (\(code == UInt16(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) ? "protocol error" : "no detail")): it has no CURVE keys or the wrong coordinator key")
+            refusal("refused a peer whose handshake failed (\(code == UInt16(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) ? "protocol error" : "no detail")): it has no CURVE keys or the wrong coordinator key")
         }
+    }
+
+    /// Counts a refusal and logs it: every one of the first 20, then every 1000th, so a flood of
+    /// strangers cannot fill the disk.
+    func refusal(_ line: String) {
+        refused += 1
+        if refused <= 20 || refused % 1000 == 0 { log(line + " (\(refused) refused so far)") }
     }
 }
 
