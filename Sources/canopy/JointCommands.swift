@@ -46,7 +46,8 @@ struct TrainJoints: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Tree files of the forest (.json or .rdt).") var forest: [String]
     @Option(help: "glimpse joint map for the forest's labels (reference/glimpse/joint-maps).") var jointMap: String
     @Option(help: "Rendered frames (canopy render's output: depth/ and meta/ with true joints).") var raw: String
-    @Option(help: "Frames to fit on (evenly spread).") var maxFrames = 40
+    @Option(help: "Frames to fit on (evenly spread); as many others, interleaved with them, measure the result.")
+    var maxFrames = 40
     @Option(help: "Where the parameters go.") var out = "joint-params.json"
     @Flag(help: "Average with the mirrored image (flip test-time augmentation).") var flipTta = false
 
@@ -66,7 +67,10 @@ struct TrainJoints: ParsableCommand {
             }
             return p
         }
-        let names = try TruthFrame.list(raw: raw, maxFrames: maxFrames)
+        // Interleaved: even positions fit the parameters, odd ones are held out to measure them.
+        let listed = try TruthFrame.list(raw: raw, maxFrames: 2 * max(1, maxFrames))
+        let names = listed.count < 2 ? listed : stride(from: 0, to: listed.count, by: 2).map { listed[$0] }
+        let heldOut = listed.count < 2 ? listed : stride(from: 1, to: listed.count, by: 2).map { listed[$0] }
         let J = map.joints.count, T = Self.thresholds.count, B = Self.bandwidths.count, O = Self.offsets.count
         // errors[j][t][b][o]: summed 3D error over frames.
         var errors = [Float](repeating: 0, count: J * T * B * O)
@@ -117,12 +121,12 @@ struct TrainJoints: ParsableCommand {
             params.append(JointParameters(bandwidth: Self.bandwidths[(best / O) % B], threshold: Self.thresholds[best / (B * O)],
                                           offset: Self.offsets[best % O]))
         }
-        // Evaluate the chosen parameters, in full and fast mode.
+        // Measure the chosen parameters on the held-out frames, in full and fast mode.
         var report: [(String, JSON)] = []
         var summary: [String: (mean: Double, within: Double)] = [:]
         for fast in [false, true] {
             var perJoint = [[Float]](repeating: [], count: J)
-            for name in names {
+            for name in heldOut {
                 let frame = try TruthFrame(raw: raw, name: name)
                 Inference.probabilities(compiled, depth: frame.depth, width: frame.camera.width, height: frame.camera.height,
                                         flip: flipTta, into: &probs)
@@ -151,9 +155,11 @@ struct TrainJoints: ParsableCommand {
             report.append((fast ? "fast" : "mean_shift", .object([("mean_error_m", .double(mean)), ("within_0_1m", .double(within))])))
         }
         for (mode, s) in summary.sorted(by: { $0.key > $1.key }) {
-            print(String(format: "%@: mean error %.3f m, %.1f%% of joints within 0.1 m (%d frames)", mode, s.mean, s.within * 100, names.count))
+            print(String(format: "%@: mean error %.3f m, %.1f%% of joints within 0.1 m (%d held-out frames; fitted on %d)", mode,
+                         s.mean, s.within * 100, heldOut.count, names.count))
         }
-        let json = JointParameters.json(params, map: map, extra: [("frames", .int(names.count))] + report)
+        let json = JointParameters.json(params, map: map, extra: [("frames_fitted", .int(names.count)),
+                                                                  ("frames_held_out", .int(heldOut.count))] + report)
         try AtomicFile.write(Array(json.serialized().utf8), to: out)
         print("parameters written to \(out)")
     }
