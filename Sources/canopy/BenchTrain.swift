@@ -69,7 +69,6 @@ struct BenchTrain: ParsableCommand {
         }
         let t1 = Date()
         try coordinator.run()
-        let distributedSeconds = Date().timeIntervalSince(t1)
         var workerRSS: [String] = []
         for (p, out) in children {
             let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -83,15 +82,17 @@ struct BenchTrain: ParsableCommand {
         // loading included, as the single process's time includes its loading. Starting worker
         // processes is deployment, not training; it is printed apart.
         let jobSeconds = record.finished!.timeIntervalSince(record.started!)
+        // From spawning the workers to the written forest (not the coordinator's goodbyes after it).
+        let withStartup = record.finished!.timeIntervalSince(t1)
         let identical = try FileManager.default.contentsOfDirectory(atPath: dir + "/single").allSatisfy { name in
             FileManager.default.contents(atPath: dir + "/single/" + name) == FileManager.default.contents(atPath: dir + "/distributed/bench/" + name)
         }
         let samples = singleLevels.first?.pixels ?? 0
         print(String(format: "single process:   %.2f s  (%d samples, peak RSS %d MiB)", singleSeconds, samples, singleRSS / 1_048_576))
         print(String(format: "coordinator + %d: %.2f s  (%.2f s with starting the worker processes; coordinator peak RSS %d MiB; workers %@)",
-                     workers, jobSeconds, distributedSeconds, peakResidentBytes() / 1_048_576, workerRSS.joined(separator: ", ")))
+                     workers, jobSeconds, withStartup, peakResidentBytes() / 1_048_576, workerRSS.joined(separator: ", ")))
         print(String(format: "throughput ratio: %.1f%% of single-process (%.1f%% counting worker start-up)",
-                     100 * singleSeconds / jobSeconds, 100 * singleSeconds / distributedSeconds))
+                     100 * singleSeconds / jobSeconds, 100 * singleSeconds / withStartup))
         print("bytes per level (received + sent by the coordinator): "
               + record.bytesPerLevel.enumerated().map { "L\($0): \($1 / 1024) KiB" }.joined(separator: ", "))
         print("seconds per level, single: " + singleLevels.map { String(format: "%.2f", $0.seconds) }.joined(separator: " ")
