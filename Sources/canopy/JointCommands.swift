@@ -121,38 +121,39 @@ struct TrainJoints: ParsableCommand {
             params.append(JointParameters(bandwidth: Self.bandwidths[(best / O) % B], threshold: Self.thresholds[best / (B * O)],
                                           offset: Self.offsets[best % O]))
         }
-        // Measure the chosen parameters on the held-out frames, in full and fast mode.
-        var report: [(String, JSON)] = []
-        var summary: [String: (mean: Double, within: Double)] = [:]
-        for fast in [false, true] {
-            var perJoint = [[Float]](repeating: [], count: J)
-            for name in heldOut {
-                let frame = try TruthFrame(raw: raw, name: name)
-                Inference.probabilities(compiled, depth: frame.depth, width: frame.camera.width, height: frame.camera.height,
-                                        flip: flipTta, into: &probs)
+        // Measure the chosen parameters on the held-out frames, in full and fast mode (each frame
+        // read and labelled once).
+        var errorsByMode = [[[Float]]](repeating: [[Float]](repeating: [], count: J), count: 2)  // [fast][joint]
+        for name in heldOut {
+            let frame = try TruthFrame(raw: raw, name: name)
+            Inference.probabilities(compiled, depth: frame.depth, width: frame.camera.width, height: frame.camera.height,
+                                    flip: flipTta, into: &probs)
+            for (mode, fast) in [false, true].enumerated() {
                 let found = JointInference.joints(probabilities: probs, labelCount: compiled.labelCount, depth: frame.depth,
                                                   camera: frame.camera, map: map, parameters: params,
                                                   backgroundDepthMM: compiled.backgroundDepthMM, fast: fast)
                 for j in 0..<J {
                     guard let gt = frame.joints[truth[j]] else { continue }
-                    perJoint[j].append(found[j].map { let d = $0 - gt; return (d * d).sum().squareRoot() } ?? Self.missPenalty)
+                    errorsByMode[mode][j].append(found[j].map { let d = $0 - gt; return (d * d).sum().squareRoot() } ?? Self.missPenalty)
                 }
             }
-            let all = perJoint.flatMap { $0 }
-            let mean = all.isEmpty ? 0 : Double(all.reduce(0, +)) / Double(all.count)
-            let within = all.isEmpty ? 0 : Double(all.filter { $0 <= 0.1 }.count) / Double(all.count)
-            summary[fast ? "fast" : "mean-shift"] = (mean, within)
-            if !fast {
-                print("joint                 bandwidth threshold offset  mean error  within 0.1 m")
-                for j in 0..<J {
-                    let e = perJoint[j]
-                    let m = e.isEmpty ? 0 : e.reduce(0, +) / Float(e.count)
-                    let w = e.isEmpty ? 0 : Float(e.filter { $0 <= 0.1 }.count) / Float(e.count)
-                    print(map.joints[j].name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "  %8.2f  %8.1f  %5.2f  %8.3f m  %10.0f%%", params[j].bandwidth,
-                                 params[j].threshold, params[j].offset, m, w * 100))
-                }
-            }
-            report.append((fast ? "fast" : "mean_shift", .object([("mean_error_m", .double(mean)), ("within_0_1m", .double(within))])))
+        }
+        func stats(_ e: [Float]) -> (mean: Double, within: Double) {
+            e.isEmpty ? (0, 0) : (Double(e.reduce(0, +)) / Double(e.count), Double(e.filter { $0 <= 0.1 }.count) / Double(e.count))
+        }
+        print("joint                 bandwidth threshold offset  mean error  within 0.1 m")
+        for j in 0..<J {
+            let (m, w) = stats(errorsByMode[0][j])
+            print(map.joints[j].name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + String(format: "  %8.2f  %8.1f  %5.2f  %8.3f m  %10.0f%%", params[j].bandwidth, params[j].threshold,
+                           params[j].offset, m, w * 100))
+        }
+        var report: [(String, JSON)] = []
+        var summary: [String: (mean: Double, within: Double)] = [:]
+        for (mode, name) in [(0, "mean-shift"), (1, "fast")] {
+            let s = stats(errorsByMode[mode].flatMap { $0 })
+            summary[name] = s
+            report.append((mode == 0 ? "mean_shift" : "fast", .object([("mean_error_m", .double(s.mean)), ("within_0_1m", .double(s.within))])))
         }
         for (mode, s) in summary.sorted(by: { $0.key > $1.key }) {
             print(String(format: "%@: mean error %.3f m, %.1f%% of joints within 0.1 m (%d held-out frames; fitted on %d)", mode,
