@@ -256,7 +256,8 @@ public enum AtomicFile {
             throw TreeFileError.unwritable(path: path, reason: reason)
         }
         // The rename itself survives a crash once the directory is synced.
-        let dir = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY)
+        let folder = (path as NSString).deletingLastPathComponent
+        let dir = open(folder.isEmpty ? "." : folder, O_RDONLY)
         if dir >= 0 {
             fsync(dir)
             close(dir)

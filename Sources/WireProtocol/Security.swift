@@ -4,6 +4,7 @@ import Foundation
 /// Problems with keys and security settings; one line each, naming the file.
 public enum SecurityError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
+    case unwritable(path: String, reason: String)
     case invalid(path: String, problem: String)
     case noSecurity(role: String)
     case unavailable
@@ -11,6 +12,7 @@ public enum SecurityError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unreadable(path, reason): return "\(path): cannot read the key file (\(reason))"
+        case let .unwritable(path, reason): return "\(path): cannot write the key file (\(reason)); check the folder is writable"
         case let .invalid(path, problem): return "\(path): not a Canopy key file (\(problem)); make one with `canopy keys generate`"
         case .noSecurity(let role):
             return "no CURVE keys for this \(role): pass --cluster NAME or the key options (see `canopy keys generate` and docs/reliability.md), or --plaintext for a loopback demo"
@@ -53,12 +55,12 @@ public struct CurveKeyPair: Equatable, Sendable {
             throw SecurityError.invalid(path: path, problem: "it exists already; remove it first to replace the key")
         }
         let fd = open(secret, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else { throw SecurityError.unreadable(path: secret, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw SecurityError.unwritable(path: secret, reason: String(cString: strerror(errno))) }
         let bytes = Array(secretFileText.utf8)
         let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
         fsync(fd)
         close(fd)
-        guard written == bytes.count else { throw SecurityError.unreadable(path: secret, reason: "short write") }
+        guard written == bytes.count else { throw SecurityError.unwritable(path: secret, reason: "short write") }
         try Data(publicFileText.utf8).write(to: URL(fileURLWithPath: pub), options: .atomic)
         return (secret, pub)
     }
@@ -136,8 +138,7 @@ public final class CurveGate {
     let log: (String) -> Void
     public private(set) var refused = 0
 
-    /// Binds the ZAP endpoint of `context`; call before the guarded socket binds. `watch` is the
-    /// socket whose failed handshakes to log.
+    /// Binds the ZAP endpoint of `context`; call before the guarded socket binds, and `watch` it.
     public init(context: ZMQContext, allowed: [String: String], log: @escaping (String) -> Void) throws {
         zap = try ZMQSocket(context, .rep)
         try zap.bind("inproc://zeromq.zap.01")

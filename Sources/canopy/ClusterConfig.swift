@@ -74,9 +74,8 @@ struct SecurityOptions: ParsableArguments {
         FileHandle.standardError.write(Data("warning: plaintext ZeroMQ: no encryption and anyone who can reach the port can join; use it only on loopback\n".utf8))
     }
 
-    /// The coordinator's side: its key pair and the allowed client keys.
-    func server() throws -> Security {
-        let config = try config()
+    /// The coordinator's side: its key pair and the allowed client keys (`config`: from `config()`).
+    func server(_ config: ClusterConfig?) throws -> Security {
         if plaintext || (key == nil && config?.plaintext == true) {
             warnPlaintext()
             return .plaintext
@@ -104,8 +103,7 @@ struct SecurityOptions: ParsableArguments {
     }
 
     /// A worker's or client's side: the coordinator's public key and this process's key pair.
-    func client() throws -> Security {
-        let config = try config()
+    func client(_ config: ClusterConfig?) throws -> Security {
         if plaintext || (key == nil && serverKey == nil && config?.plaintext == true) {
             warnPlaintext()
             return .plaintext

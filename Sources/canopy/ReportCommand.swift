@@ -52,7 +52,7 @@ struct Report: ParsableCommand {
                   + (seconds.map { String(format: " %9.2f", $0) } ?? "         -") + (moved.map { String(format: " %13.1f", $0) } ?? "             -")
                   + String(format: " %7d %6d", treeCounts(Int(row[0])).0, treeCounts(Int(row[0])).1))
         }
-        let out = png ?? (forest.hasSuffix(".json") || forest.hasSuffix(".rdt") ? String(forest.dropLast(forest.hasSuffix(".rdt") ? 4 : 5)) : forest) + "-training.png"
+        let out = png ?? (forest as NSString).deletingPathExtension + "-training.png"
         try TrainingChart.draw(rows, to: out)
         print("chart: \(out) (top left: splits and leaves; top right: pixels; bottom left: max and mean gain; bottom right: seconds and MiB per level)")
     }

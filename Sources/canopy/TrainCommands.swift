@@ -57,9 +57,10 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
-        let mode = try security.client()
+        let config = try security.config()
+        let mode = try security.client(config)
         let coordinator = try endpoint()
-        let configured = try security.config()?.int("threads_per_worker")
+        let configured = config?.int("threads_per_worker")
         let threads = self.threads ?? configured ?? ProcessInfo.processInfo.activeProcessorCount
         let worker = TrainingWorker(endpoint: coordinator, threads: threads) {
             print("worker: \($0)")
@@ -98,7 +99,8 @@ struct CoordinatorCommand: ParsableCommand {
         var list = try TrainingJob.load(jobs)
         // The cluster's histogram budget (memory per batch) replaces the jobs'; it changes how
         // levels are batched, never the forest.
-        if let mb = try security.config()?.int("histogram_memory_mb"), mb > 0 {
+        let config = try security.config()
+        if let mb = config?.int("histogram_memory_mb"), mb > 0 {
             for i in list.indices { list[i].parameters.histogramMemory = mb << 20 }
         }
         let queue = try list.map { job -> (TrainingJob, String) in
@@ -107,12 +109,12 @@ struct CoordinatorCommand: ParsableCommand {
             }
             return (job, dataset)
         }
-        let port = try security.config()?.int("coordinator_port")
+        let port = config?.int("coordinator_port")
         guard let bind = bind ?? port.map({ $0 == 0 ? "tcp://*:*" : "tcp://*:\($0)" }) else {
             throw CommandFailure("no endpoint to bind: pass --bind tcp://*:PORT, or --cluster NAME with a coordinator_port")
         }
         var options = TrainingCoordinator.Options(bind: bind, outputRoot: out)
-        options.security = try security.server()
+        options.security = try security.server(config)
         options.minWorkers = max(1, minWorkers)
         options.exitWhenDone = exitWhenDone
         options.lingerSeconds = max(0, linger)
@@ -206,7 +208,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let text = try CoordinatorClient(endpoint: coordinator, timeoutMs: max(1, timeout) * 1000,
-                                         configure: try security.client().apply).status()
+                                         configure: try security.client(try security.config()).apply).status()
         if json { print(text); return }
         let status = try JSON.parse(text)
         for j in status["jobs"]?.arrayValue ?? [] {
@@ -240,7 +242,7 @@ struct Fetch: ParsableCommand {
 
     func run() throws {
         let reply = try CoordinatorClient(endpoint: coordinator, timeoutMs: max(1, timeout) * 1000,
-                                          configure: try security.client().apply).fetch(job: job)
+                                          configure: try security.client(try security.config()).apply).fetch(job: job)
         guard reply.finished else { throw CommandFailure(reply.message) }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         for (name, bytes) in reply.files {
