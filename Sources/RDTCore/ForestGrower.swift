@@ -34,12 +34,20 @@ public protocol HistogramSource: AnyObject {
     func prefetch(_ nodes: [NodeKey]) throws
     /// How many batches a pipelined source counts ahead of the one being decided.
     var prefetchDepth: Int { get }
+    /// Nodes with at most this many pixels are grown whole by `growSmallSubtrees` (0: never).
+    var smallNodePixels: Int { get }
+    /// Evaluations of each root and of every node below it that needs one, grown from the roots'
+    /// pixels alone (see `SmallSubtree`).
+    func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules) throws -> [(NodeKey, NodeEvaluation)]
 }
 
 extension HistogramSource {
     public var pipelined: Bool { false }
     public func prefetch(_ nodes: [NodeKey]) throws {}
     public var prefetchDepth: Int { 1 }
+    public var smallNodePixels: Int { 0 }
+    public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules) throws
+        -> [(NodeKey, NodeEvaluation)] { [] }
 }
 
 /// Statistics of one level of growth, for progress lines and the forest's history.
@@ -109,6 +117,9 @@ public final class ForestGrower {
     public var onBatch: ((Int, Int, Int) -> Void)?
     /// Parent histograms kept for subtraction (sibling = parent - smaller child).
     private var cache: [NodeKey: [UInt32]] = [:]
+    /// Evaluations of nodes below small nodes, grown whole at an earlier level, waiting for their
+    /// level. Lost on a restart, where the same nodes are grown again to the same evaluations.
+    private var subtrees: [NodeKey: NodeEvaluation] = [:]
 
     public init(parameters: TrainingParameters, candidates: [Candidates], labelCount: Int) {
         self.parameters = parameters
@@ -134,16 +145,26 @@ public final class ForestGrower {
         return state.trees
     }
 
-    func isLeafWithoutSplit(_ totals: [UInt32], level: Int) -> Bool {
-        let n = totals.reduce(0) { $0 + Int($1) }
-        let present = totals.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
-        return level >= parameters.maxDepth - 1 || present <= 1 || n < parameters.minSamples
+    var rules: StoppingRules { StoppingRules(parameters) }
+
+    func isLeafWithoutSplit(_ totals: [UInt32], level: Int) -> Bool { rules.isLeafWithoutSplit(totals, level: level) }
+
+    /// What a node's dense histogram says.
+    func evaluate(_ hist: [UInt32], level: Int) -> NodeEvaluation {
+        hist.withUnsafeBufferPointer { h in
+            let totals = SplitSelection.totals(h.baseAddress!, shape: shape)
+            if isLeafWithoutSplit(totals, level: level) { return NodeEvaluation(totals: totals, choice: nil, left: nil) }
+            let choice = SplitSelection.best(h.baseAddress!, shape: shape, totals: totals)
+            let left = choice.map { SplitSelection.leftTotals(h.baseAddress!, shape: shape, choice: $0) }
+            return NodeEvaluation(totals: totals, choice: choice, left: left)
+        }
     }
 
     /// Grows every tree by one level.
     public func growLevel(_ state: inout GrowthState, source: HistogramSource) throws {
         let start = DispatchTime.now().uptimeNanoseconds
         let level = state.level
+        let rules = self.rules
         var record = LevelRecord(level: level)
         record.openNodes = state.open.count
         var decisions: [(NodeKey, NodeDecision)] = []
@@ -151,6 +172,12 @@ public final class ForestGrower {
         var nextCache: [NodeKey: [UInt32]] = [:]
         var cacheBytes = 0
         var gains: [(NodeKey, Double)] = []
+        let smallLimit = source.smallNodePixels
+        func pixels(_ totals: [UInt32]) -> Int { totals.reduce(0) { $0 + Int($1) } }
+        /// Whether a node of the next level will need a dense histogram.
+        func needsDense(_ totals: [UInt32]) -> Bool {
+            !rules.isLeafWithoutSplit(totals, level: level + 1) && (smallLimit == 0 || pixels(totals) > smallLimit)
+        }
 
         func makeLeaf(_ key: NodeKey, _ totals: [UInt32]) {
             state.trees[key.tree].nodes[key.node] = .leaf(SplitSelection.probabilities(totals))
@@ -158,52 +185,57 @@ public final class ForestGrower {
             record.leaves += 1
         }
 
-        // What a node's histogram says, computed for a whole batch at once on all cores.
-        func evaluate(_ hist: [UInt32]) -> (totals: [UInt32], choice: SplitChoice?) {
-            hist.withUnsafeBufferPointer { h in
-                let totals = SplitSelection.totals(h.baseAddress!, shape: shape)
-                if isLeafWithoutSplit(totals, level: level) { return (totals, nil) }
-                return (totals, SplitSelection.best(h.baseAddress!, shape: shape, totals: totals))
+        /// Decides a node from its evaluation; its dense histogram, where it has one, may be kept
+        /// for subtraction.
+        func decide(_ key: NodeKey, _ e: NodeEvaluation, hist: [UInt32]?) {
+            record.pixels += pixels(e.totals)
+            guard !rules.isLeafWithoutSplit(e.totals, level: level), rules.splits(e), let choice = e.choice,
+                  let left = e.left
+            else { makeLeaf(key, e.totals); return }
+            let uv = candidates[key.tree].uvs[choice.candidate]
+            let t = candidates[key.tree].thresholds[choice.threshold]
+            state.trees[key.tree].nodes[key.node] = .split(uv: uv, thresholdMM: t)
+            decisions.append((key, .split(uv: uv, thresholdMM: t)))
+            record.splits += 1
+            gains.append((key, choice.gain))
+            let right = zip(e.totals, left).map { $0 &- $1 }
+            let l = NodeKey(tree: key.tree, node: 2 * key.node + 1), r = NodeKey(tree: key.tree, node: 2 * key.node + 2)
+            nextOpen[l] = .some(left)
+            nextOpen[r] = .some(right)
+            // Keep this histogram for subtraction when both children will need dense ones.
+            if let hist, needsDense(left), needsDense(right), cacheBytes + hist.count * 4 <= parameters.histogramCacheMemory {
+                nextCache[key] = hist
+                cacheBytes += hist.count * 4
             }
         }
 
-        func decide(_ key: NodeKey, _ hist: [UInt32], _ evaluation: (totals: [UInt32], choice: SplitChoice?)) {
-            hist.withUnsafeBufferPointer { h in
-                let totals = evaluation.totals
-                record.pixels += totals.reduce(0) { $0 + Int($1) }
-                if isLeafWithoutSplit(totals, level: level) { makeLeaf(key, totals); return }
-                guard let choice = evaluation.choice, choice.gain > parameters.minGain else { makeLeaf(key, totals); return }
-                let uv = candidates[key.tree].uvs[choice.candidate]
-                let t = candidates[key.tree].thresholds[choice.threshold]
-                state.trees[key.tree].nodes[key.node] = .split(uv: uv, thresholdMM: t)
-                decisions.append((key, .split(uv: uv, thresholdMM: t)))
-                record.splits += 1
-                gains.append((key, choice.gain))
-                let left = SplitSelection.leftTotals(h.baseAddress!, shape: shape, choice: choice)
-                let right = zip(totals, left).map { $0 &- $1 }
-                let l = NodeKey(tree: key.tree, node: 2 * key.node + 1), r = NodeKey(tree: key.tree, node: 2 * key.node + 2)
-                nextOpen[l] = .some(left)
-                nextOpen[r] = .some(right)
-                // Keep this histogram for subtraction when both children will need theirs.
-                let bytes = hist.count * 4
-                if !isLeafWithoutSplit(left, level: level + 1), !isLeafWithoutSplit(right, level: level + 1),
-                   cacheBytes + bytes <= parameters.histogramCacheMemory {
-                    nextCache[key] = hist
-                    cacheBytes += bytes
-                }
-            }
-        }
-
-        // Nodes decided from their label counts alone, and nodes that need histograms.
+        // Nodes decided from their label counts alone, nodes of small subtrees evaluated at an
+        // earlier level, small nodes, and nodes that need dense histograms.
         var needs: [NodeKey] = []
+        var small: [NodeKey] = []
+        var ready: [(NodeKey, NodeEvaluation)] = []
         for key in state.open.keys.sorted() {
-            if let known = state.open[key], let totals = known, isLeafWithoutSplit(totals, level: level) {
-                record.pixels += totals.reduce(0) { $0 + Int($1) }
+            let known = state.open[key] ?? nil
+            if let totals = known, isLeafWithoutSplit(totals, level: level) {
+                record.pixels += pixels(totals)
                 makeLeaf(key, totals)
+            } else if let e = subtrees.removeValue(forKey: key) {
+                ready.append((key, e))
+            } else if let totals = known, smallLimit > 0, pixels(totals) <= smallLimit {
+                small.append(key)
             } else {
                 needs.append(key)
             }
         }
+        if !small.isEmpty {
+            let roots = Set(small)
+            for (key, e) in try source.growSmallSubtrees(small, level: level, rules: rules) {
+                if roots.contains(key) { ready.append((key, e)) } else { subtrees[key] = e }
+            }
+        }
+        ready.sort { $0.0 < $1.0 }
+        for (key, e) in ready { decide(key, e, hist: nil) }
+
         // Of two siblings whose parent histogram is cached, compute the smaller; derive the other.
         let needSet = Set(needs)
         var compute: [NodeKey] = []
@@ -212,8 +244,8 @@ public final class ForestGrower {
         for key in needs where !planned.contains(key) {
             let sib = key.sibling
             if key.node > 0, cache[key.parent] != nil, needSet.contains(sib) {
-                let n = (state.open[key] ?? nil)?.reduce(0) { $0 + Int($1) } ?? 0
-                let m = (state.open[sib] ?? nil)?.reduce(0) { $0 + Int($1) } ?? 0
+                let n = (state.open[key] ?? nil).map(pixels) ?? 0
+                let m = (state.open[sib] ?? nil).map(pixels) ?? 0
                 let (small, large) = (n < m || (n == m && key.isLeftChild)) ? (key, sib) : (sib, key)
                 compute.append(small)
                 derived[small] = large
@@ -266,15 +298,17 @@ public final class ForestGrower {
             }
             // Split choice per node in parallel (each a pure function of its histogram), then the
             // decisions in order, so nothing depends on the thread count.
-            var evaluations = [(totals: [UInt32], choice: SplitChoice?)](repeating: ([], nil), count: items.count)
+            var evaluations = [NodeEvaluation?](repeating: nil, count: items.count)
             let lock = NSLock()
             DispatchQueue.concurrentPerform(iterations: items.count) { i in
-                let e = evaluate(items[i].1)
+                let e = evaluate(items[i].1, level: level)
                 lock.lock()
                 evaluations[i] = e
                 lock.unlock()
             }
-            for (item, evaluation) in zip(items, evaluations) { decide(item.0, item.1, evaluation) }
+            for (item, evaluation) in zip(items, evaluations) {
+                if let evaluation { decide(item.0, evaluation, hist: item.1) }
+            }
             done += batch.count + batch.filter { derived[$0] != nil }.count
             onBatch?(level, done, needs.count)
         }

@@ -86,6 +86,19 @@ public struct HistogramKernel: Sendable {
             probeU = .allocate(capacity: capacity); probeV = .allocate(capacity: capacity)
         }
 
+        /// Copies `count` samples from `start` with their frames' crops into the tile.
+        @inline(__always)
+        func fill(samples: UnsafeBufferPointer<PixelSample>, start: Int, count n: Int,
+                  info: UnsafeBufferPointer<StoredFrame>) {
+            for i in 0..<n {
+                let p = samples[start + i]
+                let f = info[Int(p.frame)]
+                x[i] = Float(p.x); y[i] = Float(p.y); d[i] = Feature.metres(p.depth)
+                cropX[i] = f.originX; cropY[i] = f.originY; width[i] = f.width; height[i] = f.height
+                offset[i] = Int32(truncatingIfNeeded: f.offset); label[i] = Int32(p.label)
+            }
+        }
+
         func deallocate() {
             x.deallocate(); y.deallocate(); d.deallocate(); cropX.deallocate(); cropY.deallocate()
             width.deallocate(); height.deallocate(); offset.deallocate(); label.deallocate()
@@ -121,13 +134,7 @@ public struct HistogramKernel: Sendable {
         var start = range.lowerBound
         while start < range.upperBound {
             let n = min(tile, range.upperBound - start)
-            for i in 0..<n {
-                let p = samples[start + i]
-                let f = info[Int(p.frame)]
-                s.x[i] = Float(p.x); s.y[i] = Float(p.y); s.d[i] = Feature.metres(p.depth)
-                s.cropX[i] = f.originX; s.cropY[i] = f.originY; s.width[i] = f.width; s.height[i] = f.height
-                s.offset[i] = Int32(truncatingIfNeeded: f.offset); s.label[i] = Int32(p.label)
-            }
+            s.fill(samples: samples, start: start, count: n, info: info)
             for c in c0..<c1 {
                 probes(s, count: n, uv: uvs[c])
                 let hist = out + c * perCandidate
@@ -140,6 +147,44 @@ public struct HistogramKernel: Sendable {
                 }
             }
             start += n
+        }
+    }
+
+    /// Each sample's bin for every candidate, on this thread: out[c * range.count + i] for the i-th
+    /// sample of `range` (the bin the kernel would count it in).
+    public func bins(_ out: UnsafeMutablePointer<UInt8>, samples: UnsafeBufferPointer<PixelSample>, range: Range<Int>,
+                     frames: FrameStore, candidates: Candidates, binTable: BinTable) {
+        let tile = self.tile
+        let stride = range.count
+        frames.depth.withUnsafeBufferPointer { depth in
+            frames.frames.withUnsafeBufferPointer { info in
+                candidates.uvs.withUnsafeBufferPointer { uvs in
+                    binTable.table.withUnsafeBufferPointer { lut in
+                        let s = TileScratch(capacity: tile)
+                        defer { s.deallocate() }
+                        let top = Int32(lut.count - 1), lowest = binTable.lowest
+                        let dp = depth.baseAddress!, lp = lut.baseAddress!
+                        var start = range.lowerBound
+                        while start < range.upperBound {
+                            let n = min(tile, range.upperBound - start)
+                            s.fill(samples: samples, start: start, count: n, info: info)
+                            for c in 0..<candidates.count {
+                                Self.probes(s, count: n, uv: uvs[c])
+                                let row = out + c * stride + (start - range.lowerBound)
+                                let pu = s.probeU, pv = s.probeV
+                                for i in 0..<n {
+                                    let f = Int32(truncatingIfNeeded: dp[Int(pu[i])])
+                                        &- Int32(truncatingIfNeeded: dp[Int(pv[i])])
+                                    var k = f &- lowest &+ 1
+                                    k = k < 0 ? 0 : (k > top ? top : k)
+                                    row[i] = lp[Int(k)]
+                                }
+                            }
+                            start += n
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Training data held in one process: frames, each tree's pixel samples and candidates. It is the
 /// single-process `HistogramSource` and what each worker computes its share with.
 public final class LocalTrainingData: HistogramSource {
@@ -10,8 +12,16 @@ public final class LocalTrainingData: HistogramSource {
     let parameters: TrainingParameters
     private var pending: [[PixelSample]]
 
+    /// Nodes with at most this many pixels grow their whole subtree from precomputed bins
+    /// (`SmallSubtree`), one subtree per thread at a time, each holding pixels x candidates bytes.
+    public var smallNodePixels: Int
+
+    /// Bytes of precomputed bins each thread may hold for a small subtree, by default.
+    public static let defaultSmallNodeMemory = 64 << 20
+
     public init(parameters: TrainingParameters, candidates: [Candidates], labelCount: Int,
-                kernel: HistogramKernel = HistogramKernel()) {
+                kernel: HistogramKernel = HistogramKernel(), smallNodeMemory: Int = defaultSmallNodeMemory) {
+        smallNodePixels = max(0, smallNodeMemory / max(1, parameters.nUVs))
         self.parameters = parameters
         self.candidates = candidates
         self.kernel = kernel
@@ -68,6 +78,44 @@ public final class LocalTrainingData: HistogramSource {
                               binTable: binTables[tree], shape: shape)
         }
         return counts
+    }
+
+    /// Grows the subtrees under small nodes, a whole subtree per thread (largest first), each from
+    /// its pixels' bins. Which thread grew which subtree does not change any evaluation.
+    public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules) throws
+        -> [(NodeKey, NodeEvaluation)] {
+        let order = roots.indices.sorted {
+            let a = trees[roots[$0].tree].range(of: roots[$0].node).count
+            let b = trees[roots[$1].tree].range(of: roots[$1].node).count
+            return a != b ? a > b : $0 < $1
+        }
+        var results = [[(NodeKey, NodeEvaluation)]](repeating: [], count: roots.count)
+        var next = 0
+        let lock = NSLock()
+        let single = HistogramKernel(threads: 1, tile: kernel.tile)
+        let work = { (_: Int) in
+            while true {
+                lock.lock()
+                let i = next
+                next += 1
+                lock.unlock()
+                guard i < order.count else { return }
+                let key = roots[order[i]]
+                let tree = self.trees[key.tree]
+                let grown = tree.samples.withUnsafeBufferPointer { s in
+                    SmallSubtree.grow(root: key, level: level, samples: s, range: tree.range(of: key.node),
+                                      frames: self.frames, candidates: self.candidates[key.tree],
+                                      binTable: self.binTables[key.tree], labelCount: self.shape.labels, rules: rules,
+                                      kernel: single)
+                }
+                lock.lock()
+                results[order[i]] = grown
+                lock.unlock()
+            }
+        }
+        let threads = min(kernel.threads, roots.count)
+        if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
+        return results.flatMap { $0 }
     }
 
     public func apply(_ decisions: [(NodeKey, NodeDecision)]) throws {

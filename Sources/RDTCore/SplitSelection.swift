@@ -7,7 +7,9 @@ public struct SplitChoice: Equatable, Sendable {
     public var gain: Double
 }
 
-/// Information gain from integer label counts (DESIGN §4), in Double.
+/// Information gain from integer label counts, in Double. Every split of every node, dense or
+/// small, goes through `gain(...)` with the present labels in ascending order, so a split's gain is
+/// the same to the bit whichever path computed it.
 public enum SplitSelection {
     /// x log2 x for x = 0...4095, shared by every node.
     static let xlogxTable: [Double] = (0..<4096).map { $0 == 0 ? 0 : Double($0) * log2(Double($0)) }
@@ -31,64 +33,83 @@ public enum SplitSelection {
         return totals
     }
 
-    /// Shannon entropy in bits of a label histogram.
-    public static func entropy(_ counts: [UInt32]) -> Double {
-        let n = counts.reduce(UInt64(0)) { $0 + UInt64($1) }
-        guard n > 0 else { return 0 }
-        var s = 0.0
-        for c in counts where c > 0 { s += xlogx(c) }
-        return log2(Double(n)) - s / Double(n)
+    /// What every split evaluation of a node shares: its present labels (ascending), their totals,
+    /// the pixel count and the parent's entropy.
+    public struct NodeTotals {
+        public let present: [Int]
+        public let totals: [UInt32]
+        public let n: UInt32
+        public let parentEntropy: Double
+
+        /// Nil when fewer than two labels are present: no split can separate anything.
+        public init?(_ all: [UInt32]) {
+            present = all.indices.filter { all[$0] > 0 }
+            guard present.count >= 2 else { return nil }
+            totals = present.map { all[$0] }
+            n = all.reduce(UInt32(0), +)
+            let nD = Double(n)
+            let totalTerm = present.reduce(0.0) { $0 + xlogx(all[$1]) }
+            parentEntropy = log2(nD) - totalTerm / nD
+        }
+    }
+
+    /// gain = H - (nl Hl + nr Hr) / n with n Hn = xlogx(n) - sum xlogx(count) for each side, summed
+    /// over the P present labels in order. nl and n - nl must both be > 0.
+    @inline(__always)
+    static func gain(left: UnsafePointer<UInt32>, totals: UnsafePointer<UInt32>, present P: Int, nl: UInt32, n: UInt32,
+                     parentEntropy: Double, table t: UnsafePointer<Double>) -> Double {
+        let nr = n &- nl
+        var sl = 0.0, sr = 0.0
+        for k in 0..<P {
+            sl += xlogx(left[k], t)
+            sr += xlogx(totals[k] &- left[k], t)
+        }
+        return parentEntropy - ((xlogx(nl, t) - sl) + (xlogx(nr, t) - sr)) / Double(n)
     }
 
     /// The highest-gain split; splits with an empty side are skipped; ties go to the lowest candidate,
     /// then the lowest threshold. Nil when no split separates the pixels.
-    /// gain = H - (nl Hl + nr Hr) / n, with n Hn = xlogx(n) - sum xlogx(count) for each side.
+    /// An empty bin leaves the split where the threshold before it left it: the same gain, which
+    /// cannot beat itself, so it is skipped without summing.
     public static func best(_ hist: UnsafePointer<UInt32>, shape: HistogramShape, totals: [UInt32]) -> SplitChoice? {
-        let present = totals.indices.filter { totals[$0] > 0 }
-        guard present.count >= 2 else { return nil }
-        let n = totals.reduce(UInt32(0), +)
-        let nD = Double(n)
-        let totalTerm = present.reduce(0.0) { $0 + xlogx(totals[$1]) }
-        let parentEntropy = log2(nD) - totalTerm / nD
-        let P = present.count
+        guard let node = NodeTotals(totals) else { return nil }
+        let P = node.present.count
         let thresholds = shape.bins - 1
         var best: SplitChoice?
         var bestGain = -Double.infinity
         var left = [UInt32](repeating: 0, count: P)
-        let tot = present.map { totals[$0] }
         xlogxTable.withUnsafeBufferPointer { table in
-        let t = table.baseAddress!
-        present.withUnsafeBufferPointer { labels in
-            tot.withUnsafeBufferPointer { tot in
-                left.withUnsafeMutableBufferPointer { left in
-                    for c in 0..<shape.candidates {
-                        let base = hist + c * shape.countsPerCandidate
-                        for k in 0..<P { left[k] = 0 }
-                        var nl: UInt32 = 0
-                        for j in 0..<thresholds {
-                            let row = base + j * shape.labels
-                            for k in 0..<P {
-                                let v = row[labels[k]]
-                                left[k] &+= v
-                                nl &+= v
-                            }
-                            let nr = n &- nl
-                            if nl == 0 || nr == 0 { continue }
-                            var sl = 0.0, sr = 0.0
-                            for k in 0..<P {
-                                sl += xlogx(left[k], t)
-                                sr += xlogx(tot[k] &- left[k], t)
-                            }
-                            let gain = parentEntropy - ((xlogx(nl, t) - sl) + (xlogx(nr, t) - sr)) / nD
-                            if gain > bestGain {
-                                bestGain = gain
-                                best = SplitChoice(candidate: c, threshold: j, gain: gain)
+            let t = table.baseAddress!
+            node.present.withUnsafeBufferPointer { labels in
+                node.totals.withUnsafeBufferPointer { tot in
+                    left.withUnsafeMutableBufferPointer { left in
+                        let lp = left.baseAddress!
+                        for c in 0..<shape.candidates {
+                            let base = hist + c * shape.countsPerCandidate
+                            for k in 0..<P { lp[k] = 0 }
+                            var nl: UInt32 = 0
+                            for j in 0..<thresholds {
+                                let row = base + j * shape.labels
+                                var added: UInt32 = 0
+                                for k in 0..<P {
+                                    let v = row[labels[k]]
+                                    lp[k] &+= v
+                                    added &+= v
+                                }
+                                if added == 0 { continue }
+                                nl &+= added
+                                if nl == node.n { break }  // every later threshold leaves the right side empty
+                                let g = gain(left: lp, totals: tot.baseAddress!, present: P, nl: nl, n: node.n,
+                                             parentEntropy: node.parentEntropy, table: t)
+                                if g > bestGain {
+                                    bestGain = g
+                                    best = SplitChoice(candidate: c, threshold: j, gain: g)
+                                }
                             }
                         }
                     }
                 }
             }
-        }
         }
         return best
     }
