@@ -60,8 +60,9 @@ enum ReferenceTrainer {
 
 @Suite struct ForestGrowthTests {
     func grow(_ frames: [SyntheticFrame], _ p: TrainingParameters, trees: Int = 2, labels: Int = 5, crop: Bool = true,
-              kernel: HistogramKernel = HistogramKernel(threads: 1)) throws -> [DecisionTree] {
-        let data = TestSetup.data(frames, parameters: p, trees: trees, labels: labels, crop: crop, kernel: kernel)
+              kernel: HistogramKernel = HistogramKernel(threads: 1), smallNodePixels: Int? = nil) throws -> [DecisionTree] {
+        let data = TestSetup.data(frames, parameters: p, trees: trees, labels: labels, crop: crop, kernel: kernel,
+                                  smallNodePixels: smallNodePixels)
         let grower = ForestGrower(parameters: p, candidates: data.candidates, labelCount: labels)
         return try grower.grow(labels: TestSetup.labels(labels), camera: TestSetup.camera, source: data)
     }
@@ -84,7 +85,7 @@ enum ReferenceTrainer {
         let frames = SyntheticFrame.make(count: 10, labels: 6, seed: 5)
         var p = TestSetup.parameters()
         p.maxDepth = 8
-        let baseline = try grow(frames, p, labels: 6)
+        let baseline = try grow(frames, p, labels: 6, smallNodePixels: 0)
         var noCache = p
         noCache.histogramCacheMemory = 0
         var tinyBatches = p
@@ -93,6 +94,10 @@ enum ReferenceTrainer {
         #expect(try grow(frames, tinyBatches, labels: 6) == baseline)
         #expect(try grow(frames, p, labels: 6, kernel: HistogramKernel(threads: 3, tile: 17)) == baseline)
         #expect(try grow(frames, p, labels: 6, crop: false) == baseline)
+        // Small subtrees grown from precomputed bins, below every node and below some.
+        #expect(try grow(frames, p, labels: 6, smallNodePixels: .max) == baseline)
+        #expect(try grow(frames, p, labels: 6, smallNodePixels: 300) == baseline)
+        #expect(try grow(frames, p, labels: 6, kernel: HistogramKernel(threads: 3), smallNodePixels: 700) == baseline)
     }
 
     /// The level records that go into the forest's history (all but timing and how many
@@ -101,8 +106,8 @@ enum ReferenceTrainer {
         let frames = SyntheticFrame.make(count: 10, labels: 6, seed: 8)
         var p = TestSetup.parameters()
         p.maxDepth = 8
-        func records(_ p: TrainingParameters) throws -> [LevelRecord] {
-            let data = TestSetup.data(frames, parameters: p, trees: 3, labels: 6)
+        func records(_ p: TrainingParameters, smallNodePixels: Int = 0) throws -> [LevelRecord] {
+            let data = TestSetup.data(frames, parameters: p, trees: 3, labels: 6, smallNodePixels: smallNodePixels)
             let grower = ForestGrower(parameters: p, candidates: data.candidates, labelCount: 6)
             var levels: [LevelRecord] = []
             grower.onLevel = { r in
@@ -123,13 +128,37 @@ enum ReferenceTrainer {
         #expect(baseline.count > 3 && baseline.contains { $0.meanGain > 0 })
         #expect(try records(noCache) == baseline)
         #expect(try records(tinyBatches) == baseline)
+        #expect(try records(p, smallNodePixels: .max) == baseline)
+        #expect(try records(p, smallNodePixels: 400) == baseline)
+    }
+
+    /// Small nodes are grown from their bins, not from dense histograms: fewer histograms are
+    /// counted, and the forest is the reference trainer's.
+    @Test(arguments: [0, 150, Int.max])
+    func smallSubtreesGiveTheReferenceTrees(limit: Int) throws {
+        let frames = SyntheticFrame.make(count: 8, labels: 5, seed: 31)
+        var p = TestSetup.parameters()
+        p.maxDepth = 9
+        p.minSamples = 1
+        let data = TestSetup.data(frames, parameters: p, trees: 2, labels: 5, smallNodePixels: limit)
+        let grower = ForestGrower(parameters: p, candidates: data.candidates, labelCount: 5)
+        var counted = 0
+        grower.onLevel = { counted += $0.histogramsComputed + $0.histogramsDerived }
+        let forest = try grower.grow(labels: TestSetup.labels(5), camera: TestSetup.camera, source: data)
+        for t in 0..<2 {
+            #expect(forest[t].nodes == ReferenceTrainer.train(data: TestSetup.data(frames, parameters: p, trees: 2, labels: 5),
+                                                             tree: t, parameters: p, labels: 5), "tree \(t)")
+        }
+        // Only the roots (level 0 has no known totals) are dense when every node is small.
+        if limit == .max { #expect(counted == 2) } else if limit == 0 { #expect(counted > 20) }
+        #expect(forest.allSatisfy { $0.leafCount > 4 })
     }
 
     @Test func subtractionIsUsedAndStoppingRulesHold() throws {
         let frames = SyntheticFrame.make(count: 10, labels: 5, seed: 8)
         var p = TestSetup.parameters()
         p.maxDepth = 5
-        let data = TestSetup.data(frames, parameters: p, trees: 1, labels: 5)
+        let data = TestSetup.data(frames, parameters: p, trees: 1, labels: 5, smallNodePixels: 0)
         let grower = ForestGrower(parameters: p, candidates: data.candidates, labelCount: 5)
         var records: [LevelRecord] = []
         grower.onLevel = { records.append($0) }

@@ -69,7 +69,8 @@ enum TestSetup {
 
     /// Builds local training data; each tree's index is every frame once, in order.
     static func data(_ frames: [SyntheticFrame], parameters p: TrainingParameters, trees: Int, labels: Int,
-                     crop: Bool = true, kernel: HistogramKernel = HistogramKernel(threads: 1)) -> LocalTrainingData {
+                     crop: Bool = true, kernel: HistogramKernel = HistogramKernel(threads: 1),
+                     smallNodePixels: Int? = nil) -> LocalTrainingData {
         let candidates = (0..<trees).map { Candidates(parameters: p, camera: camera, tree: $0) }
         let data = LocalTrainingData(parameters: p, candidates: candidates, labelCount: labels, kernel: kernel)
         for (i, f) in frames.enumerated() {
@@ -84,6 +85,7 @@ enum TestSetup {
             }
         }
         data.finishLoading()
+        if let smallNodePixels { data.smallNodePixels = smallNodePixels }
         return data
     }
 }
