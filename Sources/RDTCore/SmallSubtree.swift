@@ -20,7 +20,6 @@ public enum SmallSubtree {
         var rootTotals = [UInt32](repeating: 0, count: L)
         for i in 0..<n {
             scratch.label[i] = samples[range.lowerBound + i].label
-            scratch.perm[i] = Int32(i)
             rootTotals[Int(scratch.label[i])] += 1
         }
         var results: [(NodeKey, NodeEvaluation)] = []
@@ -38,36 +37,50 @@ public enum SmallSubtree {
                 results.append((key, NodeEvaluation(totals: item.totals, choice: choice, left: nil)))
                 continue
             }
-            // Partition the node's pixels: bin <= threshold index goes left (f < threshold).
-            let row = bins + choice.candidate * n
+            // Which pixels go left: bin <= threshold index (f < threshold).
+            let m = item.hi - item.lo
+            let chosen = bins + choice.candidate * n + item.lo
             let t = UInt8(choice.threshold)
             var left = [UInt32](repeating: 0, count: L)
-            var write = item.lo, spill = 0
-            for i in item.lo..<item.hi {
-                let p = scratch.perm[i]
-                if row[Int(p)] <= t {
-                    scratch.perm[write] = p
-                    write += 1
-                    left[Int(scratch.label[Int(p)])] += 1
-                } else {
-                    scratch.spill[spill] = p
-                    spill += 1
-                }
+            var nLeft = 0
+            for i in 0..<m {
+                let goes: UInt8 = chosen[i] <= t ? 1 : 0
+                scratch.goesLeft[i] = goes
+                nLeft += Int(goes)
+                if goes != 0 { left[Int(scratch.label[item.lo + i])] += 1 }
             }
-            for k in 0..<spill { scratch.perm[write + k] = scratch.spill[k] }
             let right = zip(item.totals, left).map { $0 &- $1 }
             results.append((key, NodeEvaluation(totals: item.totals, choice: choice, left: left)))
-            if !rules.isLeafWithoutSplit(right, level: item.level + 1) {
-                stack.append((2 * item.node + 2, write, item.hi, item.level + 1, right))
-            }
-            if !rules.isLeafWithoutSplit(left, level: item.level + 1) {
-                stack.append((2 * item.node + 1, item.lo, write, item.level + 1, left))
-            }
+            let openLeft = !rules.isLeafWithoutSplit(left, level: item.level + 1)
+            let openRight = !rules.isLeafWithoutSplit(right, level: item.level + 1)
+            guard openLeft || openRight else { continue }
+            // Keep each child's pixels contiguous in every candidate's row, so a node reads its
+            // bins in one sequential pass per candidate.
+            for c in 0..<C { partition(bins + c * n + item.lo, count: m, scratch: scratch) }
+            partition(scratch.label + item.lo, count: m, scratch: scratch)
+            let mid = item.lo + nLeft
+            if openRight { stack.append((2 * item.node + 2, mid, item.hi, item.level + 1, right)) }
+            if openLeft { stack.append((2 * item.node + 1, item.lo, mid, item.level + 1, left)) }
         }
         return results
     }
 
-    /// The best split of the node made of perm[lo..<hi], as `SplitSelection.best` would choose it from
+    /// Stable partition of `count` bytes by `scratch.goesLeft`: those going left first.
+    @inline(__always)
+    static func partition(_ seg: UnsafeMutablePointer<UInt8>, count m: Int, scratch s: Scratch) {
+        let goes = s.goesLeft, spill = s.spill
+        var l = 0, r = 0
+        for i in 0..<m {
+            let v = seg[i], g = Int(goes[i])
+            seg[l] = v
+            spill[r] = v
+            l &+= g
+            r &+= 1 &- g
+        }
+        (seg + l).update(from: spill, count: r)
+    }
+
+    /// The best split of the node whose pixels sit at positions lo..<hi, as `SplitSelection.best` would choose it from
     /// the node's dense histogram.
     static func best(_ node: SplitSelection.NodeTotals, lo: Int, hi: Int, bins: UnsafePointer<UInt8>, stride: Int,
                      candidates: Int, binCount B: Int, scratch s: Scratch) -> SplitChoice? {
@@ -75,21 +88,17 @@ public enum SmallSubtree {
         for l in 0..<s.labels { s.slot[l] = 0 }
         for (k, l) in node.present.enumerated() { s.slot[l] = Int32(k) }
         let m = hi - lo
-        for i in 0..<m {
-            let p = s.perm[lo + i]
-            s.member[i] = p
-            s.memberSlot[i] = s.slot[Int(s.label[Int(p)])]
-        }
+        for i in 0..<m { s.memberSlot[i] = s.slot[Int(s.label[lo + i])] }
         for k in 0..<P { s.totals[k] = node.totals[k] }
         var best: SplitChoice?
         var bestGain = -Double.infinity
         SplitSelection.xlogxTable.withUnsafeBufferPointer { table in
             let t = table.baseAddress!
-            let hist = s.hist, rowCount = s.rowCount, left = s.left, member = s.member, memberSlot = s.memberSlot
+            let hist = s.hist, rowCount = s.rowCount, left = s.left, memberSlot = s.memberSlot
             for c in 0..<candidates {
-                let row = bins + c * stride
+                let row = bins + c * stride + lo
                 for i in 0..<m {
-                    let b = Int(row[Int(member[i])])
+                    let b = Int(row[i])
                     hist[b &* P &+ Int(memberSlot[i])] &+= 1
                     rowCount[b] &+= 1
                 }
@@ -121,15 +130,14 @@ public enum SmallSubtree {
     /// Buffers for one subtree, allocated once.
     struct Scratch {
         let labels: Int
-        let label: UnsafeMutablePointer<UInt8>
-        let perm, spill, member, memberSlot, slot: UnsafeMutablePointer<Int32>
+        let label, goesLeft, spill: UnsafeMutablePointer<UInt8>
+        let memberSlot, slot: UnsafeMutablePointer<Int32>
         let hist, rowCount, left, totals: UnsafeMutablePointer<UInt32>
 
         init(pixels n: Int, bins B: Int, labels L: Int) {
             labels = L
-            label = .allocate(capacity: n)
-            perm = .allocate(capacity: n); spill = .allocate(capacity: n)
-            member = .allocate(capacity: n); memberSlot = .allocate(capacity: n)
+            label = .allocate(capacity: n); goesLeft = .allocate(capacity: n); spill = .allocate(capacity: n)
+            memberSlot = .allocate(capacity: n)
             slot = .allocate(capacity: L)
             hist = .allocate(capacity: B * L); hist.initialize(repeating: 0, count: B * L)
             rowCount = .allocate(capacity: B); rowCount.initialize(repeating: 0, count: B)
@@ -137,7 +145,7 @@ public enum SmallSubtree {
         }
 
         func deallocate() {
-            label.deallocate(); perm.deallocate(); spill.deallocate(); member.deallocate(); memberSlot.deallocate()
+            label.deallocate(); goesLeft.deallocate(); spill.deallocate(); memberSlot.deallocate()
             slot.deallocate(); hist.deallocate(); rowCount.deallocate(); left.deallocate(); totals.deallocate()
         }
     }
