@@ -97,10 +97,34 @@ public enum SmallSubtree {
             let hist = s.hist, rowCount = s.rowCount, left = s.left, memberSlot = s.memberSlot
             for c in 0..<candidates {
                 let row = bins + c * stride + lo
-                for i in 0..<m {
-                    let b = Int(row[i])
-                    hist[b &* P &+ Int(memberSlot[i])] &+= 1
-                    rowCount[b] &+= 1
+                if m < 4 * B {
+                    for i in 0..<m {
+                        let b = Int(row[i])
+                        hist[b &* P &+ Int(memberSlot[i])] &+= 1
+                        rowCount[b] &+= 1
+                    }
+                } else {
+                    // Many pixels: two copies of the counts, so neighbours falling in the same bin
+                    // do not wait on each other's increment; merged, with the bins' pixel counts.
+                    let odd = s.oddHist
+                    var i = 0
+                    while i + 1 < m {
+                        hist[Int(row[i]) &* P &+ Int(memberSlot[i])] &+= 1
+                        odd[Int(row[i + 1]) &* P &+ Int(memberSlot[i + 1])] &+= 1
+                        i += 2
+                    }
+                    if i < m { hist[Int(row[i]) &* P &+ Int(memberSlot[i])] &+= 1 }
+                    for j in 0..<B {
+                        var sum: UInt32 = 0
+                        let a = hist + j * P, o = odd + j * P
+                        for k in 0..<P {
+                            let v = a[k] &+ o[k]
+                            a[k] = v
+                            o[k] = 0
+                            sum &+= v
+                        }
+                        rowCount[j] = sum
+                    }
                 }
                 for k in 0..<P { left[k] = 0 }
                 var nl: UInt32 = 0
@@ -132,7 +156,7 @@ public enum SmallSubtree {
         let labels: Int
         let label, goesLeft, spill: UnsafeMutablePointer<UInt8>
         let memberSlot, slot: UnsafeMutablePointer<Int32>
-        let hist, rowCount, left, totals: UnsafeMutablePointer<UInt32>
+        let hist, oddHist, rowCount, left, totals: UnsafeMutablePointer<UInt32>
 
         init(pixels n: Int, bins B: Int, labels L: Int) {
             labels = L
@@ -140,13 +164,14 @@ public enum SmallSubtree {
             memberSlot = .allocate(capacity: n)
             slot = .allocate(capacity: L)
             hist = .allocate(capacity: B * L); hist.initialize(repeating: 0, count: B * L)
+            oddHist = .allocate(capacity: B * L); oddHist.initialize(repeating: 0, count: B * L)
             rowCount = .allocate(capacity: B); rowCount.initialize(repeating: 0, count: B)
             left = .allocate(capacity: L); totals = .allocate(capacity: L)
         }
 
         func deallocate() {
             label.deallocate(); goesLeft.deallocate(); spill.deallocate(); memberSlot.deallocate()
-            slot.deallocate(); hist.deallocate(); rowCount.deallocate(); left.deallocate(); totals.deallocate()
+            slot.deallocate(); hist.deallocate(); oddHist.deallocate(); rowCount.deallocate(); left.deallocate(); totals.deallocate()
         }
     }
 }
