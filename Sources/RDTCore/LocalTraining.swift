@@ -80,42 +80,64 @@ public final class LocalTrainingData: HistogramSource {
         return counts
     }
 
-    /// Grows the subtrees under small nodes, a whole subtree per thread (largest first), each from
-    /// its pixels' bins. Which thread grew which subtree does not change any evaluation.
+    /// Grows the subtrees under small nodes. Threads share one queue of node tasks and start a new
+    /// root (largest first) only when no started subtree has a task left, so about one subtree per
+    /// thread holds its bins at a time, and a thread never idles while any subtree has work.
+    /// Which thread evaluated which node does not change any evaluation.
     public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules) throws
         -> [(NodeKey, NodeEvaluation)] {
-        let order = roots.indices.sorted {
-            let a = trees[roots[$0].tree].range(of: roots[$0].node).count
-            let b = trees[roots[$1].tree].range(of: roots[$1].node).count
-            return a != b ? a > b : $0 < $1
-        }
-        var results = [[(NodeKey, NodeEvaluation)]](repeating: [], count: roots.count)
-        var next = 0
-        let lock = NSLock()
+        let sizes = roots.map { trees[$0.tree].range(of: $0.node).count }
+        let order = roots.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
+        var results: [(NodeKey, NodeEvaluation)] = []
+        var tasks: [SmallSubtree.Task] = []
+        var nextRoot = 0
+        var running = 0
+        let condition = NSCondition()
         let single = HistogramKernel(threads: 1, tile: kernel.tile)
+        let largest = sizes.max() ?? 0
         let work = { (_: Int) in
+            let scratch = SmallSubtree.Scratch(pixels: largest, bins: self.shape.bins, labels: self.shape.labels)
+            defer { scratch.deallocate() }
+            condition.lock()
             while true {
-                lock.lock()
-                let i = next
-                next += 1
-                lock.unlock()
-                guard i < order.count else { return }
-                let key = roots[order[i]]
-                let tree = self.trees[key.tree]
-                let grown = tree.samples.withUnsafeBufferPointer { s in
-                    SmallSubtree.grow(root: key, level: level, samples: s, range: tree.range(of: key.node),
-                                      frames: self.frames, candidates: self.candidates[key.tree],
-                                      binTable: self.binTables[key.tree], labelCount: self.shape.labels, rules: rules,
-                                      kernel: single)
+                var task = tasks.popLast()
+                if task == nil, nextRoot < order.count {
+                    let key = roots[order[nextRoot]]
+                    nextRoot += 1
+                    running += 1
+                    condition.unlock()
+                    let tree = self.trees[key.tree]
+                    let subtree = tree.samples.withUnsafeBufferPointer { s in
+                        SmallSubtree(root: key, level: level, samples: s, range: tree.range(of: key.node),
+                                     frames: self.frames, candidates: self.candidates[key.tree],
+                                     binTable: self.binTables[key.tree], labelCount: self.shape.labels, rules: rules,
+                                     kernel: single)
+                    }
+                    condition.lock()
+                    running -= 1
+                    task = subtree.rootTask
+                    if task == nil { condition.broadcast(); continue }
                 }
-                lock.lock()
-                results[order[i]] = grown
-                lock.unlock()
+                guard let task else {
+                    if running == 0 { break }
+                    condition.wait()
+                    continue
+                }
+                running += 1
+                condition.unlock()
+                let (key, evaluation, children) = SmallSubtree.evaluate(task, scratch: scratch)
+                condition.lock()
+                running -= 1
+                results.append((key, evaluation))
+                tasks.append(contentsOf: children)
+                condition.broadcast()
             }
+            condition.broadcast()
+            condition.unlock()
         }
-        let threads = min(kernel.threads, roots.count)
+        let threads = min(kernel.threads, max(1, roots.count * 2))
         if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
-        return results.flatMap { $0 }
+        return results
     }
 
     public func apply(_ decisions: [(NodeKey, NodeDecision)]) throws {

@@ -4,65 +4,103 @@
 /// it. Each candidate's histogram holds only the node's present labels and is scanned only at bins
 /// that hold pixels, so a node costs what it holds, not candidates x thresholds x labels. Splits go
 /// through `SplitSelection.gain` in the same order as the dense path: the same tree, to the bit.
-public enum SmallSubtree {
-    /// Evaluations of the root and of every node below it that needs one (not a leaf by its totals),
-    /// in no particular order. `range` is the root's samples.
-    public static func grow(root: NodeKey, level: Int, samples: UnsafeBufferPointer<PixelSample>, range: Range<Int>,
-                            frames: FrameStore, candidates: Candidates, binTable: BinTable, labelCount L: Int,
-                            rules: StoppingRules, kernel: HistogramKernel) -> [(NodeKey, NodeEvaluation)] {
-        let n = range.count, C = candidates.count, B = candidates.bins
-        guard n > 0 else { return [] }
-        let bins = UnsafeMutablePointer<UInt8>.allocate(capacity: n * C)
-        defer { bins.deallocate() }
+public final class SmallSubtree {
+    /// One node of the subtree still to evaluate: its pixels sit at positions lo..<hi.
+    public struct Task {
+        let subtree: SmallSubtree
+        let node: Int
+        let lo: Int, hi: Int
+        let level: Int
+        let totals: [UInt32]
+    }
+
+    public let root: NodeKey
+    let n: Int, C: Int, B: Int, L: Int
+    let rules: StoppingRules
+    /// bins[c * n + position]: each candidate's row holds every open node's pixels contiguously.
+    let bins: UnsafeMutablePointer<UInt8>
+    /// label[position].
+    let label: UnsafeMutablePointer<UInt8>
+    let rootLevel: Int
+    let rootTotals: [UInt32]
+
+    /// Computes the bins of the root's pixels (`range` of `samples`), on this thread.
+    public init(root: NodeKey, level: Int, samples: UnsafeBufferPointer<PixelSample>, range: Range<Int>,
+                frames: FrameStore, candidates: Candidates, binTable: BinTable, labelCount: Int, rules: StoppingRules,
+                kernel: HistogramKernel) {
+        self.root = root
+        n = range.count; C = candidates.count; B = candidates.bins; L = labelCount
+        self.rules = rules
+        bins = .allocate(capacity: max(1, n * C))
+        label = .allocate(capacity: max(1, n))
         kernel.bins(bins, samples: samples, range: range, frames: frames, candidates: candidates, binTable: binTable)
-        let scratch = Scratch(pixels: n, bins: B, labels: L)
-        defer { scratch.deallocate() }
-        var rootTotals = [UInt32](repeating: 0, count: L)
+        var totals = [UInt32](repeating: 0, count: L)
         for i in 0..<n {
-            scratch.label[i] = samples[range.lowerBound + i].label
-            rootTotals[Int(scratch.label[i])] += 1
+            label[i] = samples[range.lowerBound + i].label
+            totals[Int(label[i])] += 1
         }
-        var results: [(NodeKey, NodeEvaluation)] = []
-        var stack: [(node: Int, lo: Int, hi: Int, level: Int, totals: [UInt32])] = []
-        if !rules.isLeafWithoutSplit(rootTotals, level: level) { stack.append((root.node, 0, n, level, rootTotals)) }
-        while let item = stack.popLast() {
-            let key = NodeKey(tree: root.tree, node: item.node)
-            guard let node = SplitSelection.NodeTotals(item.totals) else {
-                results.append((key, NodeEvaluation(totals: item.totals, choice: nil, left: nil)))
-                continue
-            }
-            let choice = best(node, lo: item.lo, hi: item.hi, bins: bins, stride: n, candidates: C, binCount: B,
-                              scratch: scratch)
-            guard let choice, choice.gain > rules.minGain else {
-                results.append((key, NodeEvaluation(totals: item.totals, choice: choice, left: nil)))
-                continue
-            }
-            // Which pixels go left: bin <= threshold index (f < threshold).
-            let m = item.hi - item.lo
-            let chosen = bins + choice.candidate * n + item.lo
-            let t = UInt8(choice.threshold)
-            var left = [UInt32](repeating: 0, count: L)
-            var nLeft = 0
-            for i in 0..<m {
-                let goes: UInt8 = chosen[i] <= t ? 1 : 0
-                scratch.goesLeft[i] = goes
-                nLeft += Int(goes)
-                if goes != 0 { left[Int(scratch.label[item.lo + i])] += 1 }
-            }
-            let right = zip(item.totals, left).map { $0 &- $1 }
-            results.append((key, NodeEvaluation(totals: item.totals, choice: choice, left: left)))
-            let openLeft = !rules.isLeafWithoutSplit(left, level: item.level + 1)
-            let openRight = !rules.isLeafWithoutSplit(right, level: item.level + 1)
-            guard openLeft || openRight else { continue }
-            // Keep each child's pixels contiguous in every candidate's row, so a node reads its
-            // bins in one sequential pass per candidate.
-            for c in 0..<C { partition(bins + c * n + item.lo, count: m, scratch: scratch) }
-            partition(scratch.label + item.lo, count: m, scratch: scratch)
-            let mid = item.lo + nLeft
-            if openRight { stack.append((2 * item.node + 2, mid, item.hi, item.level + 1, right)) }
-            if openLeft { stack.append((2 * item.node + 1, item.lo, mid, item.level + 1, left)) }
+        rootLevel = level
+        rootTotals = totals
+    }
+
+    /// The root's task, nil when the root is a leaf by its totals. (Not stored: a task holds its
+    /// subtree, which is freed when its last task is done.)
+    public var rootTask: Task? {
+        guard n > 0, !rules.isLeafWithoutSplit(rootTotals, level: rootLevel) else { return nil }
+        return Task(subtree: self, node: root.node, lo: 0, hi: n, level: rootLevel, totals: rootTotals)
+    }
+
+    deinit {
+        bins.deallocate()
+        label.deallocate()
+    }
+
+    /// Evaluates one node and, where it splits, arranges its children's pixels and returns their
+    /// tasks (those not leaves by their totals). Tasks of one subtree touch disjoint positions, so
+    /// they may run on different threads at once.
+    public static func evaluate(_ task: Task, scratch: Scratch) -> (NodeKey, NodeEvaluation, [Task]) {
+        let t = task.subtree
+        let key = NodeKey(tree: t.root.tree, node: task.node)
+        guard let node = SplitSelection.NodeTotals(task.totals) else {
+            return (key, NodeEvaluation(totals: task.totals, choice: nil, left: nil), [])
         }
-        return results
+        let choice = best(node, lo: task.lo, hi: task.hi, bins: t.bins, label: t.label, stride: t.n,
+                          candidates: t.C, binCount: t.B, scratch: scratch)
+        guard let choice, choice.gain > t.rules.minGain else {
+            return (key, NodeEvaluation(totals: task.totals, choice: choice, left: nil), [])
+        }
+        // Which pixels go left: bin <= threshold index (f < threshold).
+        let m = task.hi - task.lo
+        let chosen = t.bins + choice.candidate * t.n + task.lo
+        let threshold = UInt8(choice.threshold)
+        var left = [UInt32](repeating: 0, count: t.L)
+        var nLeft = 0
+        for i in 0..<m {
+            let goes: UInt8 = chosen[i] <= threshold ? 1 : 0
+            scratch.goesLeft[i] = goes
+            nLeft += Int(goes)
+            if goes != 0 { left[Int(t.label[task.lo + i])] += 1 }
+        }
+        let right = zip(task.totals, left).map { $0 &- $1 }
+        let evaluation = NodeEvaluation(totals: task.totals, choice: choice, left: left)
+        let openLeft = !t.rules.isLeafWithoutSplit(left, level: task.level + 1)
+        let openRight = !t.rules.isLeafWithoutSplit(right, level: task.level + 1)
+        guard openLeft || openRight else { return (key, evaluation, []) }
+        // Keep each child's pixels contiguous in every candidate's row, so a node reads its bins in
+        // one sequential pass per candidate.
+        for c in 0..<t.C { partition(t.bins + c * t.n + task.lo, count: m, scratch: scratch) }
+        partition(t.label + task.lo, count: m, scratch: scratch)
+        let mid = task.lo + nLeft
+        var children: [Task] = []
+        if openLeft {
+            children.append(Task(subtree: t, node: 2 * task.node + 1, lo: task.lo, hi: mid, level: task.level + 1,
+                                 totals: left))
+        }
+        if openRight {
+            children.append(Task(subtree: t, node: 2 * task.node + 2, lo: mid, hi: task.hi, level: task.level + 1,
+                                 totals: right))
+        }
+        return (key, evaluation, children)
     }
 
     /// Stable partition of `count` bytes by `scratch.goesLeft`: those going left first.
@@ -82,13 +120,14 @@ public enum SmallSubtree {
 
     /// The best split of the node whose pixels sit at positions lo..<hi, as `SplitSelection.best` would choose it from
     /// the node's dense histogram.
-    static func best(_ node: SplitSelection.NodeTotals, lo: Int, hi: Int, bins: UnsafePointer<UInt8>, stride: Int,
-                     candidates: Int, binCount B: Int, scratch s: Scratch) -> SplitChoice? {
+    static func best(_ node: SplitSelection.NodeTotals, lo: Int, hi: Int, bins: UnsafePointer<UInt8>,
+                     label: UnsafePointer<UInt8>, stride: Int, candidates: Int, binCount B: Int,
+                     scratch s: Scratch) -> SplitChoice? {
         let P = node.present.count
         for l in 0..<s.labels { s.slot[l] = 0 }
         for (k, l) in node.present.enumerated() { s.slot[l] = Int32(k) }
         let m = hi - lo
-        for i in 0..<m { s.memberSlot[i] = s.slot[Int(s.label[lo + i])] }
+        for i in 0..<m { s.memberSlot[i] = s.slot[Int(label[lo + i])] }
         for k in 0..<P { s.totals[k] = node.totals[k] }
         var best: SplitChoice?
         var bestGain = -Double.infinity
@@ -151,16 +190,16 @@ public enum SmallSubtree {
         return best
     }
 
-    /// Buffers for one subtree, allocated once.
-    struct Scratch {
+    /// One thread's buffers, for nodes of up to `pixels` pixels.
+    public struct Scratch {
         let labels: Int
-        let label, goesLeft, spill: UnsafeMutablePointer<UInt8>
+        let goesLeft, spill: UnsafeMutablePointer<UInt8>
         let memberSlot, slot: UnsafeMutablePointer<Int32>
         let hist, oddHist, rowCount, left, totals: UnsafeMutablePointer<UInt32>
 
-        init(pixels n: Int, bins B: Int, labels L: Int) {
+        public init(pixels n: Int, bins B: Int, labels L: Int) {
             labels = L
-            label = .allocate(capacity: n); goesLeft = .allocate(capacity: n); spill = .allocate(capacity: n)
+            goesLeft = .allocate(capacity: n); spill = .allocate(capacity: n)
             memberSlot = .allocate(capacity: n)
             slot = .allocate(capacity: L)
             hist = .allocate(capacity: B * L); hist.initialize(repeating: 0, count: B * L)
@@ -169,8 +208,8 @@ public enum SmallSubtree {
             left = .allocate(capacity: L); totals = .allocate(capacity: L)
         }
 
-        func deallocate() {
-            label.deallocate(); goesLeft.deallocate(); spill.deallocate(); memberSlot.deallocate()
+        public func deallocate() {
+            goesLeft.deallocate(); spill.deallocate(); memberSlot.deallocate()
             slot.deallocate(); hist.deallocate(); oddHist.deallocate(); rowCount.deallocate(); left.deallocate(); totals.deallocate()
         }
     }
