@@ -72,6 +72,10 @@ public struct SingleProcessTraining {
     public var job: TrainingJob
     public var datasetRoot: String
     public var threads: Int
+    /// Bytes of precomputed bins per thread for small subtrees (0: every node from dense histograms).
+    public var smallNodeMemory = LocalTrainingData.defaultSmallNodeMemory
+    /// Given the CPU seconds by level at the end, when set (benchmarks).
+    public var onCosts: (([Int: LevelCost]) -> Void)?
 
     public init(job: TrainingJob, datasetRoot: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.job = job
@@ -89,13 +93,15 @@ public struct SingleProcessTraining {
         let uses = FrameUses(indexes: indexes)
         let candidates = (0..<job.trees).map { Candidates(parameters: params, camera: camera, tree: $0) }
         let data = LocalTrainingData(parameters: params, candidates: candidates, labelCount: manifest.labelMap.count,
-                                     kernel: HistogramKernel(threads: threads))
+                                     kernel: HistogramKernel(threads: threads), smallNodeMemory: smallNodeMemory)
         try TrainingSetLoader.load(manifest: manifest, frames: uses.frames, uses: uses, into: data)
         guard data.sampleCount > 0 else { throw TrainingDataError.noPixels }
         let grower = ForestGrower(parameters: params, candidates: candidates, labelCount: manifest.labelMap.count)
         var levels: [LevelRecord] = []
         grower.onLevel = { levels.append($0); onLevel($0) }
+        if onCosts != nil { grower.costs = [:] }
         var trees = try grower.grow(labels: manifest.labelMap.labels, camera: camera, source: data)
+        if let onCosts, let costs = grower.costs { onCosts(costs) }
         ForestOutput.annotate(&trees, job: job, indexSizes: indexes.map(\.count), levels: levels)
         return (trees, levels)
     }

@@ -38,7 +38,7 @@ public protocol HistogramSource: AnyObject {
     var smallNodePixels: Int { get }
     /// Evaluations of each root and of every node below it that needs one, grown from the roots'
     /// pixels alone (see `SmallSubtree`).
-    func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules) throws -> [(NodeKey, NodeEvaluation)]
+    func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules) throws -> SmallSubtreeGrowth
 }
 
 extension HistogramSource {
@@ -47,7 +47,7 @@ extension HistogramSource {
     public var prefetchDepth: Int { 1 }
     public var smallNodePixels: Int { 0 }
     public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules) throws
-        -> [(NodeKey, NodeEvaluation)] { [] }
+        -> SmallSubtreeGrowth { SmallSubtreeGrowth() }
 }
 
 /// Statistics of one level of growth, for progress lines and the forest's history.
@@ -115,6 +115,8 @@ public final class ForestGrower {
     public var onLevel: ((LevelRecord) -> Void)?
     /// Called after each node batch with (level, nodes done, nodes needing histograms at this level).
     public var onBatch: ((Int, Int, Int) -> Void)?
+    /// CPU seconds by level, for benchmarks; nil (not measured) by default.
+    public var costs: [Int: LevelCost]?
     /// Parent histograms kept for subtraction (sibling = parent - smaller child).
     private var cache: [NodeKey: [UInt32]] = [:]
     /// Evaluations of nodes below small nodes, grown whole at an earlier level, waiting for their
@@ -229,9 +231,11 @@ public final class ForestGrower {
         }
         if !small.isEmpty {
             let roots = Set(small)
-            for (key, e) in try source.growSmallSubtrees(small, level: level, rules: rules) {
+            let grown = try source.growSmallSubtrees(small, level: level, rules: rules)
+            for (key, e) in grown.evaluations {
                 if roots.contains(key) { ready.append((key, e)) } else { subtrees[key] = e }
             }
+            if costs != nil { for (l, c) in grown.costs { costs![l, default: LevelCost()].add(c) } }
         }
         ready.sort { $0.0 < $1.0 }
         for (key, e) in ready { decide(key, e, hist: nil) }
@@ -283,6 +287,7 @@ public final class ForestGrower {
         var done = 0
         for batch in batches.prefix(ahead) { try source.prefetch(batch) }
         for (k, batch) in batches.enumerated() {
+            let counting = CPUClock.process
             let hists = try source.histograms(for: batch)
             if source.pipelined, k + ahead < batches.count { try source.prefetch(batches[k + ahead]) }
             var items: [(NodeKey, [UInt32])] = []
@@ -298,6 +303,7 @@ public final class ForestGrower {
             }
             // Split choice per node in parallel (each a pure function of its histogram), then the
             // decisions in order, so nothing depends on the thread count.
+            let choosing = CPUClock.process
             var evaluations = [NodeEvaluation?](repeating: nil, count: items.count)
             let lock = NSLock()
             DispatchQueue.concurrentPerform(iterations: items.count) { i in
@@ -305,6 +311,10 @@ public final class ForestGrower {
                 lock.lock()
                 evaluations[i] = e
                 lock.unlock()
+            }
+            if costs != nil {
+                costs![level, default: LevelCost()].countingCPU += choosing - counting
+                costs![level, default: LevelCost()].choiceCPU += CPUClock.process - choosing
             }
             for (item, evaluation) in zip(items, evaluations) {
                 if let evaluation { decide(item.0, evaluation, hist: item.1) }

@@ -85,10 +85,10 @@ public final class LocalTrainingData: HistogramSource {
     /// thread holds its bins at a time, and a thread never idles while any subtree has work.
     /// Which thread evaluated which node does not change any evaluation.
     public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules) throws
-        -> [(NodeKey, NodeEvaluation)] {
+        -> SmallSubtreeGrowth {
         let sizes = roots.map { trees[$0.tree].range(of: $0.node).count }
         let order = roots.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
-        var results: [(NodeKey, NodeEvaluation)] = []
+        var results = SmallSubtreeGrowth()
         var tasks: [SmallSubtree.Task] = []
         var nextRoot = 0
         var running = 0
@@ -106,6 +106,7 @@ public final class LocalTrainingData: HistogramSource {
                     nextRoot += 1
                     running += 1
                     condition.unlock()
+                    let started = CPUClock.thread
                     let tree = self.trees[key.tree]
                     let subtree = tree.samples.withUnsafeBufferPointer { s in
                         SmallSubtree(root: key, level: level, samples: s, range: tree.range(of: key.node),
@@ -113,8 +114,10 @@ public final class LocalTrainingData: HistogramSource {
                                      binTable: self.binTables[key.tree], labelCount: self.shape.labels, rules: rules,
                                      kernel: single)
                     }
+                    let binning = CPUClock.thread - started
                     condition.lock()
                     running -= 1
+                    results.costs[level, default: LevelCost()].smallBinsCPU += binning
                     task = subtree.rootTask
                     if task == nil { condition.broadcast(); continue }
                 }
@@ -125,10 +128,14 @@ public final class LocalTrainingData: HistogramSource {
                 }
                 running += 1
                 condition.unlock()
+                let started = CPUClock.thread
                 let (key, evaluation, children) = SmallSubtree.evaluate(task, scratch: scratch)
+                let cpu = CPUClock.thread - started
                 condition.lock()
                 running -= 1
-                results.append((key, evaluation))
+                results.evaluations.append((key, evaluation))
+                results.costs[task.level, default: LevelCost()].smallNodesCPU += cpu
+                results.costs[task.level, default: LevelCost()].smallNodes += 1
                 tasks.append(contentsOf: children)
                 condition.broadcast()
             }

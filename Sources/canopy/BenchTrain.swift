@@ -22,17 +22,7 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         let dir = NSTemporaryDirectory() + "canopy-bench-train-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let map = try LabelMap(contentsOf: labelMap)
-        try SyntheticRawFrames.write(to: dir + "/raw", frames: frames, width: 320, height: 240, map: map, seed: 21)
-        var config = PreprocessConfig()
-        config.noFlip = true
-        let job = PreprocessJob(source: dir + "/raw", destination: dir + "/data",
-                                processor: FrameProcessor(labelMap: map, config: config), labelMapJSON: map.json)
-        try job.run()
-        try job.merge()
-        var indexer = DatasetIndexer(manifest: try DatasetManifest(root: dir + "/data"))
-        indexer.withoutReplacement = true
-        try indexer.write((0..<trees).map { ("tree\($0)", frames) })
+        try BenchDataset.make(in: dir, frames: frames, trees: trees, labelMap: labelMap)
         var params = TrainingParameters()
         params.nPixels = pixels
         params.nUVs = candidates
