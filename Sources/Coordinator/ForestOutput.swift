@@ -20,7 +20,7 @@ public enum ForestOutput {
 
     /// Adds the deterministic history records to each tree.
     public static func annotate(_ trees: inout [DecisionTree], job: TrainingJob, indexSizes: [Int], levels: [LevelRecord]) {
-        var params = job.json
+        var params = job.identity
         if case .object(let m) = params { params = .object(m.filter { $0.0 != "data_dir" }) }
         let levelJSON = JSON.array(levels.map { r in
             guard case .object(let m) = r.json else { return .null }
@@ -134,7 +134,9 @@ public enum Checkpoint {
         let path = directory + "/checkpoint.json"
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let (state, levels, saved) = try read(path)
-        guard saved == job.json.serialized(pretty: false) else {
+        // The budgets may differ (another cluster config): they never change the forest.
+        let savedIdentity = (try? JSON.parse(Array(saved.utf8))).map(TrainingJob.identity(of:))
+        guard savedIdentity?.serialized(pretty: false) == job.identity.serialized(pretty: false) else {
             throw TreeFileError.invalid(path: path, problem: "it is a checkpoint of a different job definition; move it away to start \(job.name) afresh")
         }
         guard state.trees.count == job.trees, levels.count == state.level else {

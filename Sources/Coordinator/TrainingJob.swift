@@ -87,7 +87,20 @@ public struct TrainingJob: Equatable, Sendable {
         return [try TrainingJob(json: json, defaultName: stem, path: path)]
     }
 
-    /// The job as JSON (for the wire, checkpoints and the forest's history).
+    /// Keys that say how a job is computed, never what it grows (the batching and cache budgets):
+    /// left out of the trees' history and of the job's identity at resume.
+    public static let processKeys: Set<String> = ["uvt_histograms_mem", "histogram_cache_mem"]
+
+    /// What determines the forest: `json` without `processKeys`.
+    public var identity: JSON { Self.identity(of: json) }
+
+    /// `job` (a job's JSON, as a checkpoint holds it) without `processKeys`.
+    public static func identity(of job: JSON) -> JSON {
+        guard case .object(let members) = job else { return job }
+        return .object(members.filter { !processKeys.contains($0.0) })
+    }
+
+    /// The job as JSON (for the wire and checkpoints).
     public var json: JSON {
         guard case .object(var members) = parameters.json else { return .null }
         members.insert(("name", .string(name)), at: 0)

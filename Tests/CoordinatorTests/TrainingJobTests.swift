@@ -59,5 +59,33 @@ import Testing
         // A checkpoint of another job definition is refused, naming the file.
         #expect(throws: TreeFileError.self) { try Checkpoint.resume(directory: dir, job: TrainingJob(name: "j", trees: 2)) }
         #expect(try Checkpoint.resume(directory: dir + "/nothing-here", job: job) == nil)
+        // Other budgets (another cluster config) resume: they never change the forest.
+        var budgets = job
+        budgets.parameters.histogramMemory = 3 << 20
+        budgets.parameters.histogramCacheMemory = 0
+        #expect(try Checkpoint.resume(directory: dir, job: budgets)?.levels == levels)
+        var deeper = job
+        deeper.parameters.maxDepth = 7
+        #expect(throws: TreeFileError.self) { try Checkpoint.resume(directory: dir, job: deeper) }
+    }
+
+    /// The trees' history holds what determines them: the budgets and the data folder stay out.
+    @Test func historyLeavesOutBudgetsAndDataFolder() throws {
+        var job = TrainingJob(name: "j", trees: 1, dataset: "/somewhere")
+        var other = job
+        other.parameters.histogramMemory = 1
+        other.parameters.histogramCacheMemory = 0
+        other.dataset = "/elsewhere"
+        var a = [DecisionTree(depth: 2, labels: [LabelInfo(name: "bg"), LabelInfo(name: "a")], verticalFOV: 0.7)]
+        var b = a
+        ForestOutput.annotate(&a, job: job, indexSizes: [5], levels: [LevelRecord(level: 0)])
+        ForestOutput.annotate(&b, job: other, indexSizes: [5], levels: [LevelRecord(level: 0)])
+        #expect(a == b)
+        let text = TreeFile.encodeJSON(a[0])
+        #expect(text.contains("\"max_depth\"") && !text.contains("uvt_histograms_mem") && !text.contains("data_dir"))
+        job.parameters.maxDepth = 5
+        var c = [DecisionTree(depth: 2, labels: [LabelInfo(name: "bg"), LabelInfo(name: "a")], verticalFOV: 0.7)]
+        ForestOutput.annotate(&c, job: job, indexSizes: [5], levels: [LevelRecord(level: 0)])
+        #expect(c != a)
     }
 }
