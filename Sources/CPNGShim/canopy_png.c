@@ -83,6 +83,13 @@ int canopy_png_read(const char *path, canopy_png_image *out, int keep_palette, c
         snprintf(err, err_len, "unsupported image size %ux%u", w, h);
         longjmp(state.jump, 1);
     }
+    /* Checked before anything is allocated for it (docs/formats.md): every image Canopy reads is
+       a depth or label frame, and 4096 x 4096 is far above any depth sensor's. */
+    if ((uint64_t)w * h > CANOPY_PNG_MAX_PIXELS) {
+        snprintf(err, err_len, "the image is %ux%u, over Canopy's limit of %u pixels (4096x4096)", w, h,
+                 (unsigned)CANOPY_PNG_MAX_PIXELS);
+        longjmp(state.jump, 1);
+    }
     pixels = malloc((size_t)h * rowbytes);
     rows = malloc(sizeof(png_bytep) * h);
     if (!pixels || !rows) {

@@ -100,6 +100,9 @@ public final class TrainingCoordinator {
     public private(set) var jobs: [JobRecord]
     public var log: (String) -> Void
     public var onLevel: ((JobRecord, LevelRecord) -> Void)?
+    /// Polled while a job waits on its workers; a reason fails the job (as when `canopy train`'s
+    /// worker processes have all exited, so nobody is left to wait for).
+    public var abortReason: (() -> String?)?
     /// The endpoint actually bound (a `*` port resolved).
     public private(set) var endpoint = ""
 
@@ -366,6 +369,7 @@ public final class TrainingCoordinator {
     func wait(interruptible: Bool = false, until done: () -> Bool) throws {
         while true {
             if let f = failure { throw JobFailure(message: f) }
+            if let reason = abortReason?() { throw JobFailure(message: reason) }
             if interruptible && interrupted { throw WorkersLost() }
             if done() { return }
             try pump(timeoutMs: 20)

@@ -17,6 +17,10 @@ public struct DecisionTree: Equatable, Sendable {
     /// Training records (parameters, dataset, per-level statistics); never part of the tree itself.
     public var history: [JSON] = []
 
+    /// The deepest tree Canopy makes or reads: a tree is a full array of 2^depth - 1 nodes, so
+    /// depth 24 is already 16.8M nodes (over 500 MB as .rdt), and each level more doubles it.
+    public static let maximumDepth = 24
+
     public init(depth: Int, labels: [LabelInfo], verticalFOV: Double, backgroundDepthMM: Int = 32000) {
         self.depth = depth
         self.labels = labels

@@ -51,7 +51,10 @@ public enum TreeFile {
         func bad(_ problem: String) -> TreeFileError { .invalid(path: path, problem: problem) }
         let json: JSON
         do { json = try JSON.parse(bytes) } catch { throw bad("\(error)") }
-        guard let depth = json["depth"]?.intValue, (1...30).contains(depth) else { throw bad("\"depth\" must be 1...30") }
+        let maxDepth = DecisionTree.maximumDepth
+        guard let depth = json["depth"]?.intValue, (1...maxDepth).contains(depth) else {
+            throw bad("\"depth\" must be 1...\(maxDepth)")
+        }
         guard let nLabels = json["n_labels"]?.intValue, (1...255).contains(nLabels) else {
             throw bad("\"n_labels\" must be 1...255")
         }
@@ -123,7 +126,9 @@ public enum TreeFile {
         guard bytes[0] == 0x52, bytes[1] == 0x44, bytes[2] == 0x54 else { throw bad("no \"RDT\" tag") }
         guard bytes[3] == rdtVersion else { throw bad("version \(bytes[3]), this reader needs version \(rdtVersion)") }
         let depth = Int(bytes[4]), nLabels = Int(bytes[5]), bgLabel = Int(bytes[6])
-        guard (1...30).contains(depth) else { throw bad("depth \(depth) is not 1...30") }
+        guard (1...DecisionTree.maximumDepth).contains(depth) else {
+            throw bad("depth \(depth) is not 1...\(DecisionTree.maximumDepth)")
+        }
         guard nLabels >= 1 else { throw bad("n_labels is 0") }
         func f32(_ at: Int) -> Float {
             Float(bitPattern: UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16

@@ -43,6 +43,11 @@ struct WorkerCommand: ParsableCommand {
                                visibility: .hidden))
     var die: String?
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1, got \(threads)") }
+        guard coordinatorTimeout >= 1 else { throw ValidationError("--coordinator-timeout must be >= 1 s, got \(coordinatorTimeout)") }
+    }
+
     /// The endpoint: given, or read from the file once the coordinator has written it.
     func endpoint() throws -> String {
         if let coordinator { return coordinator }
@@ -92,8 +97,18 @@ struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Exit when the queue is done (else keep serving status and fetch).") var exitWhenDone = false
     @Option(help: "With --exit-when-done: keep serving status and fetch this many seconds after the queue is done.")
     var linger = 0.0
-    @Option(help: "Seconds of silence after which a worker is lost and its shards go to others.") var workerTimeout = 3.0
+    @Option(help: "Seconds of silence after which a worker is lost and its shards go to others (at least 2 heartbeats).")
+    var workerTimeout = 3.0
     @OptionGroup var security: SecurityOptions
+
+    func validate() throws {
+        let heartbeat = Double(TrainingCoordinator.Options(bind: "", outputRoot: "").heartbeatMs) / 1000
+        guard workerTimeout.isFinite, workerTimeout >= 2 * heartbeat else {
+            throw ValidationError("--worker-timeout must be at least 2 heartbeats (\(2 * heartbeat) s), got \(workerTimeout)")
+        }
+        guard minWorkers >= 1 else { throw ValidationError("--min-workers must be >= 1, got \(minWorkers)") }
+        guard linger.isFinite, linger >= 0 else { throw ValidationError("--linger must be >= 0 s, got \(linger)") }
+    }
 
     func run() throws {
         var list = try TrainingJob.load(jobs)
@@ -144,6 +159,11 @@ struct Train: ParsableCommand {
     @Option(help: "Threads per worker (default: cores / workers).") var threads: Int?
     @Option(help: "Where the forest goes (a folder per job).") var out = "forests"
 
+    func validate() throws {
+        guard workers >= 0 else { throw ValidationError("--workers must be >= 0 (0 trains in this process), got \(workers)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1, got \(threads)") }
+    }
+
     func run() throws {
         let jobs = try TrainingJob.load(job)
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -173,22 +193,13 @@ struct Train: ParsableCommand {
         })
         coordinator.onLevel = { record, level in print(levelLine(record.job.name, level)); fflush(stdout) }
         let perWorker = threads ?? max(1, cores / workers)
-        var children: [Process] = []
-        defer {
-            for c in children where c.isRunning { c.terminate() }
-            for c in children { c.waitUntilExit() }
-        }
-        for _ in 0..<workers {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: selfExecutable())
-            p.arguments = ["worker", "--coordinator", coordinator.endpoint, "--threads", String(perWorker)] + keys.workerArguments
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            children.append(p)
-        }
+        let children = try WorkerProcesses(
+            count: workers, arguments: ["--coordinator", coordinator.endpoint, "--threads", String(perWorker)] + keys.workerArguments)
+        defer { children.stop() }
+        coordinator.abortReason = { children.allExitedReason }
         print("training with \(workers) worker processes (\(perWorker) thread(s) each) on \(coordinator.endpoint)")
         try coordinator.run()
-        for c in children { c.waitUntilExit() }
+        for c in children.processes { c.waitUntilExit() }
         for record in coordinator.jobs {
             if record.state == .finished {
                 print("\(record.job.name): \(record.job.trees) trees written to \(out)/\(record.job.name)")

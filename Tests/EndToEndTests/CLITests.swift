@@ -24,3 +24,21 @@ import Testing
         #expect(result.status != 0)
     }
 }
+
+/// Counts and durations out of range are refused at the command line with a line naming the
+/// option, never clamped and never a trap.
+@Suite struct CLIRangeTests {
+    @Test(arguments: [
+        (["train", "--data", "d", "--job", "j", "--workers=-1"], "--workers must be >= 0"),
+        (["train", "--data", "d", "--job", "j", "--threads=-3"], "--threads must be >= 1"),
+        (["worker", "--coordinator", "tcp://127.0.0.1:1", "--threads", "0"], "--threads must be >= 1"),
+        (["coordinator", "--jobs", "j", "--worker-timeout", "0.3"], "--worker-timeout must be at least 2 heartbeats"),
+        (["coordinator", "--jobs", "j", "--min-workers", "0"], "--min-workers must be >= 1"),
+    ])
+    func outOfRangeIsRefusedNamingTheOption(arguments: [String], message: String) throws {
+        let r = try CanopyBinary().run(arguments)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Signal"), "\(r.stderr)")
+    }
+}

@@ -169,4 +169,48 @@ import Testing
                     "\(workers) workers: \(r.stderr)")
         }
     }
+
+    /// `canopy train` whose worker processes are all gone stops with one line naming how they
+    /// ended, instead of waiting for a worker that will never come.
+    @Test func trainStopsWhenEveryWorkerProcessHasExited() throws {
+        let fx = try TrainingFixture()
+        defer { fx.remove() }
+        try ReliabilityTests.job.write(toFile: fx.dir + "/heavy.json", atomically: true, encoding: .utf8)
+        let train = Process(), err = Pipe()
+        train.executableURL = URL(fileURLWithPath: fx.canopy.path)
+        train.arguments = ["train", "--data", fx.dir + "/data", "--job", fx.dir + "/heavy.json", "--workers", "2",
+                           "--out", fx.dir + "/out"]
+        train.standardOutput = FileHandle.nullDevice
+        train.standardError = err
+        try train.run()
+        defer { if train.isRunning { train.terminate() } }
+        var workers: [pid_t] = []
+        let spawned = Date().addingTimeInterval(30)
+        while workers.count < 2 && Date() < spawned {
+            usleep(20_000)
+            workers = childProcesses(of: train.processIdentifier)
+        }
+        #expect(workers.count == 2, "canopy train never started its 2 workers")
+        for w in workers { kill(w, SIGKILL) }
+        let deadline = Date().addingTimeInterval(60)
+        while train.isRunning && Date() < deadline { usleep(50_000) }
+        #expect(!train.isRunning, "canopy train kept waiting after its workers were killed")
+        if train.isRunning { train.terminate() }
+        train.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(train.terminationStatus != 0)
+        #expect(stderr.contains("worker process(es) have exited") && stderr.contains("signal 9"), "\(stderr)")
+        #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")
+    }
+}
+
+/// The processes whose parent is `pid` (from /proc/PID/stat: "pid (comm) state ppid ...").
+func childProcesses(of pid: pid_t) -> [pid_t] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { name -> pid_t? in
+        guard let child = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 && pid_t(fields[1]) == pid ? child : nil
+    }
 }

@@ -46,6 +46,29 @@ import Testing
         #expect(throws: PNGError.self) { try PNGImage.read(dir.path + "/missing.png").grey16(path: "x") }
     }
 
+    /// An image over the documented limit is refused from its header, before anything is
+    /// allocated for its pixels: a few bytes cannot make a command allocate gigabytes.
+    @Test func imagesOverThePixelLimitAreRefusedFromTheHeader() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/huge.png"
+        func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+            let body = Array(type.utf8) + data
+            let crc = CRC32.checksum(body)
+            return be(UInt32(data.count)) + body + be(crc)
+        }
+        func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+        // 16000 x 16000, 16-bit grey: signature, IHDR, a 2-byte IDAT, IEND (next to no pixel data).
+        let ihdr = be(16000) + be(16000) + [16, 0, 0, 0, 0]
+        let bytes = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", [0x78, 0x9C]) + chunk("IEND", [])
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try PNGImage.read(path)
+            Issue.record("a 16000x16000 image was read")
+        } catch {
+            #expect("\(error)".hasPrefix(path) && "\(error)".contains("16000x16000") && "\(error)".contains("limit"), "\(error)")
+        }
+    }
+
     @Test func wrongFormatIsNamed() throws {
         let dir = try TemporaryDirectory()
         let path = dir.path + "/labels.png"

@@ -134,6 +134,17 @@ import Testing
         } catch let e as BVHError {
             #expect(e.line > 10 && e.expected.contains("channel values for frame"), "\(e)")
         }
+        // Counts no file can hold are refused before anything is allocated, not trapped on.
+        let header = "HIERARCHY\nROOT Hips\n{\n  OFFSET 0 0 0\n  CHANNELS 3 Xposition Yposition Zposition\n"
+            + "  End Site\n  {\n    OFFSET 0 1 0\n  }\n}\nMOTION\n"
+        for frames in ["1e300", "100000000000000", "-1", "2.5"] {
+            #expect(throws: BVHError.self, "Frames: \(frames)") {
+                try BVHMotion(text: header + "Frames: \(frames)\nFrame Time: 0.01\n0 0 0\n", source: "x.bvh")
+            }
+        }
+        let channels = header.replacingOccurrences(of: "CHANNELS 3", with: "CHANNELS 1e300")
+        #expect(throws: BVHError.self) { try BVHMotion(text: channels + "Frames: 1\nFrame Time: 0.01\n0 0 0\n", source: "x.bvh") }
+        #expect(try BVHMotion(text: header + "Frames: 1\nFrame Time: 0.01\n0 0 0\n", source: "x.bvh").frames.count == 1)
     }
 
     @Test func everyCMUFamilyMapsAndUnitsAreMetres() throws {

@@ -73,6 +73,14 @@ import Testing
         try expectError(Array("{\"depth\": 2, \"n_labels\": 3, \"vertical_fov\": 1, \"root\": {\"p\": [1, 0]}}".utf8),
                         "leaf.json", mentions: "2 probabilities but n_labels is 3")
         try expectError(Array("{\"depth\": 2,".utf8), "cut.json", mentions: "JSON syntax error at line 1")
+        // A depth no tree can be allocated for is refused before allocating (not a trap).
+        try expectError(Array("{\"depth\": 30, \"n_labels\": 2, \"vertical_fov\": 1, \"root\": {\"p\": [1, 0]}}".utf8),
+                        "deep.json", mentions: "\"depth\" must be 1...24")
+        var deep = good
+        deep[4] = 30
+        try expectError(deep, "deep.rdt", mentions: "depth 30 is not 1...24")
+        #expect(throws: ParameterError.self) { try TrainingParameters(json: JSON.parse(Array("{\"max_depth\": 30}".utf8))) }
+        #expect(try TrainingParameters(json: JSON.parse(Array("{\"max_depth\": 24}".utf8))).maxDepth == 24)
         #expect(throws: TreeFileError.unreadable(path: dir + "/none.rdt", reason: "missing or unreadable")) {
             try TreeFile.load(dir + "/none.rdt")
         }

@@ -12,6 +12,9 @@ typedef struct {
     void *pixels;         /* malloc'd; free with canopy_png_free */
 } canopy_png_image;
 
+/* The largest image canopy_png_read accepts, in pixels (4096 x 4096). */
+#define CANOPY_PNG_MAX_PIXELS (4096u * 4096u)
+
 /// Reads a PNG file. Palette images are expanded to RGB(A), unless keep_palette is non-zero: then
 /// their palette indices are returned as one 8-bit channel. Bit depths below 8 are expanded to 8.
 /// Returns 0 on success; otherwise non-zero with a message in err.

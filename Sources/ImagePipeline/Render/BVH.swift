@@ -76,8 +76,9 @@ public struct BVHMotion: Sendable {
                 var channels: [Channel] = []
                 if !pendingEnd {
                     try expect("CHANNELS")
-                    let n = Int(try number("a channel count"))
-                    guard (0...6).contains(n) else { i -= 1; throw fail("a channel count of 0 to 6") }
+                    let v = try number("a channel count")
+                    guard (0...6).contains(v), v.rounded() == v else { i -= 1; throw fail("a channel count of 0 to 6") }
+                    let n = Int(v)
                     for _ in 0..<n {
                         guard let c = Channel(rawValue: try next("a channel name")) else {
                             i -= 1
@@ -113,11 +114,19 @@ public struct BVHMotion: Sendable {
         }
         try expect("MOTION")
         try expect("Frames:")
-        let count = Int(try number("a frame count"))
+        let declared = try number("a frame count")
+        // Every frame takes at least one number: a count over the numbers left in the file is
+        // refused before anything is allocated for it (a file merely cut short fails below, at
+        // the frame where it ends).
+        let available = tokens.count - i
+        guard declared >= 0, declared.rounded() == declared, declared <= Double(available) else {
+            i -= 1
+            throw fail("a frame count of 0 to \(available) (the numbers left in the file)")
+        }
+        let count = Int(declared)
         try expect("Frame")
         try expect("Time:")
         frameTime = try number("a frame time")
-        guard count >= 0 else { throw fail("a frame count >= 0") }
         var frames: [[Double]] = []
         frames.reserveCapacity(count)
         for f in 0..<count {
