@@ -238,6 +238,22 @@ public final class TrainingCoordinator {
         }
     }
 
+    /// Drops a peer whose reply does not fit the request it answers, and tells it why: its shards
+    /// go to live workers and the sums of the level in flight are discarded with the level.
+    func reject(_ id: [UInt8], _ why: String) {
+        let name = peers[id]?.id ?? "?"
+        var r = Canopy_Wire_Refused()
+        r.reason = "worker \(name) \(Self.clip(why)); dropped"
+        send(Self.message { $0.refused = r }, to: id)
+        forget(id, why: "bad reply: \(Self.clip(why))")
+    }
+
+    /// Peer-supplied text as it may appear in a log line: at most 200 characters, one line.
+    static func clip(_ text: String) -> String {
+        let line = String(text.prefix(200)).replacingOccurrences(of: "\n", with: " ")
+        return text.count > 200 ? line + "..." : line
+    }
+
     /// Drops a worker; if it held shards, they go to live workers (`settle`) and any histogram
     /// request in flight is void.
     func forget(_ id: [UInt8], why: String) {
@@ -305,7 +321,7 @@ public final class TrainingCoordinator {
                 peers[identity] = Peer(id: id, identity: identity, host: String(h.host.prefix(255)), cores: Int(h.cores),
                                        threads: Int(h.threads), lastSeen: Self.now(), isWorker: true)
                 workerOrder.append(identity)
-                log("worker \(id) joined from \(h.host) (pid \(h.pid), \(h.threads) threads)")
+                log("worker \(id) joined from \(Self.clip(h.host)) (pid \(h.pid), \(h.threads) threads)")
                 var w = Canopy_Wire_Welcome()
                 w.peerID = id
                 w.heartbeatMs = UInt32(options.heartbeatMs)
@@ -325,10 +341,13 @@ public final class TrainingCoordinator {
             waiting.remove(identity)
             log("worker \(p.id) ready: \(r.samples) samples, \(r.memoryBytes / 1_048_576) MiB")
         case .histograms(let h):
-            guard let p = pending[h.request], p.waiting.contains(identity), h.job == current?.job.name else { return }
+            // A reply to a request this worker is not (or no longer) waited on is stale: ignored.
+            guard h.job == current?.job.name, let p = pending[h.request], p.waiting.contains(identity) else { return }
+            // A reply that does not fit its request never enters a sum: the peer is dropped and
+            // its shards go to live workers, as when it is lost (the level restarts).
+            guard !p.isApply else { return reject(identity, "answered an apply request with histograms") }
             guard h.nodes.count == p.accumulators.count, message.bulk.count == h.nodes.filter({ $0.rawBytes > 0 }).count else {
-                failure = failure ?? "worker \(peers[identity]?.id ?? "?") sent \(h.nodes.count) histograms for \(p.accumulators.count) nodes"
-                return
+                return reject(identity, "sent \(h.nodes.count) histograms (\(message.bulk.count) frames) for \(p.accumulators.count) nodes")
             }
             var bulk = message.bulk.makeIterator()
             do {
@@ -342,13 +361,14 @@ public final class TrainingCoordinator {
                 }
                 p.waiting.remove(identity)
             } catch {
-                failure = failure ?? "worker \(peers[identity]?.id ?? "?"): \(error)"
+                reject(identity, "sent an unreadable histogram: \(error)")
             }
         case .applied(let a):
-            guard let p = pending[a.request], a.job == current?.job.name else { return }
+            guard a.job == current?.job.name, let p = pending[a.request], p.waiting.contains(identity) else { return }
+            guard p.isApply else { return reject(identity, "answered a histogram request with Applied") }
             p.waiting.remove(identity)
         case .workerError(let e):
-            log("worker error: \(e.message)")
+            log("worker error: \(Self.clip(e.message))")
             if e.job == current?.job.name { failure = failure ?? String(e.message.prefix(2000)) }
         case .statusRequest:
             var reply = Canopy_Wire_StatusReply()

@@ -1,6 +1,8 @@
+import CZeroMQ
 import Foundation
 import RDTCore
 import Testing
+import WireProtocol
 
 /// Faults with real processes (docs/reliability.md): workers killed or joining mid-job, a
 /// coordinator killed and restarted, corrupt data. Each run must give the undisturbed forest.
@@ -36,15 +38,75 @@ import Testing
         return nil
     }
 
+    /// A coordinator for the heavy job that waits for `minWorkers` and exits when done.
+    static func coordinator(_ fx: TrainingFixture, out: String, minWorkers: Int) throws -> CoordinatorProcess {
+        try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out,
+                                               "--min-workers", String(minWorkers), "--exit-when-done"])
+    }
+
     static func level(_ job: JSON) -> Int { job["state"]?.stringValue == "training" ? job["level"]?.intValue ?? 0 : -1 }
+
+    /// A peer with a valid worker key that answers a histogram request with `Applied` (what a
+    /// buggy or hostile worker might do) is dropped, and never counted: the forest is identical.
+    @Test func aWorkerAnsweringWithTheWrongReplyIsDroppedAndTheForestIsIdentical() throws {
+        let (fx, reference) = try Self.reference()
+        defer { fx.remove() }
+        let out = fx.dir + "/forests"
+        let coordinator = try Self.coordinator(fx, out: out, minWorkers: 2)
+        defer { coordinator.stop() }
+        let fake = try ZMQSocket(try ZMQContext(), .dealer)
+        let pair = try CurveKeyPair.load(secretFile: fx.dir + "/keys/worker.key")
+        try Security.client(serverKey: try CurveKeyPair.loadPublic(fx.dir + "/keys/coordinator.pub"), pair).apply(to: fake)
+        try fake.connect(coordinator.endpoint)
+        func send(_ body: (inout Canopy_Wire_Envelope) -> Void) throws {
+            var e = Canopy_Wire_Envelope()
+            body(&e)
+            try fake.send(WireMessage(e))
+        }
+        try send { $0.hello = Canopy_Wire_Hello(); $0.hello.role = "worker"; $0.hello.host = "fake"; $0.hello.threads = 1 }
+        var real: Process?
+        defer { if let real, real.isRunning { real.terminate() } }
+        var refused: String?
+        var wrongReplies = 0
+        var lastBeat = Date()
+        let deadline = Date().addingTimeInterval(120)
+        while refused == nil && Date() < deadline {
+            if Date().timeIntervalSince(lastBeat) > 0.3 {
+                try send { $0.heartbeat = Canopy_Wire_Heartbeat() }
+                lastBeat = Date()
+            }
+            guard let frames = try fake.receive(timeoutMs: 50), let m = try? WireCodec.decode(frames[...]) else { continue }
+            switch m.envelope.body {
+            case .welcome:
+                // Joined first, so it holds shards once the real worker makes two.
+                real = try startWorker(fx, coordinator.endpoint)
+            case .assign(let a):
+                try send { $0.ready = Canopy_Wire_Ready(); $0.ready.job = a.job; $0.ready.epoch = a.epoch; $0.ready.samples = 1 }
+            case .compute(let c):
+                wrongReplies += 1
+                try send { $0.applied = Canopy_Wire_Applied(); $0.applied.job = c.job; $0.applied.request = c.request }
+            case .apply(let a):
+                try send { $0.applied = Canopy_Wire_Applied(); $0.applied.job = a.job; $0.applied.request = a.request }
+            case .refused(let r):
+                refused = r.reason
+            default:
+                break
+            }
+        }
+        #expect(wrongReplies >= 1, "the fake worker was never asked for histograms: \(coordinator.log)")
+        #expect(refused?.contains("answered a histogram request with Applied") == true, "\(refused ?? "not refused")")
+        coordinator.process.waitUntilExit()
+        #expect(coordinator.process.terminationStatus == 0, "\(coordinator.log)")
+        #expect(coordinator.log.contains("lost: bad reply: answered a histogram request with Applied"), "\(coordinator.log)")
+        #expect(try fx.files(out + "/small") == reference, "the forest differs from the undisturbed one")
+    }
 
     @Test(arguments: ["loading", "training"])
     func aWorkerKilledMidJobIsReplacedAndTheForestIsIdentical(when: String) throws {
         let (fx, reference) = try Self.reference()
         defer { fx.remove() }
         let out = fx.dir + "/forests"
-        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data",
-                                                                        "--out", out, "--min-workers", "3", "--exit-when-done"])
+        let coordinator = try Self.coordinator(fx, out: out, minWorkers: 3)
         defer { coordinator.stop() }
         let workers = try (0..<3).map { _ in try startWorker(fx, coordinator.endpoint) }
         defer { for w in workers where w.isRunning { w.terminate() } }
@@ -68,8 +130,7 @@ import Testing
         let (fx, reference) = try Self.reference()
         defer { fx.remove() }
         let out = fx.dir + "/forests"
-        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data",
-                                                                 "--out", out, "--min-workers", "2", "--exit-when-done"])
+        let coordinator = try Self.coordinator(fx, out: out, minWorkers: 2)
         defer { coordinator.stop() }
         let doomed = try startWorker(fx, coordinator.endpoint, ["--die", die])
         let survivor = try startWorker(fx, coordinator.endpoint)
