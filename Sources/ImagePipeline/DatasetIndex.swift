@@ -38,6 +38,8 @@ public struct DatasetManifest: Sendable {
     public var labelMap: LabelMap
     public var camera: Camera?
     public var backgroundDepthMM: Int
+    /// Each shard's CRC-32 as the merge recorded it (file name -> CRC), checked when training loads it.
+    public var shardChecksums: [String: UInt32] = [:]
 
     public init(root: String) throws {
         let path = root + "/manifest.json"
@@ -59,6 +61,12 @@ public struct DatasetManifest: Sendable {
             camera = Camera(width: w, height: h, verticalFOVDegrees: fov)
         }
         backgroundDepthMM = Int(((json["background_depth_m"]?.doubleValue ?? 32) * 1000).rounded())
+        for (i, s) in (json["shards"]?.arrayValue ?? []).enumerated() {
+            guard let file = s["file"]?.stringValue, let hex = s["crc32"]?.stringValue, let crc = UInt32(hex, radix: 16) else {
+                throw bad("shard entry \(i) lacks file or a hexadecimal crc32")
+            }
+            shardChecksums[file] = crc
+        }
         self.root = root
     }
 

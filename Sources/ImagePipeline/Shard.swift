@@ -207,6 +207,9 @@ public final class ShardReader {
     let data: Data
     public let entries: [(offset: Int, length: Int, id: UInt64)]
 
+    /// The CRC-32 of the whole file (what manifest.json records for it).
+    public var checksum: UInt32 { data.withUnsafeBytes { CRC32.checksum($0) } }
+
     public init(path: String) throws {
         self.path = path
         do {

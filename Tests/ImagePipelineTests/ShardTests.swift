@@ -88,5 +88,8 @@ import Testing
 
     @Test func crc32MatchesZlib() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        // Continued from the CRC of what came before, as shard records are checked.
+        #expect(CRC32.checksum(Array("6789".utf8), initial: CRC32.checksum(Array("12345".utf8))) == 0xCBF4_3926)
+        #expect(CRC32.checksum([UInt8]()) == 0)
     }
 }
