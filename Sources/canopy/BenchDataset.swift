@@ -13,7 +13,7 @@ enum BenchDataset {
         let job = PreprocessJob(source: dir + "/raw", destination: dir + "/data",
                                 processor: FrameProcessor(labelMap: map, config: config), labelMapJSON: map.json)
         try job.run()
-        try job.merge()
+        _ = try job.merge()
         var indexer = DatasetIndexer(manifest: try DatasetManifest(root: dir + "/data"))
         indexer.withoutReplacement = true
         try indexer.write((0..<trees).map { ("tree\($0)", frames) })

@@ -175,7 +175,7 @@ enum RawFixture {
         for (name, config) in [("a", PreprocessConfig()), ("b", noisy)] {
             let job = try RawFixture.job(dir.path + "/raw", dir.path + "/" + name, config: config)
             try job.run()
-            try job.merge()
+            _ = try job.merge()
         }
         func load(_ root: String) throws {
             let manifest = try DatasetManifest(root: root)
