@@ -155,10 +155,14 @@ public final class TrainingCoordinator {
         // Workers read the dataset from shared storage by the path they are sent: make it absolute.
         self.jobs = jobs.map { JobRecord(job: $0.0, dataset: URL(fileURLWithPath: $0.1).standardizedFileURL.path) }
         self.log = log
+        Self.raiseDescriptorLimit()
         context = try ZMQContext()
         socket = try ZMQSocket(context, .router)
         try socket.setMaxMessageSize(Int64(WireCodec.maxFrameBytes))
         try socket.setOption(ZMQ_ROUTER_MANDATORY, Int32(1))
+        // A peer that connects and never completes the handshake is closed after 5 s (libzmq's
+        // default is 30 s), so a flood of them holds descriptors only briefly.
+        try socket.setOption(ZMQ_HANDSHAKE_IVL, Int32(5_000))
         if case let .server(_, allowed) = options.security {
             gate = try CurveGate(context: context, allowed: allowed, log: log)
             try gate?.watch(socket)
@@ -246,6 +250,16 @@ public final class TrainingCoordinator {
         r.reason = "worker \(name) \(Self.clip(why)); dropped"
         send(Self.message { $0.refused = r }, to: id)
         forget(id, why: "bad reply: \(Self.clip(why))")
+    }
+
+    /// Every connection costs a descriptor: the soft limit (often 1024) is raised to the hard one,
+    /// so a burst of connections cannot starve checkpoint writes.
+    static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        let files = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        guard getrlimit(files, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(files, &limit)
     }
 
     /// Peer-supplied text as it may appear in a log line: at most 200 characters, one line.
@@ -513,6 +527,7 @@ public final class TrainingCoordinator {
             log("job \(job.name): already finished in \(dir) (remove that folder to train it again)")
             return
         }
+        for name in AtomicFile.removeStale(in: dir) { log("job \(job.name): removed \(name), left by a writer that died") }
         let grower = ForestGrower(parameters: params, candidates: candidates, labelCount: manifest.labelMap.count)
         var state = grower.initialState(labels: manifest.labelMap.labels, camera: camera)
         if let resumed = try Checkpoint.resume(directory: dir, job: job) {

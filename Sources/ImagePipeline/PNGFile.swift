@@ -1,4 +1,5 @@
 import CPNGShim
+import RDTCore
 import Foundation
 
 /// Errors reading or writing PNG files; each prints as one line naming the file.
@@ -65,7 +66,7 @@ public struct PNGImage: Sendable, Equatable {
     /// Writes the image through libpng to a temporary name, then renames it into place.
     /// `level` is zlib's compression level (1 is fast, 9 small).
     public func write(_ path: String, level: Int = 1) throws {
-        let tmp = path + ".tmp-\(getpid())"
+        let tmp = AtomicFile.temporaryName(path)
         var err = [CChar](repeating: 0, count: 256)
         let status: Int32
         switch samples {

@@ -119,7 +119,7 @@ public final class ShardWriter {
 
     public init(path: String) throws {
         self.path = path
-        tmp = path + ".tmp-\(getpid())"
+        tmp = AtomicFile.temporaryName(path)
         guard FileManager.default.createFile(atPath: tmp, contents: nil), let h = FileHandle(forWritingAtPath: tmp) else {
             throw ShardError.unwritable(path: path, reason: "cannot create \(tmp)")
         }

@@ -241,9 +241,20 @@ public enum TreeFile {
 
 /// Writes files so that a reader never sees a partial one: temporary name, fsync, rename.
 public enum AtomicFile {
+    /// The temporary name a write of `path` by process `pid` uses.
+    public static func temporaryName(_ path: String, pid: Int32 = getpid()) -> String { path + ".tmp-\(pid)" }
+
     public static func write(_ bytes: [UInt8], to path: String) throws {
-        let tmp = path + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let tmp = temporaryName(path)
+        var fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // Out of descriptors (a flood of connections, say) is a moment, not a reason to lose a
+        // checkpoint: retried for up to 5 s.
+        var tries = 0
+        while fd < 0 && (errno == EMFILE || errno == ENFILE) && tries < 50 {
+            usleep(100_000)
+            tries += 1
+            fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        }
         guard fd >= 0 else { throw TreeFileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
         var written = 0
         let ok: Bool = bytes.withUnsafeBytes { raw in
@@ -267,5 +278,20 @@ public enum AtomicFile {
             fsync(dir)
             close(dir)
         }
+    }
+
+    /// Removes the temporary files (`NAME.tmp-PID`) that writers which died mid-write left in
+    /// `directory`: those whose process no longer runs. Returns their names.
+    @discardableResult
+    public static func removeStale(in directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var removed: [String] = []
+        for name in names {
+            guard let range = name.range(of: ".tmp-", options: .backwards),
+                  let pid = Int32(name[range.upperBound...]), pid > 0, pid != getpid() else { continue }
+            // kill(pid, 0) fails with ESRCH when no such process exists.
+            if kill(pid, 0) != 0 && errno == ESRCH, unlink(directory + "/" + name) == 0 { removed.append(name) }
+        }
+        return removed
     }
 }

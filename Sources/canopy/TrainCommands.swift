@@ -173,6 +173,7 @@ struct Train: ParsableCommand {
                 let (trees, levels) = try SingleProcessTraining(job: j, datasetRoot: j.dataset ?? data, threads: threads ?? cores)
                     .run { print(levelLine(j.name, $0)); fflush(stdout) }
                 let dir = out + "/" + j.name
+                AtomicFile.removeStale(in: dir)
                 let files = try ForestOutput.write(trees, job: j, directory: dir, date: ForestOutput.today())
                 try ForestOutput.writeReport([("job", .string(j.name)), ("mode", .string("single-process")),
                                               ("seconds", .double(Date().timeIntervalSince(start)))],

@@ -97,4 +97,21 @@ import Testing
         #expect(throws: TreeFileError.self) { try TreeFile.loadForest([dir + "/a.rdt", dir + "/b.json"]) }
         #expect(try TreeFile.loadForest([dir + "/a.rdt", dir + "/a.rdt"]).count == 2)
     }
+
+    /// Temporary files of writers that died are removed; a live writer's (this process's) are not.
+    @Test func staleTemporaryFilesOfDeadWritersAreRemoved() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gone.arguments = ["-c", "exit 0"]
+        try gone.run()
+        gone.waitUntilExit()
+        let dead = AtomicFile.temporaryName(dir + "/checkpoint.json", pid: gone.processIdentifier)
+        let live = AtomicFile.temporaryName(dir + "/tree.json")
+        for path in [dead, live, dir + "/tree.json"] { FileManager.default.createFile(atPath: path, contents: Data([1])) }
+        #expect(AtomicFile.removeStale(in: dir) == [(dead as NSString).lastPathComponent])
+        #expect(!FileManager.default.fileExists(atPath: dead))
+        #expect(FileManager.default.fileExists(atPath: live) && FileManager.default.fileExists(atPath: dir + "/tree.json"))
+    }
 }
