@@ -27,6 +27,12 @@ public final class TrainingCoordinator {
         public var heartbeatMs = 500
         /// A worker silent this long (6 heartbeats) is lost; its shards go to live workers.
         public var workerTimeoutMs = 3_000
+        /// A worker with a request outstanding must answer one within this floor plus
+        /// `requestTimeoutFactor` x its samples x candidates x 5 ns (what counting them all once
+        /// costs), counted from the request or its previous reply, or it is lost. Separate from
+        /// heartbeats: a worker whose compute is stuck still heartbeats.
+        public var requestTimeoutMs = 30_000
+        public var requestTimeoutFactor = 10.0
         /// Return from `run` when the queue is empty (else keep serving status and fetch).
         public var exitWhenDone = true
         /// With `exitWhenDone`: keep serving status and fetch this long after the queue is done.
@@ -94,6 +100,9 @@ public final class TrainingCoordinator {
         var assignedEpoch: UInt64?
         var readyEpoch: UInt64?
         var isWorker: Bool
+        /// Samples it holds (its last Ready) and when it last answered a request.
+        var samples = 0
+        var lastReply: UInt64 = 0
     }
 
     public let options: Options
@@ -120,6 +129,7 @@ public final class TrainingCoordinator {
         var accumulators: [[UInt32]]
         /// ApplySplits (a lost worker's reply is not needed) rather than histograms.
         let isApply: Bool
+        let sentAt = TrainingCoordinator.now()
         init(nodes: [NodeKey], waiting: Set<[UInt8]>, accumulators: [[UInt32]], isApply: Bool = false) {
             self.nodes = nodes
             self.waiting = waiting
@@ -240,6 +250,23 @@ public final class TrainingCoordinator {
             guard let p = peers[id], Int((now - p.lastSeen) / 1_000_000) > options.workerTimeoutMs else { continue }
             forget(id, why: "silent for over \(options.workerTimeoutMs) ms")
         }
+        for id in assigned {
+            guard let p = peers[id] else { continue }
+            let outstanding = pending.filter { $0.value.waiting.contains(id) }
+            guard let oldest = outstanding.min(by: { $0.key < $1.key }) else { continue }
+            let since = max(p.lastReply, oldest.value.sentAt)
+            let deadline = requestDeadlineNs(samples: p.samples)
+            guard now > since, now - since > deadline else { continue }
+            forget(id, why: String(format: "no reply to request %llu for %.1f s (its deadline, --request-timeout and its factor)",
+                                   oldest.key, Double(now - since) / 1e9))
+        }
+    }
+
+    /// How long a worker holding `samples` may take to answer one request.
+    func requestDeadlineNs(samples: Int) -> UInt64 {
+        let candidates = Double(current?.job.parameters.nUVs ?? 0)
+        let work = options.requestTimeoutFactor * Double(samples) * candidates * 5
+        return UInt64(options.requestTimeoutMs) * 1_000_000 + UInt64(min(work, 1e15))
     }
 
     /// Drops a peer whose reply does not fit the request it answers, and tells it why: its shards
@@ -351,6 +378,7 @@ public final class TrainingCoordinator {
         case .ready(let r):
             guard var p = peers[identity], r.epoch == p.assignedEpoch, r.job == current?.job.name else { return }
             p.readyEpoch = r.epoch
+            p.samples = Int(r.samples)
             peers[identity] = p
             waiting.remove(identity)
             log("worker \(p.id) ready: \(r.samples) samples, \(r.memoryBytes / 1_048_576) MiB")
@@ -374,6 +402,7 @@ public final class TrainingCoordinator {
                     }
                 }
                 p.waiting.remove(identity)
+                peers[identity]?.lastReply = Self.now()
             } catch {
                 reject(identity, "sent an unreadable histogram: \(error)")
             }
@@ -381,6 +410,7 @@ public final class TrainingCoordinator {
             guard a.job == current?.job.name, let p = pending[a.request], p.waiting.contains(identity) else { return }
             guard p.isApply else { return reject(identity, "answered a histogram request with Applied") }
             p.waiting.remove(identity)
+            peers[identity]?.lastReply = Self.now()
         case .workerError(let e):
             log("worker error: \(Self.clip(e.message))")
             if e.job == current?.job.name { failure = failure ?? String(e.message.prefix(2000)) }

@@ -99,15 +99,26 @@ struct CoordinatorCommand: ParsableCommand {
     var linger = 0.0
     @Option(help: "Seconds of silence after which a worker is lost and its shards go to others (at least 2 heartbeats).")
     var workerTimeout = 3.0
+    @Option(help: ArgumentHelp("Seconds a worker with a request outstanding may go without answering one, plus the factor's share; then it is lost.",
+                               discussion: "Separate from heartbeats: a worker whose computation hangs (a stuck NFS read) still heartbeats."))
+    var requestTimeout = 30.0
+    @Option(help: "Added to --request-timeout: this many times what counting all of a worker's samples once costs (5 ns per sample and candidate).")
+    var requestTimeoutFactor = 10.0
     @OptionGroup var security: SecurityOptions
 
     func validate() throws {
         let heartbeat = Double(TrainingCoordinator.Options(bind: "", outputRoot: "").heartbeatMs) / 1000
-        guard workerTimeout.isFinite, workerTimeout >= 2 * heartbeat else {
+        guard workerTimeout.isFinite, workerTimeout >= 2 * heartbeat, workerTimeout <= 86_400 else {
             throw ValidationError("--worker-timeout must be at least 2 heartbeats (\(2 * heartbeat) s), got \(workerTimeout)")
         }
         guard minWorkers >= 1 else { throw ValidationError("--min-workers must be >= 1, got \(minWorkers)") }
         guard linger.isFinite, linger >= 0 else { throw ValidationError("--linger must be >= 0 s, got \(linger)") }
+        guard requestTimeout.isFinite, requestTimeout >= 1, requestTimeout <= 86_400 else {
+            throw ValidationError("--request-timeout must be 1...86400 s, got \(requestTimeout)")
+        }
+        guard requestTimeoutFactor.isFinite, requestTimeoutFactor >= 1, requestTimeoutFactor <= 1000 else {
+            throw ValidationError("--request-timeout-factor must be 1...1000, got \(requestTimeoutFactor)")
+        }
     }
 
     func run() throws {
@@ -130,10 +141,12 @@ struct CoordinatorCommand: ParsableCommand {
         }
         var options = TrainingCoordinator.Options(bind: bind, outputRoot: out)
         options.security = try security.server(config)
-        options.minWorkers = max(1, minWorkers)
+        options.minWorkers = minWorkers
         options.exitWhenDone = exitWhenDone
-        options.lingerSeconds = max(0, linger)
-        options.workerTimeoutMs = max(100, Int(workerTimeout * 1000))
+        options.lingerSeconds = linger
+        options.workerTimeoutMs = Int(workerTimeout * 1000)
+        options.requestTimeoutMs = Int(requestTimeout * 1000)
+        options.requestTimeoutFactor = requestTimeoutFactor
         options.shutdownWorkers = true
         let coordinator = try TrainingCoordinator(options: options, jobs: queue, log: { print("coordinator: \($0)"); fflush(stdout) })
         coordinator.onLevel = { record, level in print(levelLine(record.job.name, level)); fflush(stdout) }

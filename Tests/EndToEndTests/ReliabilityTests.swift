@@ -47,12 +47,17 @@ import WireProtocol
     static func level(_ job: JSON) -> Int { job["state"]?.stringValue == "training" ? job["level"]?.intValue ?? 0 : -1 }
 
     /// A peer with a valid worker key that answers a histogram request with `Applied` (what a
-    /// buggy or hostile worker might do) is dropped, and never counted: the forest is identical.
-    @Test func aWorkerAnsweringWithTheWrongReplyIsDroppedAndTheForestIsIdentical() throws {
+    /// buggy or hostile worker might do) is dropped, and never counted; one that heartbeats but
+    /// never answers (a stuck computation) is lost at its request deadline. Either way the real
+    /// worker takes its shards and the forest is identical.
+    @Test(arguments: ["wrong reply", "no reply"])
+    func aWorkerThatAnswersWronglyOrNeverIsDroppedAndTheForestIsIdentical(fault: String) throws {
         let (fx, reference) = try Self.reference()
         defer { fx.remove() }
         let out = fx.dir + "/forests"
-        let coordinator = try Self.coordinator(fx, out: out, minWorkers: 2)
+        let coordinator = try CoordinatorProcess(fx, arguments: [
+            "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out, "--min-workers", "2",
+            "--exit-when-done", "--request-timeout", "5", "--request-timeout-factor", "1"])
         defer { coordinator.stop() }
         let fake = try ZMQSocket(try ZMQContext(), .dealer)
         let pair = try CurveKeyPair.load(secretFile: fx.dir + "/keys/worker.key")
@@ -70,7 +75,7 @@ import WireProtocol
         var wrongReplies = 0
         var lastBeat = Date()
         let deadline = Date().addingTimeInterval(120)
-        while refused == nil && Date() < deadline {
+        while refused == nil && coordinator.process.isRunning && Date() < deadline {
             if Date().timeIntervalSince(lastBeat) > 0.3 {
                 try send { $0.heartbeat = Canopy_Wire_Heartbeat() }
                 lastBeat = Date()
@@ -84,7 +89,9 @@ import WireProtocol
                 try send { $0.ready = Canopy_Wire_Ready(); $0.ready.job = a.job; $0.ready.epoch = a.epoch; $0.ready.samples = 1 }
             case .compute(let c):
                 wrongReplies += 1
-                try send { $0.applied = Canopy_Wire_Applied(); $0.applied.job = c.job; $0.applied.request = c.request }
+                if fault == "wrong reply" {
+                    try send { $0.applied = Canopy_Wire_Applied(); $0.applied.job = c.job; $0.applied.request = c.request }
+                }
             case .apply(let a):
                 try send { $0.applied = Canopy_Wire_Applied(); $0.applied.job = a.job; $0.applied.request = a.request }
             case .refused(let r):
@@ -94,10 +101,13 @@ import WireProtocol
             }
         }
         #expect(wrongReplies >= 1, "the fake worker was never asked for histograms: \(coordinator.log)")
-        #expect(refused?.contains("answered a histogram request with Applied") == true, "\(refused ?? "not refused")")
+        if fault == "wrong reply" {
+            #expect(refused?.contains("answered a histogram request with Applied") == true, "\(refused ?? "not refused")")
+        }
         coordinator.process.waitUntilExit()
         #expect(coordinator.process.terminationStatus == 0, "\(coordinator.log)")
-        #expect(coordinator.log.contains("lost: bad reply: answered a histogram request with Applied"), "\(coordinator.log)")
+        #expect(coordinator.log.contains(fault == "wrong reply" ? "lost: bad reply: answered a histogram request with Applied"
+                                                               : "lost: no reply to request"), "\(coordinator.log)")
         #expect(try fx.files(out + "/small") == reference, "the forest differs from the undisturbed one")
     }
 
