@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSupport
 import Coordinator
 import Foundation
 import ImagePipeline
@@ -42,6 +43,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Fault injection for tests: histograms:N dies instead of sending its Nth histogram reply, applied:N right after its Nth Applied.",
                                visibility: .hidden))
     var die: String?
+    @Flag(help: ArgumentHelp("Exit when the parent process dies (set by canopy train for its workers).", visibility: .hidden))
+    var dieWithParent = false
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1, got \(threads)") }
@@ -62,6 +65,12 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
+        if dieWithParent {
+            let parent = getppid()
+            _ = canopy_die_with_parent()
+            // The parent may have died before the request took effect.
+            if getppid() != parent || parent == 1 { throw CommandFailure("canopy worker: the parent process is gone; stopping") }
+        }
         let config = try security.config()
         let mode = try security.client(config)
         let coordinator = try endpoint()
@@ -208,8 +217,19 @@ struct Train: ParsableCommand {
         coordinator.onLevel = { record, level in print(levelLine(record.job.name, level)); fflush(stdout) }
         let perWorker = threads ?? max(1, cores / workers)
         let children = try WorkerProcesses(
-            count: workers, arguments: ["--coordinator", coordinator.endpoint, "--threads", String(perWorker)] + keys.workerArguments)
+            count: workers,
+            arguments: ["--coordinator", coordinator.endpoint, "--threads", String(perWorker), "--die-with-parent"] + keys.workerArguments)
         defer { children.stop() }
+        // Ctrl-C or a scheduler's SIGTERM: the workers stop at once and the key folder goes; the
+        // checkpoint of the last finished level stays, so the same command resumes.
+        let stopper = SignalStop { signal in
+            children.stop()
+            keys.remove()
+            let folders = jobs.map { "\(out)/\($0.name)" }.joined(separator: ", ")
+            FileHandle.standardError.write(Data(
+                "canopy train: stopped by signal \(signal); the workers are stopped and the last checkpoint in \(folders) is kept: run the same command to resume\n".utf8))
+        }
+        defer { stopper.cancel() }
         coordinator.abortReason = { children.allExitedReason }
         print("training with \(workers) worker processes (\(perWorker) thread(s) each) on \(coordinator.endpoint)")
         try coordinator.run()

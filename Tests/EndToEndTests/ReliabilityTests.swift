@@ -241,6 +241,47 @@ import WireProtocol
         }
     }
 
+    /// Ctrl-C on `canopy train`: its workers stop at once, its key folder is removed, the
+    /// checkpoint stays, and the same command resumes to the undisturbed forest.
+    @Test func interruptedTrainStopsItsWorkersAndTheSameCommandResumes() throws {
+        let (fx, reference) = try ReliabilityTests.reference()
+        defer { fx.remove() }
+        let arguments = ["train", "--data", fx.dir + "/data", "--job", fx.dir + "/heavy.json", "--workers", "2",
+                         "--out", fx.dir + "/out"]
+        let train = Process(), err = Pipe()
+        train.executableURL = URL(fileURLWithPath: fx.canopy.path)
+        train.arguments = arguments
+        train.standardOutput = FileHandle.nullDevice
+        train.standardError = err
+        try train.run()
+        defer { if train.isRunning { kill(train.processIdentifier, SIGKILL) } }
+        let checkpoint = fx.dir + "/out/small/checkpoint.json"
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: checkpoint) && train.isRunning && Date() < deadline { usleep(20_000) }
+        let workers = childProcesses(of: train.processIdentifier)
+        #expect(workers.count == 2 && FileManager.default.fileExists(atPath: checkpoint), "no checkpoint or workers to interrupt")
+        let keyFile = workers.first.flatMap { w in
+            let args = commandLine(of: w)
+            return args.firstIndex(of: "--key").map { args[$0 + 1] }
+        }
+        kill(train.processIdentifier, SIGINT)
+        let stopBy = Date().addingTimeInterval(15)
+        while train.isRunning && Date() < stopBy { usleep(20_000) }
+        #expect(!train.isRunning, "canopy train did not stop on SIGINT")
+        train.waitUntilExit()
+        #expect(train.terminationStatus == 128 + SIGINT)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stderr.contains("stopped by signal \(SIGINT)") && stderr.contains("run the same command to resume"), "\(stderr)")
+        for w in workers { #expect(kill(w, 0) != 0, "worker \(w) outlived canopy train") }
+        let keyFolder = keyFile.map { ($0 as NSString).deletingLastPathComponent }
+        #expect(keyFolder != nil && !FileManager.default.fileExists(atPath: keyFolder ?? "/"), "the key folder is left: \(keyFolder ?? "?")")
+        #expect(FileManager.default.fileExists(atPath: checkpoint))
+        // The same command picks up from the checkpoint and gives the undisturbed forest.
+        let again = try fx.canopy.run(arguments)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try fx.files(fx.dir + "/out/small") == reference, "the resumed forest differs")
+    }
+
     /// `canopy train` whose worker processes are all gone stops with one line naming how they
     /// ended, instead of waiting for a worker that will never come.
     @Test func trainStopsWhenEveryWorkerProcessHasExited() throws {
@@ -273,6 +314,12 @@ import WireProtocol
         #expect(stderr.contains("worker process(es) have exited") && stderr.contains("signal 9"), "\(stderr)")
         #expect(stderr.split(separator: "\n").count == 1, "\(stderr)")
     }
+}
+
+/// The command line of process `pid`, split at its NULs.
+func commandLine(of pid: pid_t) -> [String] {
+    guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return [] }
+    return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
 }
 
 /// The processes whose parent is `pid` (from /proc/PID/stat: "pid (comm) state ppid ...").

@@ -3,6 +3,8 @@
 // Small C helpers for what Swift cannot say directly.
 #include <stdint.h>
 #include <malloc.h>
+#include <signal.h>
+#include <sys/prctl.h>
 
 /// Truncates toward zero like C's (int) cast, without Swift's range check: one cvttss2si on x86-64.
 /// Out-of-range values give INT32_MIN there, which every caller treats as a probe outside the image.
@@ -15,5 +17,9 @@ static inline void canopy_keep_large_blocks(int bytes) {
     mallopt(M_MMAP_THRESHOLD, bytes);
     mallopt(M_TRIM_THRESHOLD, bytes);
 }
+
+/// Asks the kernel to SIGKILL this process when its parent dies (prctl is variadic, which Swift
+/// cannot call). Returns 0 on success.
+static inline int canopy_die_with_parent(void) { return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); }
 
 #endif
