@@ -35,17 +35,20 @@ public enum ForestOutput {
         }
     }
 
-    /// Writes every tree (JSON + .rdt) into `directory`; returns the JSON paths.
+    /// Writes every tree (JSON + .rdt) into `directory`, all or nothing (a failure leaves none of
+    /// the new files); returns the JSON paths.
     @discardableResult
     public static func write(_ trees: [DecisionTree], job: TrainingJob, directory: String, date: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try trees.enumerated().map { t, tree in
+        var files: [(path: String, bytes: [UInt8])] = []
+        let jsons = trees.enumerated().map { t, tree in
             let json = directory + "/" + job.outFile(tree: t, date: date)
-            try TreeFile.save(tree, to: json)
             let rdt = json.hasSuffix(".json") ? String(json.dropLast(5)) + ".rdt" : json + ".rdt"
-            try TreeFile.save(tree, to: rdt)
+            files += [(json, TreeFile.encode(tree, for: json)), (rdt, TreeFile.encode(tree, for: rdt))]
             return json
         }
+        try AtomicFile.writeAll(files)
+        return jsons
     }
 
     /// The files of a job this folder already holds finished (report.json lists them, all present,

@@ -233,9 +233,11 @@ public enum TreeFile {
     }
 
     /// Saves by extension (.rdt binary, else JSON), to a temporary name, fsync'd, then renamed.
-    public static func save(_ tree: DecisionTree, to path: String) throws {
-        let bytes = path.hasSuffix(".rdt") ? encodeRDT(tree) : Array(encodeJSON(tree, pretty: true).utf8)
-        try AtomicFile.write(bytes, to: path)
+    public static func save(_ tree: DecisionTree, to path: String) throws { try AtomicFile.write(encode(tree, for: path), to: path) }
+
+    /// The bytes of `tree` in the format `path`'s extension names (.rdt, else JSON).
+    public static func encode(_ tree: DecisionTree, for path: String) -> [UInt8] {
+        path.hasSuffix(".rdt") ? encodeRDT(tree) : Array(encodeJSON(tree, pretty: true).utf8)
     }
 }
 
@@ -244,7 +246,39 @@ public enum AtomicFile {
     /// The temporary name a write of `path` by process `pid` uses.
     public static func temporaryName(_ path: String, pid: Int32 = getpid()) -> String { path + ".tmp-\(pid)" }
 
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    public static func write(_ bytes: [UInt8], to path: String) throws { try writeAll([(path, bytes)]) }
+
+    /// Writes several files all or nothing: every one to its temporary name and fsync'd first; only
+    /// when all are written are they renamed into place. A failure (a full disk) leaves none of the
+    /// new files, and the temporaries are removed.
+    public static func writeAll(_ files: [(path: String, bytes: [UInt8])]) throws {
+        var written: [String] = []
+        do {
+            for (path, bytes) in files {
+                try writeTemporary(bytes, for: path)
+                written.append(path)
+            }
+        } catch {
+            for path in written { unlink(temporaryName(path)) }
+            throw error
+        }
+        for (path, _) in files where rename(temporaryName(path), path) != 0 {
+            let reason = String(cString: strerror(errno))
+            for (other, _) in files { unlink(temporaryName(other)) }
+            throw TreeFileError.unwritable(path: path, reason: reason)
+        }
+        // The renames survive a crash once the directories are synced.
+        for folder in Set(files.map { ($0.path as NSString).deletingLastPathComponent }) {
+            let dir = open(folder.isEmpty ? "." : folder, O_RDONLY)
+            if dir >= 0 {
+                fsync(dir)
+                close(dir)
+            }
+        }
+    }
+
+    /// Writes and fsyncs `bytes` to `path`'s temporary name.
+    static func writeTemporary(_ bytes: [UInt8], for path: String) throws {
         let tmp = temporaryName(path)
         var fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         // Out of descriptors (a flood of connections, say) is a moment, not a reason to lose a
@@ -267,16 +301,9 @@ public enum AtomicFile {
         }
         let reason = String(cString: strerror(errno))
         close(fd)
-        guard ok, rename(tmp, path) == 0 else {
+        guard ok else {
             unlink(tmp)
             throw TreeFileError.unwritable(path: path, reason: reason)
-        }
-        // The rename itself survives a crash once the directory is synced.
-        let folder = (path as NSString).deletingLastPathComponent
-        let dir = open(folder.isEmpty ? "." : folder, O_RDONLY)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
         }
     }
 

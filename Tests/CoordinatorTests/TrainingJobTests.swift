@@ -88,4 +88,23 @@ import Testing
         ForestOutput.annotate(&c, job: job, indexSizes: [5], levels: [LevelRecord(level: 0)])
         #expect(c != a)
     }
+
+    /// A forest is published all or nothing: when one file cannot be written (here its temporary
+    /// name is taken by a folder, as a full disk would fail it), no tree of the forest appears.
+    @Test func aForestIsWrittenAllOrNothing() throws {
+        let dir = NSTemporaryDirectory() + "canopy-forest-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let job = TrainingJob(name: "j", trees: 2, outFile: "forest-{index}")
+        let trees = (0..<2).map { _ in DecisionTree(depth: 2, labels: [LabelInfo(name: "bg"), LabelInfo(name: "a")], verticalFOV: 0.7) }
+        try FileManager.default.createDirectory(atPath: AtomicFile.temporaryName(dir + "/forest-tree1.rdt"),
+                                                withIntermediateDirectories: true)
+        #expect(throws: TreeFileError.self) { try ForestOutput.write(trees, job: job, directory: dir, date: "D") }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(left == [(AtomicFile.temporaryName(dir + "/forest-tree1.rdt") as NSString).lastPathComponent], "\(left)")
+        try FileManager.default.removeItem(atPath: AtomicFile.temporaryName(dir + "/forest-tree1.rdt"))
+        let written = try ForestOutput.write(trees, job: job, directory: dir, date: "D")
+        #expect(written == [dir + "/forest-tree0", dir + "/forest-tree1"])
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir))
+                == ["forest-tree0", "forest-tree0.rdt", "forest-tree1", "forest-tree1.rdt"])
+    }
 }
