@@ -35,6 +35,15 @@ public enum ForestOutput {
         }
     }
 
+    /// Where a tree's .rdt goes beside its JSON file: NAME.json -> NAME.rdt, any other name gets
+    /// .rdt appended. The one place the name is made.
+    public static func rdtPath(forJSON json: String) -> String {
+        json.hasSuffix(".json") ? String(json.dropLast(5)) + ".rdt" : json + ".rdt"
+    }
+
+    /// Every file of a written forest: each tree's JSON, then its .rdt.
+    public static func files(ofJSON jsons: [String]) -> [String] { jsons.flatMap { [$0, rdtPath(forJSON: $0)] } }
+
     /// Writes every tree (JSON + .rdt) into `directory`, all or nothing (a failure leaves none of
     /// the new files); returns the JSON paths.
     @discardableResult
@@ -43,7 +52,7 @@ public enum ForestOutput {
         var files: [(path: String, bytes: [UInt8])] = []
         let jsons = trees.enumerated().map { t, tree in
             let json = directory + "/" + job.outFile(tree: t, date: date)
-            let rdt = json.hasSuffix(".json") ? String(json.dropLast(5)) + ".rdt" : json + ".rdt"
+            let rdt = rdtPath(forJSON: json)
             files += [(json, TreeFile.encode(tree, for: json)), (rdt, TreeFile.encode(tree, for: rdt))]
             return json
         }

@@ -634,9 +634,8 @@ public final class TrainingCoordinator {
         }
         var trees = state.trees
         ForestOutput.annotate(&trees, job: job, indexSizes: indexes.map(\.count), levels: record.levels)
-        record.files = try ForestOutput.write(trees, job: job, directory: dir, date: ForestOutput.today()).flatMap { json in
-            [json, String(json.dropLast(5)) + ".rdt"]
-        }
+        record.files = ForestOutput.files(ofJSON: try ForestOutput.write(trees, job: job, directory: dir,
+                                                                          date: ForestOutput.today()))
         record.finished = Date()
         try ForestOutput.writeReport([
             ("job", .string(job.name)), ("mode", .string("distributed")), ("workers", .int(assigned.count)),

@@ -197,8 +197,9 @@ struct Train: ParsableCommand {
                 let dir = out + "/" + j.name
                 AtomicFile.removeStale(in: dir)
                 let files = try ForestOutput.write(trees, job: j, directory: dir, date: ForestOutput.today())
+                let names = ForestOutput.files(ofJSON: files).map { JSON.string(URL(fileURLWithPath: $0).lastPathComponent) }
                 try ForestOutput.writeReport([("job", .string(j.name)), ("mode", .string("single-process")),
-                                              ("seconds", .double(Date().timeIntervalSince(start)))],
+                                              ("seconds", .double(Date().timeIntervalSince(start))), ("files", .array(names))],
                                              levels: levels, directory: dir)
                 print("\(j.name): \(files.count) trees written to \(dir)")
             }

@@ -70,4 +70,25 @@ struct TrainingFixture {
         if case .split = tree.nodes[0] {} else { Issue.record("root is not a split") }
         #expect(tree.leafCount > 4)
     }
+
+    /// An out_file without .json (glimpse allows any name): the .rdt goes beside it, and
+    /// report.json lists exactly the files written, for one process and for workers alike.
+    @Test func outFileWithoutJSONExtensionIsListedAndWritten() throws {
+        let fx = try TrainingFixture(frames: 6)
+        defer { fx.remove() }
+        let job = try String(contentsOfFile: fx.dir + "/job.json", encoding: .utf8)
+            .replacingOccurrences(of: "small-{index}.json", with: "forest-{index}")
+        try job.write(toFile: fx.dir + "/plain.json", atomically: true, encoding: .utf8)
+        for workers in [0, 2] {
+            let out = fx.dir + "/plain\(workers)"
+            let r = try fx.canopy.run(["train", "--data", fx.dir + "/data", "--job", fx.dir + "/plain.json",
+                                       "--workers", String(workers), "--out", out])
+            #expect(r.status == 0, "\(r.stderr)")
+            let report = try JSON.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: out + "/small/report.json"))))
+            let listed = report["files"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(listed == ["forest-tree0", "forest-tree0.rdt", "forest-tree1", "forest-tree1.rdt"], "\(workers): \(listed)")
+            #expect(listed.allSatisfy { FileManager.default.fileExists(atPath: out + "/small/" + $0) })
+        }
+        #expect(try fx.files(fx.dir + "/plain0/small") == fx.files(fx.dir + "/plain2/small"))
+    }
 }
