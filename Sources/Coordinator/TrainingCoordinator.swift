@@ -419,7 +419,7 @@ public final class TrainingCoordinator {
             reply.json = statusJSON().serialized(pretty: false)
             send(Self.message { $0.statusReply = reply }, to: identity)
         case .fetchRequest(let f):
-            send(fetchReply(f.job), to: identity)
+            send(fetchReply(f), to: identity)
         default:
             dropped += 1
             if dropped <= 20 || dropped % 10_000 == 0 {
@@ -474,31 +474,63 @@ public final class TrainingCoordinator {
         return .object([("jobs", .array(jobList)), ("workers", .array(workerList))])
     }
 
-    func fetchReply(_ name: String) -> WireMessage {
+    /// Bytes of a file per fetch reply: a bulk frame stays far under the frame limit.
+    static let fetchChunkBytes = 64 << 20
+
+    /// A finished job's file list (names and sizes), or a chunk of one of its files.
+    func fetchReply(_ f: Canopy_Wire_FetchRequest) -> WireMessage {
+        let name = f.job
         var reply = Canopy_Wire_FetchReply()
         reply.job = name
-        guard let r = jobs.first(where: { $0.job.name == name }) else {
-            reply.message = "no job named \(name); jobs here: \(jobs.map(\.job.name).joined(separator: ", "))"
+        func answer(_ message: String) -> WireMessage {
+            reply.message = message
             return Self.message { $0.fetchReply = reply }
+        }
+        guard let r = jobs.first(where: { $0.job.name == name }) else {
+            return answer("no job named \(Self.clip(name)); jobs here: \(jobs.map(\.job.name).joined(separator: ", "))")
         }
         guard r.state == .finished else {
-            reply.message = r.state == .failed
+            return answer(r.state == .failed
                 ? "job \(name) failed: \(r.error ?? "unknown error")"
-                : "job \(name) is not finished (\(r.state.rawValue), level \(r.level) of \(r.job.parameters.maxDepth)); fetch it when `canopy status` shows it finished"
-            return Self.message { $0.fetchReply = reply }
+                : "job \(name) is not finished (\(r.state.rawValue), level \(r.level) of \(r.job.parameters.maxDepth)); fetch it when `canopy status` shows it finished")
         }
-        var bulk: [[UInt8]] = []
-        for path in r.files {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                reply.message = "job \(name): \(path) is missing on the coordinator"
-                return Self.message { $0.fetchReply = reply }
+        var sizes: [String: (path: String, size: UInt64)] = [:]
+        // The forest and, where it is there, the job's report.json (timings, workers, bytes).
+        let report = r.files.first.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("report.json").path }
+        let paths = r.files + [report].compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
+        for path in paths {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let size = (attributes[.size] as? NSNumber)?.uint64Value else {
+                return answer("job \(name): \(path) is missing on the coordinator")
             }
-            reply.files.append(URL(fileURLWithPath: path).lastPathComponent)
-            bulk.append([UInt8](data))
+            let file = URL(fileURLWithPath: path).lastPathComponent
+            reply.files.append(file)
+            reply.sizes.append(size)
+            sizes[file] = (path, size)
         }
         reply.finished = true
-        reply.message = "\(r.files.count) files"
-        return WireMessage(Self.message { $0.fetchReply = reply }.envelope, bulk: bulk)
+        guard !f.file.isEmpty else { return answer("\(paths.count) files") }
+        // Only the job's own files, and only within them.
+        guard let (path, size) = sizes[f.file], f.offset <= size else {
+            reply.finished = false
+            return answer("job \(name) has no file \(Self.clip(f.file)) of at least \(f.offset) bytes")
+        }
+        let length = Int(min(UInt64(Self.fetchChunkBytes), f.length == 0 ? UInt64.max : f.length, size - f.offset))
+        guard let handle = FileHandle(forReadingAtPath: path) else { return answer("job \(name): cannot read \(path) on the coordinator") }
+        defer { try? handle.close() }
+        var bytes = [UInt8]()
+        do {
+            try handle.seek(toOffset: f.offset)
+            bytes = [UInt8](try handle.read(upToCount: length) ?? Data())
+        } catch {
+            reply.finished = false
+            return answer("job \(name): cannot read \(path) on the coordinator: \(error)")
+        }
+        reply.files = [f.file]
+        reply.sizes = [size]
+        reply.offset = f.offset
+        reply.message = "\(bytes.count) bytes of \(f.file) from \(f.offset)"
+        return WireMessage(Self.message { $0.fetchReply = reply }.envelope, bulk: [bytes])
     }
 
     // MARK: jobs

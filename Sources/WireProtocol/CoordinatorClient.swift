@@ -54,19 +54,40 @@ public final class CoordinatorClient {
         return r.json
     }
 
-    /// A finished job's files (name, bytes), or the coordinator's reason why not.
+    /// A finished job's files (name, bytes), or the coordinator's reason why not. Files come in
+    /// chunks of at most 64 MiB, each in its own request, so a forest of any size fits the frame limit.
     public func fetch(job: String) throws -> (files: [(String, [UInt8])], message: String, finished: Bool) {
+        let listing = try fetchReply(job: job, file: "", offset: 0)
+        let r = listing.reply
+        guard r.finished else { return ([], r.message, false) }
+        guard r.files.count == r.sizes.count else { throw ClientError.unexpected("\(r.files.count) names for \(r.sizes.count) sizes") }
+        var files: [(String, [UInt8])] = []
+        for (name, size) in zip(r.files, r.sizes) {
+            guard !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") else { throw ClientError.unexpected("file name \"\(name)\"") }
+            guard size <= UInt64(Int.max) else { throw ClientError.unexpected("\(name) of \(size) bytes") }
+            var bytes = [UInt8]()
+            while UInt64(bytes.count) < size {
+                let chunk = try fetchReply(job: job, file: name, offset: UInt64(bytes.count))
+                guard chunk.reply.finished, chunk.reply.offset == UInt64(bytes.count), let part = chunk.bulk.first,
+                      !part.isEmpty, UInt64(bytes.count + part.count) <= size else {
+                    throw ClientError.unexpected("chunk of \(name) at \(bytes.count): \(chunk.reply.message)")
+                }
+                bytes += part
+            }
+            files.append((name, bytes))
+        }
+        return (files, r.message, true)
+    }
+
+    func fetchReply(job: String, file: String, offset: UInt64) throws -> (reply: Canopy_Wire_FetchReply, bulk: [[UInt8]]) {
         var e = Canopy_Wire_Envelope()
         var f = Canopy_Wire_FetchRequest()
         f.job = job
+        f.file = file
+        f.offset = offset
         e.fetchRequest = f
         let reply = try ask(e)
         guard case .fetchReply(let r) = reply.envelope.body else { throw ClientError.unexpected("not a fetch reply") }
-        guard r.finished else { return ([], r.message, false) }
-        guard r.files.count == reply.bulk.count else { throw ClientError.unexpected("\(r.files.count) names for \(reply.bulk.count) files") }
-        for name in r.files where name.isEmpty || name.contains("/") || name.hasPrefix(".") {
-            throw ClientError.unexpected("file name \"\(name)\"")
-        }
-        return (Array(zip(r.files, reply.bulk)), r.message, true)
+        return (r, reply.bulk)
     }
 }

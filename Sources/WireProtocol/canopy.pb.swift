@@ -9,7 +9,7 @@
 //   https://github.com/apple/swift-protobuf/
 
 /// Canopy's wire protocol, version 1 (docs/protocol.md). Generated code is committed:
-///   protoc --swift_out=Sources/WireProtocol --swift_opt=Visibility=Public Sources/WireProtocol/proto/canopy.proto
+///   protoc --proto_path=Sources/WireProtocol/proto --swift_out=Sources/WireProtocol --swift_opt=Visibility=Public canopy.proto
 /// Every message is: frame 0 = 8-byte header ("CNPY", u16 version, u16 reserved, little-endian),
 /// frame 1 = this Envelope, frames 2... = bulk data named by the envelope (histograms, files).
 
@@ -529,6 +529,9 @@ public nonisolated struct Canopy_Wire_StatusReply: Sendable {
   public init() {}
 }
 
+/// Without `file`: the finished job's file names and sizes (no bulk). With `file` (one of those
+/// names): `length` bytes of it from `offset` (at most 64 MiB) as one bulk frame, so a forest of
+/// any size comes in frames under the frame limit.
 public nonisolated struct Canopy_Wire_FetchRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -536,12 +539,17 @@ public nonisolated struct Canopy_Wire_FetchRequest: Sendable {
 
   public var job: String = String()
 
+  public var file: String = String()
+
+  public var offset: UInt64 = 0
+
+  public var length: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
 
-/// One bulk frame per file, in order.
 public nonisolated struct Canopy_Wire_FetchReply: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -554,6 +562,12 @@ public nonisolated struct Canopy_Wire_FetchReply: Sendable {
   public var message: String = String()
 
   public var files: [String] = []
+
+  /// per file in `files`
+  public var sizes: [UInt64] = []
+
+  /// where the bulk frame's bytes start in the file asked for
+  public var offset: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1685,7 +1699,7 @@ nonisolated extension Canopy_Wire_StatusReply: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Canopy_Wire_FetchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FetchRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}file\0\u{1}offset\0\u{1}length\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1694,6 +1708,9 @@ nonisolated extension Canopy_Wire_FetchRequest: SwiftProtobuf.Message, SwiftProt
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.job) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.file) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.offset) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.length) }()
       default: break
       }
     }
@@ -1703,11 +1720,23 @@ nonisolated extension Canopy_Wire_FetchRequest: SwiftProtobuf.Message, SwiftProt
     if !self.job.isEmpty {
       try visitor.visitSingularStringField(value: self.job, fieldNumber: 1)
     }
+    if !self.file.isEmpty {
+      try visitor.visitSingularStringField(value: self.file, fieldNumber: 2)
+    }
+    if self.offset != 0 {
+      try visitor.visitSingularUInt64Field(value: self.offset, fieldNumber: 3)
+    }
+    if self.length != 0 {
+      try visitor.visitSingularUInt64Field(value: self.length, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Canopy_Wire_FetchRequest, rhs: Canopy_Wire_FetchRequest) -> Bool {
     if lhs.job != rhs.job {return false}
+    if lhs.file != rhs.file {return false}
+    if lhs.offset != rhs.offset {return false}
+    if lhs.length != rhs.length {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1715,7 +1744,7 @@ nonisolated extension Canopy_Wire_FetchRequest: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Canopy_Wire_FetchReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FetchReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}finished\0\u{1}message\0\u{1}files\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}finished\0\u{1}message\0\u{1}files\0\u{1}sizes\0\u{1}offset\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1727,6 +1756,8 @@ nonisolated extension Canopy_Wire_FetchReply: SwiftProtobuf.Message, SwiftProtob
       case 2: try { try decoder.decodeSingularBoolField(value: &self.finished) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.message) }()
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.files) }()
+      case 5: try { try decoder.decodeRepeatedUInt64Field(value: &self.sizes) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.offset) }()
       default: break
       }
     }
@@ -1745,6 +1776,12 @@ nonisolated extension Canopy_Wire_FetchReply: SwiftProtobuf.Message, SwiftProtob
     if !self.files.isEmpty {
       try visitor.visitRepeatedStringField(value: self.files, fieldNumber: 4)
     }
+    if !self.sizes.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.sizes, fieldNumber: 5)
+    }
+    if self.offset != 0 {
+      try visitor.visitSingularUInt64Field(value: self.offset, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1753,6 +1790,8 @@ nonisolated extension Canopy_Wire_FetchReply: SwiftProtobuf.Message, SwiftProtob
     if lhs.finished != rhs.finished {return false}
     if lhs.message != rhs.message {return false}
     if lhs.files != rhs.files {return false}
+    if lhs.sizes != rhs.sizes {return false}
+    if lhs.offset != rhs.offset {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

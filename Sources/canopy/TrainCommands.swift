@@ -279,7 +279,7 @@ struct Status: ParsableCommand {
 }
 
 struct Fetch: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Fetch a finished job's forest (JSON and .rdt) from a coordinator.")
+    static let configuration = CommandConfiguration(abstract: "Fetch a finished job's forest (JSON and .rdt) and its report.json from a coordinator.")
     @Option(help: "The coordinator's endpoint.") var coordinator: String
     @Option(help: "The job's name.") var job: String
     @Option(help: "Folder to write the files into.") var out: String
@@ -291,10 +291,9 @@ struct Fetch: ParsableCommand {
                                           configure: try security.client(try security.config()).apply).fetch(job: job)
         guard reply.finished else { throw CommandFailure(reply.message) }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        for (name, bytes) in reply.files {
-            try AtomicFile.write(bytes, to: out + "/" + name)
-            print("\(out)/\(name) (\(bytes.count) bytes)")
-        }
+        // All or nothing: a forest never arrives in part.
+        try AtomicFile.writeAll(reply.files.map { (out + "/" + $0.0, $0.1) })
+        for (name, bytes) in reply.files { print("\(out)/\(name) (\(bytes.count) bytes)") }
     }
 }
 

@@ -114,11 +114,48 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
         #expect(sawLevel, "status never showed the job training past level 0: \(states)")
         let fetched = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"] + fx.clientKeys)
         #expect(fetched.status == 0, "\(fetched.stderr)")
-        let names = try FileManager.default.contentsOfDirectory(atPath: fx.dir + "/got").sorted()
+        // The forest and the run's report.json, which lists the forest's files.
+        let names = try FileManager.default.contentsOfDirectory(atPath: fx.dir + "/got").sorted().filter { $0 != "report.json" }
         #expect(names == ["small-tree0.json", "small-tree0.rdt", "small-tree1.json", "small-tree1.rdt"])
+        let report = try JSON.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: fx.dir + "/got/report.json"))))
+        #expect(report["files"]?.arrayValue?.compactMap(\.stringValue) == names)
         for name in names {
             #expect(try Data(contentsOf: URL(fileURLWithPath: fx.dir + "/got/" + name))
                     == Data(contentsOf: URL(fileURLWithPath: out + "/small/" + name)))
+        }
+    }
+
+    /// A forest bigger than a frame may be (a depth-24 tree is over 500 MB) comes in chunks.
+    @Test func aForestOverTheFrameLimitIsFetchedInChunks() throws {
+        let fx = try TrainingFixture(frames: 3)
+        defer { fx.remove() }
+        // A folder the coordinator takes for the job finished: report.json lists the files, all there.
+        let dir = fx.dir + "/forests/small"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let names = ["small-tree0.json", "small-tree0.rdt", "small-tree1.json", "small-tree1.rdt"]
+        let report = JSON.object([("job", .string("small")), ("files", .array(names.map { .string($0) }))])
+        try report.serialized().write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
+        for name in names { FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(name.utf8)) }
+        let big = WireCodec.maxFrameBytes + (3 << 20)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/small-tree1.rdt"))
+        try handle.truncate(atOffset: UInt64(big))
+        // Marks either side of every 64 MiB chunk boundary, so an out-of-order chunk shows.
+        for k in 0...(big >> 26) {
+            for offset in [(k << 26) - 1, k << 26] where offset >= 0 && offset < big {
+                try handle.seek(toOffset: UInt64(offset))
+                handle.write(Data([UInt8(truncatingIfNeeded: k &* 37 &+ offset)]))
+            }
+        }
+        try handle.close()
+        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data",
+                                                                 "--out", fx.dir + "/forests", "--exit-when-done", "--linger", "120"])
+        defer { coordinator.stop() }
+        let fetched = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got",
+                                         "--timeout", "120"] + fx.clientKeys)
+        #expect(fetched.status == 0, "\(fetched.stderr) \(coordinator.log)")
+        for name in names + ["report.json"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: fx.dir + "/got/" + name))
+                    == Data(contentsOf: URL(fileURLWithPath: dir + "/" + name)), "\(name) differs")
         }
     }
 }
