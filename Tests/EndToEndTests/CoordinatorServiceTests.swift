@@ -10,15 +10,22 @@ final class CoordinatorProcess {
     let endpoint: String
     let logPath: String
 
-    init(_ fx: TrainingFixture, arguments: [String], bind: String = "tcp://127.0.0.1:*", plaintext: Bool = false) throws {
+    /// `openFiles`: the coordinator starts under this soft descriptor limit (`ulimit -S -n`).
+    init(_ fx: TrainingFixture, arguments: [String], bind: String = "tcp://127.0.0.1:*", plaintext: Bool = false,
+         openFiles: Int? = nil) throws {
         let canopy = fx.canopy, dir = fx.dir
         let file = dir + "/endpoint-\(UUID().uuidString)"
         logPath = file + ".log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.executableURL = URL(fileURLWithPath: canopy.path)
-        process.arguments = ["coordinator", "--bind", bind, "--endpoint-file", file] + arguments
-            + (plaintext ? ["--plaintext"] : fx.serverKeys)
+        let args = ["coordinator", "--bind", bind, "--endpoint-file", file] + arguments + (plaintext ? ["--plaintext"] : fx.serverKeys)
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -S -n \(openFiles) && exec \"$0\" \"$@\"", canopy.path] + args
+        } else {
+            process.executableURL = URL(fileURLWithPath: canopy.path)
+            process.arguments = args
+        }
         process.standardOutput = log
         process.standardError = log
         try process.run()

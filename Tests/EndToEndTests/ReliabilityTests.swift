@@ -111,6 +111,49 @@ import WireProtocol
         #expect(try fx.files(out + "/small") == reference, "the forest differs from the undisturbed one")
     }
 
+    /// 1,100 raw TCP connections (no keys, no greeting) against a coordinator started under a soft
+    /// limit of 1,024 descriptors, then the job: it raises its limit, closes them after the
+    /// handshake timeout, and its checkpoints and forest are written as usual. (On this machine the
+    /// kernel hands the connections over too slowly for the old fixed limit to run out here.)
+    @Test func aFloodOfRawConnectionsNeitherFailsTheJobNorChangesTheForest() throws {
+        let (fx, reference) = try Self.reference()
+        defer { fx.remove() }
+        let out = fx.dir + "/forests"
+        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data",
+                                                                 "--out", out, "--min-workers", "2", "--exit-when-done"],
+                                                 openFiles: 1024)
+        defer { coordinator.stop() }
+        // This process needs room for the flood too.
+        var limit = rlimit()
+        let files = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        getrlimit(files, &limit)
+        limit.rlim_cur = max(limit.rlim_cur, min(limit.rlim_max, 4096))
+        setrlimit(files, &limit)
+        let port = try #require(UInt16(coordinator.endpoint.split(separator: ":").last ?? ""))
+        var flood: [Int32] = []
+        defer { for fd in flood { close(fd) } }
+        for _ in 0..<1100 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard fd >= 0 else { break }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            flood.append(fd)
+            if connected != 0 && errno != EINPROGRESS { break }
+        }
+        #expect(flood.count == 1100, "the flood stopped at \(flood.count) connections")
+        // The job (waiting for 2 workers) starts while the flood's connections are open.
+        let workers = try (0..<2).map { _ in try startWorker(fx, coordinator.endpoint) }
+        defer { for w in workers where w.isRunning { w.terminate() } }
+        coordinator.process.waitUntilExit()
+        #expect(coordinator.process.terminationStatus == 0, "\(coordinator.log.suffix(3000))")
+        #expect(try fx.files(out + "/small") == reference, "the forest differs from the undisturbed one")
+    }
+
     @Test(arguments: ["loading", "training"])
     func aWorkerKilledMidJobIsReplacedAndTheForestIsIdentical(when: String) throws {
         let (fx, reference) = try Self.reference()
