@@ -233,10 +233,10 @@ public final class TrainingCoordinator {
     /// coordinator busy for a while never mistakes its own delay for silent workers.
     func pump(timeoutMs: Int) throws {
         gate?.serve()
-        if let frames = try socket.receive(timeoutMs: timeoutMs) {
-            handle(frames)
+        if let message = try socket.receiveMessage(timeoutMs: timeoutMs, maxBytes: Self.maxMessageBytes) {
+            handle(message)
             var more = 0
-            while more < 10_000, let next = try socket.receive(timeoutMs: 0) {
+            while more < 10_000, let next = try socket.receiveMessage(timeoutMs: 0, maxBytes: Self.maxMessageBytes) {
                 handle(next)
                 more += 1
             }
@@ -313,18 +313,37 @@ public final class TrainingCoordinator {
         for request in pending.values where request.isApply { request.waiting.remove(id) }
     }
 
-    func handle(_ frames: [[UInt8]]) {
+    /// The most a whole message may hold, by the sender's role: a worker's histogram reply is
+    /// bounded by the batch budget; a client (status, fetch) sends only small requests.
+    static func maxMessageBytes(_ userID: String?) -> Int {
+        switch AllowedKey.role(ofUserID: userID) {
+        case .worker?: return 1 << 30
+        case .client?: return 1 << 20
+        case nil: return userID == nil ? 1 << 30 : 1 << 20  // plaintext: every peer is a worker
+        }
+    }
+
+    /// Drops a message, logging the first 20 and then every 10,000th.
+    func drop(_ why: @autoclosure () -> String) {
+        dropped += 1
+        if dropped <= 20 || dropped % 10_000 == 0 { log("\(why()) (\(dropped) dropped so far)") }
+    }
+
+    func handle(_ received: ZMQSocket.Received) {
+        let frames = received.frames
         guard frames.count >= 2 else { return }
         let identity = frames[0]
+        if received.oversized {
+            return drop("dropped a message over \(Self.maxMessageBytes(received.userID) >> 20) MiB from \(peers[identity]?.id ?? "a peer")")
+        }
+        // A client key (status, fetch) cannot act as a worker.
+        let clientOnly = AllowedKey.role(ofUserID: received.userID) == .client
         let message: WireMessage
         do {
             message = try WireCodec.decode(frames[1...])
         } catch let error as WireError {
-            dropped += 1
             // Logged sparingly: a hostile peer must not fill the disk.
-            if dropped <= 20 || dropped % 10_000 == 0 {
-                log("dropped a message from \(peers[identity]?.id ?? "an unknown peer"): \(error) (\(dropped) dropped so far)")
-            }
+            drop("dropped a message from \(peers[identity]?.id ?? "an unknown peer"): \(error)")
             if case .versionMismatch = error {
                 var r = Canopy_Wire_Refused()
                 r.reason = error.description
@@ -338,6 +357,14 @@ public final class TrainingCoordinator {
         if var p = peers[identity] {
             p.lastSeen = Self.now()
             peers[identity] = p
+        }
+        if clientOnly {
+            switch message.envelope.body {
+            case .statusRequest, .fetchRequest, .heartbeat: break
+            case .hello(let h) where h.role != "worker": break
+            default:
+                return drop("dropped a \(message.kind) message from a client key (\(Self.clip(received.userID ?? ""))): client keys may only ask for status and forests")
+            }
         }
         switch message.envelope.body {
         case .hello, .statusRequest, .fetchRequest:
@@ -421,10 +448,7 @@ public final class TrainingCoordinator {
         case .fetchRequest(let f):
             send(fetchReply(f), to: identity)
         default:
-            dropped += 1
-            if dropped <= 20 || dropped % 10_000 == 0 {
-                log("ignored an unexpected \(message.kind) message from \(peers[identity]?.id ?? "an unknown peer") (\(dropped) so far)")
-            }
+            drop("ignored an unexpected \(message.kind) message from \(peers[identity]?.id ?? "an unknown peer")")
         }
     }
 

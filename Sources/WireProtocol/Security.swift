@@ -99,12 +99,38 @@ public struct CurveKeyPair: Equatable, Sendable {
     }
 }
 
+/// What an allowed key may do: a worker key trains and may also ask for status and forests; a
+/// client key may only ask for status and forests (`canopy status`, `canopy fetch`).
+public enum PeerRole: String, Sendable {
+    case worker, client
+}
+
+/// A key the coordinator admits: a name for logs (its .pub file's) and its role.
+public struct AllowedKey: Equatable, Sendable {
+    public var name: String
+    public var role: PeerRole
+
+    public init(name: String, role: PeerRole) {
+        self.name = name
+        self.role = role
+    }
+
+    /// What the ZAP handler hands libzmq as the connection's User-Id: "ROLE:NAME".
+    public var userID: String { role.rawValue + ":" + name }
+
+    /// The role a message's User-Id names; nil without one (plaintext).
+    public static func role(ofUserID id: String?) -> PeerRole? {
+        guard let id, let colon = id.firstIndex(of: ":") else { return nil }
+        return PeerRole(rawValue: String(id[..<colon]))
+    }
+}
+
 /// How a socket talks: in the clear (loopback demos only), or CURVE as the coordinator (its key
-/// pair and the client keys it allows) or as a client of it (the coordinator's public key and
-/// its own pair).
+/// pair and the keys it allows, by Z85 public key) or as a client of it (the coordinator's public
+/// key and its own pair).
 public enum Security: Sendable {
     case plaintext
-    case server(CurveKeyPair, allowed: [String: String])
+    case server(CurveKeyPair, allowed: [String: AllowedKey])
     case client(serverKey: String, CurveKeyPair)
 
     /// Sets the socket's CURVE options (before bind or connect).
@@ -133,13 +159,13 @@ public enum Security: Sendable {
 public final class CurveGate {
     let zap: ZMQSocket
     let events: ZMQSocket
-    /// Allowed public keys (Z85) -> a name for logs (the .pub file's name).
-    let allowed: [String: String]
+    /// Allowed public keys (Z85) -> their name and role.
+    let allowed: [String: AllowedKey]
     let log: (String) -> Void
     public private(set) var refused = 0
 
     /// Binds the ZAP endpoint of `context`; call before the guarded socket binds, and `watch` it.
-    public init(context: ZMQContext, allowed: [String: String], log: @escaping (String) -> Void) throws {
+    public init(context: ZMQContext, allowed: [String: AllowedKey], log: @escaping (String) -> Void) throws {
         zap = try ZMQSocket(context, .rep)
         try zap.bind("inproc://zeromq.zap.01")
         events = try ZMQSocket(context, .pair)
@@ -164,10 +190,10 @@ public final class CurveGate {
             var status = "400", text = "not allowed", user = ""
             if mechanism == "CURVE", request.count >= 7, request[6].count == 32 {
                 let key = Z85.encode(request[6])
-                if let name = allowed[key] {
+                if let allowedKey = allowed[key] {
                     status = "200"
                     text = "OK"
-                    user = name
+                    user = allowedKey.userID
                 } else {
                     refusal("refused a peer from \(address): its CURVE key \(key) is not allowed (add its .pub to the allowed keys to admit it)")
                 }

@@ -130,7 +130,22 @@ public final class ZMQSocket {
     }
 
     /// Receives one multipart message, waiting at most `timeoutMs` (nil waits forever); nil on timeout.
+    /// One received message: its frames, the User-Id its connection was admitted with (CURVE,
+    /// through ZAP; nil in plaintext), and whether it was over the byte cap (then its frames past
+    /// the cap were not copied, and the message should be dropped).
+    public struct Received {
+        public var frames: [[UInt8]]
+        public var userID: String?
+        public var oversized: Bool
+    }
+
     public func receive(timeoutMs: Int? = nil) throws -> [[UInt8]]? {
+        try receiveMessage(timeoutMs: timeoutMs)?.frames
+    }
+
+    /// Receives one message; frames are copied only while the message's total stays within
+    /// `maxBytes(userID)` bytes (a peer cannot make this process hold many capped frames at once).
+    public func receiveMessage(timeoutMs: Int? = nil, maxBytes: (String?) -> Int = { _ in .max }) throws -> Received? {
         if let timeoutMs {
             var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
             let rc = zmq_poll(&item, 1, timeoutMs)
@@ -140,21 +155,32 @@ public final class ZMQSocket {
             }
             if rc == 0 { return nil }
         }
-        var frames: [[UInt8]] = []
+        var received = Received(frames: [], userID: nil, oversized: false)
         var more = true
+        var total = 0, cap = maxBytes(nil)
         while more {
             var msg = zmq_msg_t()
             zmq_msg_init(&msg)
             defer { zmq_msg_close(&msg) }
             guard zmq_msg_recv(&msg, handle, 0) >= 0 else { throw ZMQError.last("receive") }
+            // The metadata rides on the frames that came over the wire (a ROUTER's first frame,
+            // the routing id, is made locally and has none).
+            if received.userID == nil, let id = zmq_msg_gets(&msg, "User-Id") {
+                received.userID = String(cString: id)
+                cap = maxBytes(received.userID)
+            }
             let size = zmq_msg_size(&msg)
-            if size > 0, let data = zmq_msg_data(&msg) {
-                frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
-            } else {
-                frames.append([])
+            total += size
+            if total > cap { received.oversized = true }
+            if !received.oversized {
+                if size > 0, let data = zmq_msg_data(&msg) {
+                    received.frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
+                } else {
+                    received.frames.append([])
+                }
             }
             more = zmq_msg_more(&msg) != 0
         }
-        return frames
+        return received
     }
 }

@@ -311,7 +311,7 @@ struct EphemeralKeys {
         let coordinator = try CurveKeyPair.generate(), worker = try CurveKeyPair.generate()
         let files = try worker.write(directory: directory, name: "worker")
         try Data(coordinator.publicFileText.utf8).write(to: URL(fileURLWithPath: directory + "/coordinator.pub"))
-        server = .server(coordinator, allowed: [worker.publicKey: "worker"])
+        server = .server(coordinator, allowed: [worker.publicKey: AllowedKey(name: "worker", role: .worker)])
         workerArguments = ["--key", files.secret, "--server-key", directory + "/coordinator.pub"]
     }
 

@@ -58,6 +58,49 @@ import WireProtocol
         #expect(log.contains("handshake failed"), "\(log)")
     }
 
+    /// A client key (`--allow-client`) may ask for status and forests but never act as a worker,
+    /// and a message over its 1 MiB cap is dropped without the coordinator holding it.
+    @Test func clientKeysAskForStatusButNeverWork() throws {
+        let fx = try TrainingFixture(frames: 3)
+        defer { fx.remove() }
+        let made = try fx.canopy.run(["keys", "generate", "--out", fx.dir + "/keys", "viewer"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data",
+                                                                 "--out", fx.dir + "/forests", "--allow-client",
+                                                                 fx.dir + "/keys/viewer.pub"])
+        defer { coordinator.stop() }
+        let viewer = ["--key", fx.dir + "/keys/viewer.key", "--server-key", fx.dir + "/keys/coordinator.pub"]
+        let status = try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--json"] + viewer)
+        #expect(status.status == 0, "\(status.stderr)")
+        // As a worker it never joins: its Hello is dropped, so it hears nothing and gives up.
+        let worker = try fx.canopy.run(["worker", "--coordinator", coordinator.endpoint, "--threads", "1",
+                                        "--coordinator-timeout", "2"] + viewer)
+        #expect(worker.status != 0)
+        #expect(coordinator.log.contains("client keys may only ask for status and forests"), "\(coordinator.log)")
+        let after = try JSON.parse(Array(try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--json"] + viewer).stdout.utf8))
+        #expect(after["workers"]?.arrayValue?.isEmpty == true, "\(after.serialized())")
+        // A status request carrying 2 MiB of bulk frames is over a client's cap: dropped, and the
+        // next request on the same connection is answered.
+        let socket = try ZMQSocket(try ZMQContext(), .dealer)
+        try Security.client(serverKey: try CurveKeyPair.loadPublic(fx.dir + "/keys/coordinator.pub"),
+                            try CurveKeyPair.load(secretFile: fx.dir + "/keys/viewer.key")).apply(to: socket)
+        try socket.connect(coordinator.endpoint)
+        var ask = Canopy_Wire_Envelope()
+        ask.statusRequest = Canopy_Wire_StatusRequest()
+        try socket.send(WireMessage(ask, bulk: [[UInt8](repeating: 1, count: 1 << 20), [UInt8](repeating: 2, count: 1 << 20)]))
+        try socket.send(WireMessage(ask))
+        var answers = 0
+        let deadline = Date().addingTimeInterval(20)
+        while answers == 0 && Date() < deadline {
+            guard let frames = try socket.receive(timeoutMs: 100) else { continue }
+            if let m = try? WireCodec.decode(frames[...]), case .statusReply = m.envelope.body { answers += 1 }
+        }
+        #expect(answers == 1)
+        usleep(300_000)
+        #expect(try socket.receive(timeoutMs: 200) == nil, "the oversized request was answered")
+        #expect(coordinator.log.contains("dropped a message over 1 MiB"), "\(coordinator.log)")
+    }
+
     @Test func aHundredThousandHostileMessagesLeaveTheCoordinatorServing() throws {
         let fx = try TrainingFixture(frames: 3)
         defer { fx.remove() }
