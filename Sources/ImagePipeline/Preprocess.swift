@@ -241,6 +241,8 @@ public struct PreprocessJob {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
                 throw PreprocessError.io(path: dir, reason: "cannot create folder")
             }
+            // What a task killed mid-write on this host left (other hosts' tasks may be writing).
+            for name in AtomicFile.removeStale(in: dir) { log("removed \(dir)/\(name), left by a task that died") }
         }
         var results: [ClipResult] = []
         for (i, clip) in names.enumerated() where i % taskCount == taskID {

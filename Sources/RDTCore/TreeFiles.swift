@@ -243,8 +243,16 @@ public enum TreeFile {
 
 /// Writes files so that a reader never sees a partial one: temporary name, fsync, rename.
 public enum AtomicFile {
-    /// The temporary name a write of `path` by process `pid` uses.
-    public static func temporaryName(_ path: String, pid: Int32 = getpid()) -> String { path + ".tmp-\(pid)" }
+    /// The temporary name a write of `path` by process `pid` on this host uses: NAME.tmp-HOST-PID
+    /// (the host, because array tasks on several nodes may write into one shared folder).
+    public static func temporaryName(_ path: String, pid: Int32 = getpid()) -> String { path + ".tmp-\(host)-\(pid)" }
+
+    static let host: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, name.count - 1) == 0 else { return "host" }
+        let text = String(cString: name).replacingOccurrences(of: "/", with: "_")
+        return text.isEmpty ? "host" : text
+    }()
 
     public static func write(_ bytes: [UInt8], to path: String) throws { try writeAll([(path, bytes)]) }
 
@@ -307,14 +315,16 @@ public enum AtomicFile {
         }
     }
 
-    /// Removes the temporary files (`NAME.tmp-PID`) that writers which died mid-write left in
-    /// `directory`: those whose process no longer runs. Returns their names.
+    /// Removes the temporary files (`NAME.tmp-HOST-PID`) that writers on this host which died
+    /// mid-write left in `directory`: those whose process no longer runs. Other hosts' are left
+    /// alone (their writers may be alive). Returns the names removed.
     @discardableResult
     public static func removeStale(in directory: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var removed: [String] = []
+        let mine = ".tmp-\(host)-"
         for name in names {
-            guard let range = name.range(of: ".tmp-", options: .backwards),
+            guard let range = name.range(of: mine, options: .backwards),
                   let pid = Int32(name[range.upperBound...]), pid > 0, pid != getpid() else { continue }
             // kill(pid, 0) fails with ESRCH when no such process exists.
             if kill(pid, 0) != 0 && errno == ESRCH, unlink(directory + "/" + name) == 0 { removed.append(name) }

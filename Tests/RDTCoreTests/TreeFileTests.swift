@@ -109,9 +109,11 @@ import Testing
         gone.waitUntilExit()
         let dead = AtomicFile.temporaryName(dir + "/checkpoint.json", pid: gone.processIdentifier)
         let live = AtomicFile.temporaryName(dir + "/tree.json")
-        for path in [dead, live, dir + "/tree.json"] { FileManager.default.createFile(atPath: path, contents: Data([1])) }
+        // Another node's writer, on shared storage: its process is not ours to judge.
+        let elsewhere = dir + "/shard.tmp-other-node-\(gone.processIdentifier)"
+        for path in [dead, live, elsewhere, dir + "/tree.json"] { FileManager.default.createFile(atPath: path, contents: Data([1])) }
         #expect(AtomicFile.removeStale(in: dir) == [(dead as NSString).lastPathComponent])
         #expect(!FileManager.default.fileExists(atPath: dead))
-        #expect(FileManager.default.fileExists(atPath: live) && FileManager.default.fileExists(atPath: dir + "/tree.json"))
+        #expect([live, elsewhere, dir + "/tree.json"].allSatisfy { FileManager.default.fileExists(atPath: $0) })
     }
 }
