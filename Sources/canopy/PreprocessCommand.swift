@@ -39,12 +39,14 @@ struct Preprocess: ParsableCommand {
     @Option(help: "Frames per shard.") var framesPerShard = 256
     @Flag(help: "Validate every shard and write manifest.json (after all tasks finished).") var merge = false
 
+    func validate() throws { try checkFramesPerShard(framesPerShard) }
+
     func run() throws {
         let map = try LabelMap(contentsOf: labelMap)
         let settings = try config.map { try PreprocessConfig(contentsOf: $0) } ?? PreprocessConfig()
         var job = PreprocessJob(source: source, destination: destination,
                                 processor: FrameProcessor(labelMap: map, config: settings), labelMapJSON: map.json)
-        job.framesPerShard = max(1, framesPerShard)
+        job.framesPerShard = framesPerShard
         if merge {
             _ = try job.merge { print($0) }
             return
@@ -70,9 +72,16 @@ struct ImportGlimpse: ParsableCommand {
     @Argument(help: "Dataset folder to write.") var destination: String
     @Option(help: "Frames per shard.") var framesPerShard = 256
 
+    func validate() throws { try checkFramesPerShard(framesPerShard) }
+
     func run() throws {
         var job = GlimpseImport(source: source, destination: destination)
-        job.framesPerShard = max(1, framesPerShard)
+        job.framesPerShard = framesPerShard
         try job.run { print($0) }
     }
+}
+
+/// Frames per shard, refused (not clamped) out of range.
+func checkFramesPerShard(_ n: Int) throws {
+    guard (1...1_000_000).contains(n) else { throw ValidationError("--frames-per-shard must be 1...1000000, got \(n)") }
 }

@@ -16,12 +16,18 @@ struct Render: ParsableCommand {
     @Option(help: "Seed for camera placement, body shape and the built-in motion.") var seed: UInt64 = 0
     @OptionGroup var split: TaskSplit
 
+    func validate() throws {
+        guard every >= 1 else { throw ValidationError("--every must be >= 1 (1 renders every frame), got \(every)") }
+        guard (1...1_000_000).contains(builtInFrames) else { throw ValidationError("--built-in-frames must be 1...1000000, got \(builtInFrames)") }
+        if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be >= 1, got \(maxFrames)") }
+    }
+
     func run() throws {
         let settings = try config.map { try RenderConfig(contentsOf: $0) } ?? RenderConfig()
         var job = try RenderJob(bvh: bvh, jointMap: jointMap, config: settings, output: out)
-        job.every = max(1, every)
+        job.every = every
         job.maxFrames = maxFrames
-        job.builtInFrames = max(1, builtInFrames)
+        job.builtInFrames = builtInFrames
         job.seed = seed
         (job.taskID, job.taskCount) = try split.resolve()
         let start = Date()

@@ -252,6 +252,10 @@ struct Status: ParsableCommand {
     @Option(help: "Seconds to wait for the answer.") var timeout = 10
     @OptionGroup var security: SecurityOptions
 
+    func validate() throws {
+        guard (1...86_400).contains(timeout) else { throw ValidationError("--timeout must be 1...86400 s, got \(timeout)") }
+    }
+
     func run() throws {
         let text = try CoordinatorClient(endpoint: coordinator, timeoutMs: max(1, timeout) * 1000,
                                          configure: try security.client(try security.config()).apply).status()
@@ -285,6 +289,10 @@ struct Fetch: ParsableCommand {
     @Option(help: "Folder to write the files into.") var out: String
     @Option(help: "Seconds to wait for the answer.") var timeout = 60
     @OptionGroup var security: SecurityOptions
+
+    func validate() throws {
+        guard (1...86_400).contains(timeout) else { throw ValidationError("--timeout must be 1...86400 s, got \(timeout)") }
+    }
 
     func run() throws {
         let reply = try CoordinatorClient(endpoint: coordinator, timeoutMs: max(1, timeout) * 1000,

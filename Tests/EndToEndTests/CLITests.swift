@@ -34,6 +34,9 @@ import Testing
         (["worker", "--coordinator", "tcp://127.0.0.1:1", "--threads", "0"], "--threads must be >= 1"),
         (["coordinator", "--jobs", "j", "--worker-timeout", "0.3"], "--worker-timeout must be at least 2 heartbeats"),
         (["coordinator", "--jobs", "j", "--min-workers", "0"], "--min-workers must be >= 1"),
+        (["render", "--out", "o", "--every", "0"], "--every must be >= 1"),
+        (["preprocess", "r", "d", "--label-map", "m", "--frames-per-shard", "0"], "--frames-per-shard must be 1...1000000"),
+        (["status", "--coordinator", "tcp://127.0.0.1:1", "--timeout", "0"], "--timeout must be 1...86400"),
     ])
     func outOfRangeIsRefusedNamingTheOption(arguments: [String], message: String) throws {
         let r = try CanopyBinary().run(arguments)
