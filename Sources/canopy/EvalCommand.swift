@@ -16,6 +16,10 @@ struct Eval: ParsableCommand {
     @Flag(help: "Average with the mirrored image (flip test-time augmentation).") var flipTta = false
     @Flag(help: "Print the report as JSON.") var json = false
 
+    func validate() throws {
+        guard (0...1).contains(lowAccuracy) else { throw ValidationError("--low-accuracy must be 0...1, got \(lowAccuracy)") }
+    }
+
     func run() throws {
         let trees = try TreeFile.loadForest(forest)
         let manifest = try DatasetManifest(root: data)

@@ -51,6 +51,10 @@ struct TrainJoints: ParsableCommand {
     @Option(help: "Where the parameters go.") var out = "joint-params.json"
     @Flag(help: "Average with the mirrored image (flip test-time augmentation).") var flipTta = false
 
+    func validate() throws {
+        guard (1...100_000).contains(maxFrames) else { throw ValidationError("--max-frames must be 1...100000, got \(maxFrames)") }
+    }
+
     static let thresholds: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
     static let bandwidths: [Float] = [0.03, 0.05, 0.08, 0.12, 0.18, 0.25]
     static let offsets: [Float] = [0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.12, 0.15]
@@ -68,7 +72,7 @@ struct TrainJoints: ParsableCommand {
             return p
         }
         // Interleaved: even positions fit the parameters, odd ones are held out to measure them.
-        let listed = try TruthFrame.list(raw: raw, maxFrames: 2 * max(1, maxFrames))
+        let listed = try TruthFrame.list(raw: raw, maxFrames: 2 * maxFrames)
         let names = listed.count < 2 ? listed : stride(from: 0, to: listed.count, by: 2).map { listed[$0] }
         let heldOut = listed.count < 2 ? listed : stride(from: 1, to: listed.count, by: 2).map { listed[$0] }
         let J = map.joints.count, T = Self.thresholds.count, B = Self.bandwidths.count, O = Self.offsets.count
