@@ -149,7 +149,10 @@ public final class TrainingCoordinator {
     /// Set when a worker holding shards is lost; cleared once its shards are with live workers.
     private var interrupted = false
     /// Messages that did not decode, and messages that could not be sent.
-    private var dropped = 0
+    /// Messages dropped, per known peer ("w3") and for all unknown peers together ("?"): each is
+    /// logged for its first 20, then every 10,000th, so one noisy peer neither fills the disk nor
+    /// hides another's drops.
+    private var dropped: [String: Int] = [:]
     private var unsent = 0
     private var current: JobRecord?
     /// The current job's shards: who holds them, their frames, and what AssignShards carries.
@@ -324,9 +327,11 @@ public final class TrainingCoordinator {
     }
 
     /// Drops a message, logging the first 20 and then every 10,000th.
-    func drop(_ why: @autoclosure () -> String) {
-        dropped += 1
-        if dropped <= 20 || dropped % 10_000 == 0 { log("\(why()) (\(dropped) dropped so far)") }
+    func drop(from identity: [UInt8], _ why: @autoclosure () -> String) {
+        let peer = peers[identity]?.id ?? "?"
+        let count = (dropped[peer] ?? 0) + 1
+        dropped[peer] = count
+        if count <= 20 || count % 10_000 == 0 { log("\(why()) (\(count) dropped so far from \(peer == "?" ? "unknown peers" : peer))") }
     }
 
     func handle(_ received: ZMQSocket.Received) {
@@ -334,7 +339,7 @@ public final class TrainingCoordinator {
         guard frames.count >= 2 else { return }
         let identity = frames[0]
         if received.oversized {
-            return drop("dropped a message over \(Self.maxMessageBytes(received.userID) >> 20) MiB from \(peers[identity]?.id ?? "a peer")")
+            return drop(from: identity, "dropped a message over \(Self.maxMessageBytes(received.userID) >> 20) MiB from \(peers[identity]?.id ?? "a peer")")
         }
         // A client key (status, fetch) cannot act as a worker.
         let clientOnly = AllowedKey.role(ofUserID: received.userID) == .client
@@ -343,7 +348,7 @@ public final class TrainingCoordinator {
             message = try WireCodec.decode(frames[1...])
         } catch let error as WireError {
             // Logged sparingly: a hostile peer must not fill the disk.
-            drop("dropped a message from \(peers[identity]?.id ?? "an unknown peer"): \(error)")
+            drop(from: identity, "dropped a message from \(peers[identity]?.id ?? "an unknown peer"): \(error)")
             if case .versionMismatch = error {
                 var r = Canopy_Wire_Refused()
                 r.reason = error.description
@@ -351,8 +356,7 @@ public final class TrainingCoordinator {
             }
             return
         } catch {
-            dropped += 1
-            return
+            return drop(from: identity, "dropped a message from \(peers[identity]?.id ?? "an unknown peer"): \(error)")
         }
         if var p = peers[identity] {
             p.lastSeen = Self.now()
@@ -363,7 +367,7 @@ public final class TrainingCoordinator {
             case .statusRequest, .fetchRequest, .heartbeat: break
             case .hello(let h) where h.role != "worker": break
             default:
-                return drop("dropped a \(message.kind) message from a client key (\(Self.clip(received.userID ?? ""))): client keys may only ask for status and forests")
+                return drop(from: identity, "dropped a \(message.kind) message from a client key (\(Self.clip(received.userID ?? ""))): client keys may only ask for status and forests")
             }
         }
         switch message.envelope.body {
@@ -448,7 +452,7 @@ public final class TrainingCoordinator {
         case .fetchRequest(let f):
             send(fetchReply(f), to: identity)
         default:
-            drop("ignored an unexpected \(message.kind) message from \(peers[identity]?.id ?? "an unknown peer")")
+            drop(from: identity, "ignored an unexpected \(message.kind) message from \(peers[identity]?.id ?? "an unknown peer")")
         }
     }
 
