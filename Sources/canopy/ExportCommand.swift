@@ -9,6 +9,12 @@ struct Export: ParsableCommand {
     @Argument(help: "The tree to read (.json or .rdt).") var input: String
     @Argument(help: "The tree to write (.json or .rdt).") var output: String
 
+    func validate() throws {
+        for (what, path) in [("input", input), ("output", output)] where !(path.hasSuffix(".json") || path.hasSuffix(".rdt")) {
+            throw ValidationError("the \(what) \(path) must end in .json or .rdt (the extension says the format)")
+        }
+    }
+
     func run() throws {
         let tree = try TreeFile.load(input)
         try TreeFile.save(tree, to: output)

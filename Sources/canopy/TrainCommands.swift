@@ -122,6 +122,7 @@ struct CoordinatorCommand: ParsableCommand {
         }
         guard minWorkers >= 1 else { throw ValidationError("--min-workers must be >= 1, got \(minWorkers)") }
         guard linger.isFinite, linger >= 0 else { throw ValidationError("--linger must be >= 0 s, got \(linger)") }
+        if let bind { try checkEndpoint(bind, option: "--bind") }
         guard requestTimeout.isFinite, requestTimeout >= 1, requestTimeout <= 86_400 else {
             throw ValidationError("--request-timeout must be 1...86400 s, got \(requestTimeout)")
         }
@@ -324,4 +325,14 @@ struct EphemeralKeys {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: directory) }
+}
+
+/// A tcp://HOST:PORT endpoint with PORT 1...65535 or `*`: refused, never taken modulo 65536.
+func checkEndpoint(_ endpoint: String, option: String) throws {
+    guard endpoint.hasPrefix("tcp://"), let colon = endpoint.lastIndex(of: ":"), colon > endpoint.index(endpoint.startIndex, offsetBy: 5)
+    else { throw ValidationError("\(option) \(endpoint): expected tcp://HOST:PORT") }
+    let port = endpoint[endpoint.index(after: colon)...]
+    guard port == "*" || (Int(port).map { (1...65535).contains($0) } ?? false) else {
+        throw ValidationError("\(option) \(endpoint): the port must be 1...65535 or *")
+    }
 }

@@ -35,6 +35,8 @@ import Testing
         (["coordinator", "--jobs", "j", "--worker-timeout", "0.3"], "--worker-timeout must be at least 2 heartbeats"),
         (["coordinator", "--jobs", "j", "--min-workers", "0"], "--min-workers must be >= 1"),
         (["render", "--out", "o", "--every", "0"], "--every must be >= 1"),
+        (["coordinator", "--jobs", "j", "--bind", "tcp://127.0.0.1:99999"], "the port must be 1...65535"),
+        (["export", "t.json", "t.txt"], "must end in .json or .rdt"),
         (["preprocess", "r", "d", "--label-map", "m", "--frames-per-shard", "0"], "--frames-per-shard must be 1...1000000"),
         (["status", "--coordinator", "tcp://127.0.0.1:1", "--timeout", "0"], "--timeout must be 1...86400"),
     ])
