@@ -37,8 +37,10 @@ public protocol HistogramSource: AnyObject {
     /// Nodes with at most this many pixels are grown whole by `growSmallSubtrees` (0: never).
     var smallNodePixels: Int { get }
     /// Evaluations of each root and of every node below it that needs one, grown from the roots'
-    /// pixels alone (see `SmallSubtree`).
-    func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules) throws -> SmallSubtreeGrowth
+    /// pixels alone (see `SmallSubtree`); for the roots in `denseFor`, also their dense histograms
+    /// (which their bins give for little more than a pass), so a large sibling can be derived.
+    func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+        -> SmallSubtreeGrowth
 }
 
 extension HistogramSource {
@@ -46,7 +48,7 @@ extension HistogramSource {
     public func prefetch(_ nodes: [NodeKey]) throws {}
     public var prefetchDepth: Int { 1 }
     public var smallNodePixels: Int { 0 }
-    public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules) throws
+    public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth { SmallSubtreeGrowth() }
 }
 
@@ -162,6 +164,20 @@ public final class ForestGrower {
         }
     }
 
+    /// Split choice for each node of a batch in parallel (each a pure function of its histogram),
+    /// returned in order, so nothing depends on the thread count.
+    func evaluateAll(_ items: [(NodeKey, [UInt32])], level: Int) -> [NodeEvaluation] {
+        var evaluations = [NodeEvaluation?](repeating: nil, count: items.count)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: items.count) { i in
+            let e = evaluate(items[i].1, level: level)
+            lock.lock()
+            evaluations[i] = e
+            lock.unlock()
+        }
+        return evaluations.compactMap { $0 }
+    }
+
     /// Grows every tree by one level.
     public func growLevel(_ state: inout GrowthState, source: HistogramSource) throws {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -176,9 +192,12 @@ public final class ForestGrower {
         var gains: [(NodeKey, Double)] = []
         let smallLimit = source.smallNodePixels
         func pixels(_ totals: [UInt32]) -> Int { totals.reduce(0) { $0 + Int($1) } }
-        /// Whether a node of the next level will need a dense histogram.
+        /// Whether a node of the next level will need a dense histogram, or be grown small.
         func needsDense(_ totals: [UInt32]) -> Bool {
             !rules.isLeafWithoutSplit(totals, level: level + 1) && (smallLimit == 0 || pixels(totals) > smallLimit)
+        }
+        func growsSmall(_ totals: [UInt32]) -> Bool {
+            !rules.isLeafWithoutSplit(totals, level: level + 1) && smallLimit > 0 && pixels(totals) <= smallLimit
         }
 
         func makeLeaf(_ key: NodeKey, _ totals: [UInt32]) {
@@ -204,8 +223,10 @@ public final class ForestGrower {
             let l = NodeKey(tree: key.tree, node: 2 * key.node + 1), r = NodeKey(tree: key.tree, node: 2 * key.node + 2)
             nextOpen[l] = .some(left)
             nextOpen[r] = .some(right)
-            // Keep this histogram for subtraction when both children will need dense ones.
-            if let hist, needsDense(left), needsDense(right), cacheBytes + hist.count * 4 <= parameters.histogramCacheMemory {
+            // Keep this histogram for subtraction when a child will need a dense one and its sibling
+            // will have one too: counted densely, or from its bins when it is grown small.
+            let derivable = (needsDense(left) && (needsDense(right) || growsSmall(right))) || (growsSmall(left) && needsDense(right))
+            if let hist, derivable, cacheBytes + hist.count * 4 <= parameters.histogramCacheMemory {
                 nextCache[key] = hist
                 cacheBytes += hist.count * 4
             }
@@ -229,19 +250,42 @@ public final class ForestGrower {
                 needs.append(key)
             }
         }
+        let needSet = Set(needs)
+        var smallDense: [NodeKey: [UInt32]] = [:]
         if !small.isEmpty {
             let roots = Set(small)
-            let grown = try source.growSmallSubtrees(small, level: level, rules: rules)
+            // A small node whose large sibling needs a dense histogram and whose parent's is kept.
+            let denseFor = Set(small.filter { $0.node > 0 && cache[$0.parent] != nil && needSet.contains($0.sibling) })
+            var grown = try source.growSmallSubtrees(small, level: level, rules: rules, denseFor: denseFor)
             for (key, e) in grown.evaluations {
                 if roots.contains(key) { ready.append((key, e)) } else { subtrees[key] = e }
             }
+            swap(&smallDense, &grown.dense)
             if costs != nil { for (l, c) in grown.costs { costs![l, default: LevelCost()].add(c) } }
         }
         ready.sort { $0.0 < $1.0 }
         for (key, e) in ready { decide(key, e, hist: nil) }
 
+        // A large node whose small sibling's dense histogram came from its bins: parent - sibling.
+        var fromSmall: [(NodeKey, [UInt32])] = []
+        for key in needs where key.node > 0 && smallDense[key.sibling] != nil && cache[key.parent] != nil {
+            // Each histogram is let go as soon as it is used: these are 2000 x 50 x 32 counts each.
+            guard let sib = smallDense.removeValue(forKey: key.sibling), var hist = cache.removeValue(forKey: key.parent)
+            else { continue }
+            hist.withUnsafeMutableBufferPointer { h in
+                sib.withUnsafeBufferPointer { c in for i in 0..<h.count { h[i] &-= c[i] } }
+            }
+            fromSmall.append((key, hist))
+        }
+        smallDense = [:]
+        if !fromSmall.isEmpty {
+            let evaluations = evaluateAll(fromSmall, level: level)
+            for ((key, hist), e) in zip(fromSmall, evaluations) { decide(key, e, hist: hist) }
+        }
+        let derivedFromSmall = Set(fromSmall.map(\.0))
+        needs.removeAll { derivedFromSmall.contains($0) }
+
         // Of two siblings whose parent histogram is cached, compute the smaller; derive the other.
-        let needSet = Set(needs)
         var compute: [NodeKey] = []
         var derived: [NodeKey: NodeKey] = [:]  // computed node -> its derived sibling
         var planned = Set<NodeKey>()
@@ -259,8 +303,11 @@ public final class ForestGrower {
             }
             planned.insert(key)
         }
+        // Parents no pair will be derived from are let go before the level's batches are counted.
+        let stillNeeded = Set(derived.keys.map(\.parent))
+        cache = cache.filter { stillNeeded.contains($0.key) }
         record.histogramsComputed = compute.count
-        record.histogramsDerived = derived.count
+        record.histogramsDerived = derived.count + fromSmall.count
         // Batches under the memory budget (a derived sibling counts as a node of its batch); a
         // pipelined source holds 1 + prefetchDepth batches at once, which share the budget.
         let nodeBytes = shape.countsPerNode * 4
@@ -304,21 +351,12 @@ public final class ForestGrower {
             // Split choice per node in parallel (each a pure function of its histogram), then the
             // decisions in order, so nothing depends on the thread count.
             let choosing = CPUClock.process
-            var evaluations = [NodeEvaluation?](repeating: nil, count: items.count)
-            let lock = NSLock()
-            DispatchQueue.concurrentPerform(iterations: items.count) { i in
-                let e = evaluate(items[i].1, level: level)
-                lock.lock()
-                evaluations[i] = e
-                lock.unlock()
-            }
+            let evaluations = evaluateAll(items, level: level)
             if costs != nil {
                 costs![level, default: LevelCost()].countingCPU += choosing - counting
                 costs![level, default: LevelCost()].choiceCPU += CPUClock.process - choosing
             }
-            for (item, evaluation) in zip(items, evaluations) {
-                if let evaluation { decide(item.0, evaluation, hist: item.1) }
-            }
+            for (item, evaluation) in zip(items, evaluations) { decide(item.0, evaluation, hist: item.1) }
             done += batch.count + batch.filter { derived[$0] != nil }.count
             onBatch?(level, done, needs.count)
         }

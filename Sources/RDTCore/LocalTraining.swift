@@ -84,7 +84,7 @@ public final class LocalTrainingData: HistogramSource {
     /// root (largest first) only when no started subtree has a task left, so about one subtree per
     /// thread holds its bins at a time, and a thread never idles while any subtree has work.
     /// Which thread evaluated which node does not change any evaluation.
-    public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules) throws
+    public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth {
         let sizes = roots.map { trees[$0.tree].range(of: $0.node).count }
         let order = roots.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
@@ -114,9 +114,11 @@ public final class LocalTrainingData: HistogramSource {
                                      binTable: self.binTables[key.tree], labelCount: self.shape.labels, rules: rules,
                                      kernel: single)
                     }
+                    let dense = denseFor.contains(key) ? subtree.denseHistogram() : nil
                     let binning = CPUClock.thread - started
                     condition.lock()
                     running -= 1
+                    if let dense { results.dense[key] = dense }
                     results.costs[level, default: LevelCost()].smallBinsCPU += binning
                     task = subtree.rootTask
                     if task == nil { condition.broadcast(); continue }

@@ -55,6 +55,22 @@ public final class SmallSubtree {
         label.deallocate()
     }
 
+    /// The root's dense histogram, [(candidate * bins + bin) * labels + label], counted from its
+    /// bins: the counts the histogram kernel would make, without a single image lookup. Call
+    /// before the root's task runs (tasks reorder the positions, not the counts).
+    public func denseHistogram() -> [UInt32] {
+        [UInt32](unsafeUninitializedCapacity: C * B * L) { out, count in
+            out.initialize(repeating: 0)
+            let h = out.baseAddress!
+            for c in 0..<C {
+                let row = bins + c * n
+                let base = h + c * B * L
+                for i in 0..<n { base[Int(row[i]) &* L &+ Int(label[i])] &+= 1 }
+            }
+            count = C * B * L
+        }
+    }
+
     /// Evaluates one node and, where it splits, arranges its children's pixels and returns their
     /// tasks (those not leaves by their totals). Tasks of one subtree touch disjoint positions, so
     /// they may run on different threads at once.

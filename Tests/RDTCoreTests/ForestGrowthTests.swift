@@ -205,6 +205,40 @@ enum ReferenceTrainer {
     }
 }
 
+/// Local data that counts the small roots whose dense histograms the grower asked for.
+final class DenseForCounter: HistogramSource {
+    let data: LocalTrainingData
+    var asked = 0
+    init(_ data: LocalTrainingData) { self.data = data }
+    var smallNodePixels: Int { data.smallNodePixels }
+    func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] { try data.histograms(for: nodes) }
+    func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try data.apply(decisions) }
+    func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+        -> SmallSubtreeGrowth {
+        asked += denseFor.count
+        return try data.growSmallSubtrees(roots, level: level, rules: rules, denseFor: denseFor)
+    }
+}
+
+@Suite struct SmallSiblingTests {
+    /// A large node whose sibling is grown small is derived from the parent minus the sibling's
+    /// histogram (counted from its bins): the same forest as counting it.
+    @Test(arguments: [150, 250])
+    func largeSiblingsOfSmallNodesAreDerivedAndTheForestIsTheSame(limit: Int) throws {
+        let frames = SyntheticFrame.make(count: 10, labels: 6, seed: 5)
+        var p = TestSetup.parameters()
+        p.maxDepth = 8
+        let dense = TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: 0)
+        let expected = try ForestGrower(parameters: p, candidates: dense.candidates, labelCount: 6)
+            .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: dense)
+        let source = DenseForCounter(TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: limit))
+        let forest = try ForestGrower(parameters: p, candidates: source.data.candidates, labelCount: 6)
+            .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: source)
+        #expect(forest == expected)
+        #expect(source.asked > 0, "no large node had a small sibling at limit \(limit)")
+    }
+}
+
 /// A pipelined source over local data that checks the grower's prefetch protocol.
 final class PipelinedSource: HistogramSource {
     let data: LocalTrainingData
