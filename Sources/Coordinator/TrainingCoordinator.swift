@@ -149,9 +149,8 @@ public final class TrainingCoordinator {
     /// Set when a worker holding shards is lost; cleared once its shards are with live workers.
     private var interrupted = false
     /// Messages that did not decode, and messages that could not be sent.
-    /// Messages dropped, per known peer ("w3") and for all unknown peers together ("?"): each is
-    /// logged for its first 20, then every 10,000th, so one noisy peer neither fills the disk nor
-    /// hides another's drops.
+    /// Messages dropped in all, and per known peer ("w3") or unknown peers together ("?").
+    private var droppedTotal = 0
     private var dropped: [String: Int] = [:]
     private var unsent = 0
     private var current: JobRecord?
@@ -327,20 +326,28 @@ public final class TrainingCoordinator {
     }
 
     /// Drops a message, logging the first 20 and then every 10,000th.
+    /// Drops a message and logs it sparingly: up to 20 lines per peer while the whole stays under
+    /// 200, then every 10,000th. A peer that registers again and again gets a new name each time,
+    /// so the total, not the per-peer count, is what bounds the log.
     func drop(from identity: [UInt8], _ why: @autoclosure () -> String) {
-        let peer = peers[identity]?.id ?? "?"
+        var peer = peers[identity]?.id ?? "?"
+        if dropped[peer] == nil && dropped.count >= 1000 { peer = "?" }
         let count = (dropped[peer] ?? 0) + 1
         dropped[peer] = count
-        if count <= 20 || count % 10_000 == 0 { log("\(why()) (\(count) dropped so far from \(peer == "?" ? "unknown peers" : peer))") }
+        droppedTotal += 1
+        if (count <= 20 && droppedTotal <= 200) || droppedTotal % 10_000 == 0 {
+            log("\(why()) (\(droppedTotal) dropped so far; \(count) from \(peer == "?" ? "unknown peers" : peer))")
+        }
     }
 
     func handle(_ received: ZMQSocket.Received) {
         let frames = received.frames
-        guard frames.count >= 2 else { return }
-        let identity = frames[0]
         if received.oversized {
+            let identity = frames.first ?? []
             return drop(from: identity, "dropped a message over \(Self.maxMessageBytes(received.userID) >> 20) MiB from \(peers[identity]?.id ?? "a peer")")
         }
+        guard frames.count >= 2 else { return }
+        let identity = frames[0]
         // A client key (status, fetch) cannot act as a worker.
         let clientOnly = AllowedKey.role(ofUserID: received.userID) == .client
         let message: WireMessage
