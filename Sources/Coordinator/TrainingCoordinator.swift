@@ -100,6 +100,8 @@ public final class TrainingCoordinator {
         var assignedEpoch: UInt64?
         var readyEpoch: UInt64?
         var isWorker: Bool
+        /// Its process id on its host, as it said in Hello (for operators: which process to look at).
+        var pid = 0
         /// Samples it holds (its last Ready) and when it last answered a request.
         var samples = 0
         var lastReply: UInt64 = 0
@@ -398,7 +400,7 @@ public final class TrainingCoordinator {
                 nextPeer += 1
                 let id = "w\(nextPeer)"
                 peers[identity] = Peer(id: id, identity: identity, host: String(h.host.prefix(255)), cores: Int(h.cores),
-                                       threads: Int(h.threads), lastSeen: Self.now(), isWorker: true)
+                                       threads: Int(h.threads), lastSeen: Self.now(), isWorker: true, pid: Int(h.pid))
                 workerOrder.append(identity)
                 log("worker \(id) joined from \(Self.clip(h.host)) (pid \(h.pid), \(h.threads) threads)")
                 var w = Canopy_Wire_Welcome()
@@ -502,7 +504,7 @@ public final class TrainingCoordinator {
             return .object(m)
         }
         let workerList: [JSON] = workerOrder.compactMap { peers[$0] }.map { p in
-            .object([("id", .string(p.id)), ("host", .string(p.host)), ("threads", .int(p.threads)),
+            .object([("id", .string(p.id)), ("host", .string(p.host)), ("pid", .int(p.pid)), ("threads", .int(p.threads)),
                      ("shards", .int(plan.shards(of: p.identity).count)),
                      ("ready", .bool(p.readyEpoch != nil && p.readyEpoch == p.assignedEpoch))])
         }

@@ -144,11 +144,17 @@ struct SlurmTests {
                                       env: ["CANOPY_TRAIN_LAUNCH": "steps"])
         let running = try Self.waitStatus(site, site.dir + "/jobdir2") { ($0["level"]?.intValue ?? 0) >= 2 && $0["state"]?.stringValue == "training" }
         #expect(running != nil, "\(site.read("jobdir2/coordinator.log"))")
-        let steps = try site.sh("/usr/bin/squeue", ["-h", "-s", "-j", stepped, "-o", "%i %j"]).stdout
-        let rows: [[Substring]] = steps.split(separator: "\n").map { $0.split(separator: " ") }
-        let worker2: [Substring]? = rows.first { $0.count == 2 && $0[1] == "worker2" }
-        let step = try #require(worker2?.first, "no worker2 step in: \(steps)")
-        #expect(try site.sh("/usr/bin/scancel", [String(step)]).status == 0)
+        // Cancel the step of a worker that holds shards (a worker may hold none: shards are the
+        // unit of work), found from the coordinator's status (its pid) and Slurm's pid list.
+        let status = try JSON.parse(try site.canopy.run(["status", "--coordinator", try #require(running), "--json",
+                                                          "--timeout", "5"] + site.clientArgs).stdout)
+        let holder = status["workers"]?.arrayValue?.first { ($0["shards"]?.intValue ?? 0) > 0 }
+        let pid = try #require(holder?["pid"]?.intValue, "no worker holds shards: \(status.serialized())")
+        let pids = try site.sh("/usr/bin/scontrol", ["listpids", stepped]).stdout
+        let row = pids.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+            .first { $0.count >= 3 && Int($0[0]) == pid }
+        let step = try #require(row.map { "\(stepped).\($0[2])" }, "pid \(pid) is in no step of \(stepped): \(pids)")
+        #expect(try site.sh("/usr/bin/scancel", [step]).status == 0)
         let done = try Self.waitStatus(site, site.dir + "/jobdir2") { $0["state"]?.stringValue == "finished" }
         #expect(done != nil, "\(site.read("jobdir2/coordinator.log"))")
         guard let done else { return }
