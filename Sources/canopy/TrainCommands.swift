@@ -68,8 +68,9 @@ struct WorkerCommand: ParsableCommand {
         if dieWithParent {
             let parent = getppid()
             _ = canopy_die_with_parent()
-            // The parent may have died before the request took effect.
-            if getppid() != parent || parent == 1 { throw CommandFailure("canopy worker: the parent process is gone; stopping") }
+            // The parent may have died before the request took effect (then the process was
+            // re-parented). A worker orphaned before that also stops, after --coordinator-timeout.
+            if getppid() != parent { throw CommandFailure("canopy worker: the parent process is gone; stopping") }
         }
         let config = try security.config()
         let mode = try security.client(config)
