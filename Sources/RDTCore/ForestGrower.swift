@@ -164,6 +164,13 @@ public final class ForestGrower {
         }
     }
 
+    /// sibling = parent - child: `parent` becomes the sibling's histogram.
+    static func subtract(_ child: [UInt32], from parent: inout [UInt32]) {
+        parent.withUnsafeMutableBufferPointer { p in
+            child.withUnsafeBufferPointer { c in for i in 0..<p.count { p[i] &-= c[i] } }
+        }
+    }
+
     /// Split choice for each node of a batch in parallel (each a pure function of its histogram),
     /// returned in order, so nothing depends on the thread count.
     func evaluateAll(_ items: [(NodeKey, [UInt32])], level: Int) -> [NodeEvaluation] {
@@ -192,13 +199,11 @@ public final class ForestGrower {
         var gains: [(NodeKey, Double)] = []
         let smallLimit = source.smallNodePixels
         func pixels(_ totals: [UInt32]) -> Int { totals.reduce(0) { $0 + Int($1) } }
+        /// Whether the source grows a node of these totals whole, from its bins.
+        func isSmall(_ totals: [UInt32]) -> Bool { smallLimit > 0 && pixels(totals) <= smallLimit }
         /// Whether a node of the next level will need a dense histogram, or be grown small.
-        func needsDense(_ totals: [UInt32]) -> Bool {
-            !rules.isLeafWithoutSplit(totals, level: level + 1) && (smallLimit == 0 || pixels(totals) > smallLimit)
-        }
-        func growsSmall(_ totals: [UInt32]) -> Bool {
-            !rules.isLeafWithoutSplit(totals, level: level + 1) && smallLimit > 0 && pixels(totals) <= smallLimit
-        }
+        func needsDense(_ totals: [UInt32]) -> Bool { !rules.isLeafWithoutSplit(totals, level: level + 1) && !isSmall(totals) }
+        func growsSmall(_ totals: [UInt32]) -> Bool { !rules.isLeafWithoutSplit(totals, level: level + 1) && isSmall(totals) }
 
         func makeLeaf(_ key: NodeKey, _ totals: [UInt32]) {
             state.trees[key.tree].nodes[key.node] = .leaf(SplitSelection.probabilities(totals))
@@ -244,7 +249,7 @@ public final class ForestGrower {
                 makeLeaf(key, totals)
             } else if let e = subtrees.removeValue(forKey: key) {
                 ready.append((key, e))
-            } else if let totals = known, smallLimit > 0, pixels(totals) <= smallLimit {
+            } else if let totals = known, isSmall(totals) {
                 small.append(key)
             } else {
                 needs.append(key)
@@ -268,13 +273,12 @@ public final class ForestGrower {
 
         // A large node whose small sibling's dense histogram came from its bins: parent - sibling.
         var fromSmall: [(NodeKey, [UInt32])] = []
-        for key in needs where key.node > 0 && smallDense[key.sibling] != nil && cache[key.parent] != nil {
+        for key in needs where key.node > 0 {
             // Each histogram is let go as soon as it is used: these are 2000 x 50 x 32 counts each.
+            // (A small sibling's histogram was asked for only where the parent's is kept.)
             guard let sib = smallDense.removeValue(forKey: key.sibling), var hist = cache.removeValue(forKey: key.parent)
             else { continue }
-            hist.withUnsafeMutableBufferPointer { h in
-                sib.withUnsafeBufferPointer { c in for i in 0..<h.count { h[i] &-= c[i] } }
-            }
+            Self.subtract(sib, from: &hist)
             fromSmall.append((key, hist))
         }
         smallDense = [:]
@@ -340,11 +344,8 @@ public final class ForestGrower {
             var items: [(NodeKey, [UInt32])] = []
             for (key, hist) in zip(batch, hists) {
                 items.append((key, hist))
-                if let other = derived[key], let parent = cache.removeValue(forKey: key.parent) {
-                    var sib = parent
-                    sib.withUnsafeMutableBufferPointer { s in
-                        hist.withUnsafeBufferPointer { c in for i in 0..<s.count { s[i] &-= c[i] } }
-                    }
+                if let other = derived[key], var sib = cache.removeValue(forKey: key.parent) {
+                    Self.subtract(hist, from: &sib)
                     items.append((other, sib))
                 }
             }
