@@ -48,23 +48,19 @@ struct BenchTrain: ParsableCommand {
         defer { keys.remove() }
         options.security = keys.server
         let coordinator = try TrainingCoordinator(options: options, jobs: [(training, dir + "/data")])
-        var children: [(Process, Pipe)] = []
-        for _ in 0..<workers {
-            let p = Process(), out = Pipe()
-            p.executableURL = URL(fileURLWithPath: selfExecutable())
-            p.arguments = ["worker", "--coordinator", coordinator.endpoint, "--threads", String(max(1, cores / workers))] + keys.workerArguments
-            p.standardOutput = out
-            try p.run()
-            children.append((p, out))
-        }
+        let children = try WorkerProcesses(
+            count: workers,
+            arguments: ["--coordinator", coordinator.endpoint, "--threads", String(max(1, cores / workers)), "--die-with-parent"]
+                + keys.workerArguments,
+            keepOutput: true)
+        defer { children.stop() }
+        coordinator.abortReason = { children.allExitedReason }
         let t1 = Date()
         try coordinator.run()
-        var workerRSS: [String] = []
-        for (p, out) in children {
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            workerRSS += text.split(separator: "\n").filter { $0.contains("peak RSS") }.map { String($0.split(separator: " ").dropFirst(3).joined(separator: " ")) }
+        let workerRSS = children.output().flatMap { text in
+            text.split(separator: "\n").filter { $0.contains("peak RSS") }.map { String($0.split(separator: " ").dropFirst(3).joined(separator: " ")) }
         }
+        children.stop()
         guard let record = coordinator.jobs.first, record.state == .finished else {
             throw CommandFailure("distributed run failed: \(coordinator.jobs.first?.error ?? "?")")
         }

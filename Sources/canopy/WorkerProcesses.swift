@@ -7,14 +7,23 @@ final class WorkerProcesses {
     private let lock = NSLock()
     private var exited: [(Int32, Process.TerminationReason)] = []
     private(set) var processes: [Process] = []
+    /// Each worker's standard output, where it is kept (`keepOutput`).
+    private var pipes: [Pipe] = []
 
-    /// Starts `count` workers with `arguments` after `canopy worker`.
-    init(count: Int, arguments: [String], output: FileHandle? = FileHandle.nullDevice) throws {
+    /// Starts `count` workers with `arguments` after `canopy worker`; their output is discarded
+    /// unless `keepOutput` (then `output()` reads it).
+    init(count: Int, arguments: [String], keepOutput: Bool = false) throws {
         for _ in 0..<count {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: selfExecutable())
             p.arguments = ["worker"] + arguments
-            if let output { p.standardOutput = output }
+            if keepOutput {
+                let pipe = Pipe()
+                p.standardOutput = pipe
+                pipes.append(pipe)
+            } else {
+                p.standardOutput = FileHandle.nullDevice
+            }
             p.terminationHandler = { [weak self] p in self?.record(p.terminationStatus, p.terminationReason) }
             try p.run()
             processes.append(p)
@@ -34,6 +43,11 @@ final class WorkerProcesses {
         guard !processes.isEmpty, exited.count == processes.count, let last = exited.last else { return nil }
         let how = last.1 == .uncaughtSignal ? "killed by signal \(last.0)" : "exit status \(last.0)"
         return "all \(processes.count) worker process(es) have exited (the last: \(how)); nobody is left to train with"
+    }
+
+    /// Each kept output, read to its end (once the workers are done).
+    func output() -> [String] {
+        pipes.map { String(decoding: $0.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
     }
 
     /// Stops the workers still running and waits for all of them.
