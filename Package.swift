@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Canopy: distributed training of randomized decision forests for per-pixel body-part labelling.
-// Module graph (DESIGN §2): RDTCore <- ImagePipeline; WireProtocol; Worker/Coordinator <- canopy CLI.
+// Module graph (docs/architecture.md): RDTCore <- ImagePipeline <- Training <- Coordinator; RDTCore <- WireProtocol
+// <- Worker, Coordinator; all <- the canopy CLI.
 let package = Package(
     name: "Canopy",
     platforms: [.macOS(.v13)],
@@ -11,6 +12,7 @@ let package = Package(
         .library(name: "RDTCore", targets: ["RDTCore"]),
         .library(name: "ImagePipeline", targets: ["ImagePipeline"]),
         .library(name: "WireProtocol", targets: ["WireProtocol"]),
+        .library(name: "Training", targets: ["Training"]),
         .library(name: "Coordinator", targets: ["Coordinator"]),
         .library(name: "Worker", targets: ["Worker"]),
     ],
@@ -32,31 +34,37 @@ let package = Package(
         .target(name: "RDTCore", dependencies: ["CSupport"], swiftSettings: fast),
         // LZ4 blocks through liblz4, shared by shards (ImagePipeline) and bulk frames (WireProtocol).
         .target(name: "BlockCompression", dependencies: ["CLZ4"], swiftSettings: fast),
-        .target(name: "ImagePipeline", dependencies: ["RDTCore", "BlockCompression", "CPNGShim", "CZlib"], swiftSettings: fast),
+        .target(name: "ImagePipeline", dependencies: ["RDTCore", "BlockCompression", "CPNGShim", "CZlib"]),
         .target(
             name: "WireProtocol",
-            dependencies: ["CZeroMQ", "BlockCompression", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
-            exclude: ["proto"], swiftSettings: fast),
-        .target(name: "Worker", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol"], swiftSettings: fast),
-        .target(name: "Coordinator", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol"], swiftSettings: fast),
+            dependencies: ["RDTCore", "CZeroMQ", "BlockCompression", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["proto"]),
+        .target(name: "Worker", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol"]),
+        // One job's training (set-up, resume, levels, checkpoints, forest files), for one process and the cluster alike.
+        .target(name: "Training", dependencies: ["RDTCore", "ImagePipeline"]),
+        .target(name: "Coordinator", dependencies: ["RDTCore", "ImagePipeline", "Training", "WireProtocol"]),
         .executableTarget(
             name: "canopy",
             dependencies: [
-                "RDTCore", "ImagePipeline", "WireProtocol", "Coordinator", "Worker", "CSupport",
+                "RDTCore", "ImagePipeline", "Training", "WireProtocol", "Coordinator", "Worker", "CSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: fast),
+            ]),
+
+        // Shared by the test targets: hostile messages, a fake clock. Never part of the canopy binary.
+        .target(name: "TestSupport", dependencies: ["WireProtocol", "BlockCompression"]),
 
         .testTarget(name: "RDTCoreTests", dependencies: ["RDTCore"]),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "RDTCore"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "ImagePipeline", "RDTCore", "TestSupport"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Training", "ImagePipeline", "RDTCore", "WireProtocol", "TestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "WireProtocol"]),
-        .testTarget(name: "ImagePipelineTests", dependencies: ["ImagePipeline", "RDTCore"]),
-        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "BlockCompression", "CZeroMQ"]),
+        .testTarget(name: "ImagePipelineTests", dependencies: ["ImagePipeline", "RDTCore", "TestSupport"]),
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "BlockCompression", "CZeroMQ", "RDTCore", "TestSupport"]),
         // Slow suite: runs the built `canopy` binary as real processes.
-        .testTarget(name: "EndToEndTests", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol", "CZeroMQ"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol", "CZeroMQ", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
 
-/// Hot loops use unchecked arithmetic on unsafe buffers explicitly; the whole-module optimizer does the rest.
+/// Only the modules with the hot loops (the histogram kernel, LZ4 blocks) drop dynamic exclusivity
+/// checks; they use unchecked arithmetic on unsafe buffers explicitly, the optimizer does the rest.
 var fast: [SwiftSetting] { [.unsafeFlags(["-enforce-exclusivity=unchecked"])] }

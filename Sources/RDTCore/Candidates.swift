@@ -65,6 +65,15 @@ public struct Candidates: Equatable, Sendable {
 
     /// A lookup table from clamped feature value to bin, for the histogram kernel.
     public var binTable: BinTable { BinTable(thresholds: thresholds) }
+
+    /// The largest offset component (pixel-metres) a tree file or a peer may carry.
+    public static let maxOffset: Float = 10_000
+
+    /// Whether every component of `uv` is finite and within `maxOffset`: checked wherever
+    /// offsets arrive from outside (tree files, the wire).
+    public static func isValidOffset(_ uv: SIMD4<Float>) -> Bool {
+        (0..<4).allSatisfy { uv[$0].isFinite && abs(uv[$0]) <= maxOffset }
+    }
 }
 
 /// Maps a feature value to its bin with one clamp and one load.

@@ -37,3 +37,17 @@ public struct DecisionTree: Equatable, Sendable {
     /// Leaves in node index order (the order of the .rdt file's tables).
     public var leafCount: Int { nodes.reduce(0) { if case .leaf = $1 { return $0 + 1 } else { return $0 } } }
 }
+
+extension DecisionTree {
+    /// Every decided node in node order (parents before children): what routes pixels loaded at
+    /// the roots to the nodes they reach in this tree.
+    public var decisions: [(node: Int, decision: NodeDecision)] {
+        nodes.enumerated().compactMap { n, node in
+            switch node {
+            case .untrained: return nil
+            case .leaf: return (n, .leaf)
+            case let .split(uv, threshold): return (n, .split(uv: uv, thresholdMM: threshold))
+            }
+        }
+    }
+}

@@ -22,7 +22,7 @@ public enum TreeFile {
     static let nodeBytes = 32
     static let untrainedIndex: UInt32 = 0x7fff_ffff
     /// Largest |u|, |v| accepted from a file, in pixel-metres (a 1 m offset at f = 10000 px).
-    static let maxOffset: Float = 10_000
+    static var maxOffset: Float { Candidates.maxOffset }
 
     // MARK: loading
 
@@ -162,7 +162,7 @@ public enum TreeFile {
             if index == untrainedIndex { continue }
             if index == 0 {
                 let uv = SIMD4(f32(at), f32(at + 4), f32(at + 8), f32(at + 12)), t = f32(at + 16)
-                guard (0..<4).allSatisfy({ uv[$0].isFinite && abs(uv[$0]) <= maxOffset }), t.isFinite,
+                guard Candidates.isValidOffset(uv), t.isFinite,
                       abs(t) <= 65.535 else { throw bad("node \(i) has non-finite or out-of-range u, v or t") }
                 tree.nodes[i] = .split(uv: uv, thresholdMM: Int32((Double(t) * 1000).rounded()))
             } else {

@@ -1,5 +1,6 @@
 import BlockCompression
 import Foundation
+import RDTCore
 import SwiftProtobuf
 
 /// A message on the wire: the envelope and its bulk frames.
@@ -211,7 +212,7 @@ public enum RouteWire {
                 guard node > last, node < maxNode else { throw WireError.malformed("route node \(node) out of order or range") }
                 last = node
                 let uv = SIMD4((1...4).map { Float(bitPattern: get(i, $0)) })
-                guard (0..<4).allSatisfy({ uv[$0].isFinite && abs(uv[$0]) <= 10_000 }) else {
+                guard Candidates.isValidOffset(uv) else {
                     throw WireError.malformed("route node \(node) has an invalid offset")
                 }
                 records.append(Record(node: UInt32(node), leaf: word & 0x8000_0000 != 0, uv: uv,

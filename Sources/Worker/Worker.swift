@@ -98,12 +98,6 @@ public final class TrainingWorker {
         return out
     }
 
-    static func envelope(_ fill: (inout Canopy_Wire_Envelope) -> Void) -> WireMessage {
-        var e = Canopy_Wire_Envelope()
-        fill(&e)
-        return WireMessage(e)
-    }
-
     /// Runs until told to stop, refused, or the coordinator is gone.
     public func run(configure: (ZMQSocket) throws -> Void = { _ in }) throws -> WorkerExit {
         let context = try ZMQContext()
@@ -125,7 +119,7 @@ public final class TrainingWorker {
         hello.memoryBytes = ProcessInfo.processInfo.physicalMemory
         hello.pid = UInt32(getpid())
         hello.threads = UInt32(threads)
-        try socket.send(Self.envelope { $0.hello = hello })
+        try socket.send(Envelope.make { $0.hello = hello })
         var heartbeatMs = 1000
         var lastHeard = DispatchTime.now().uptimeNanoseconds
         var lastSent = lastHeard
@@ -154,7 +148,7 @@ public final class TrainingWorker {
                 return .coordinatorGone(endpoint)
             }
             if welcomed && Int((now - lastSent) / 1_000_000) >= heartbeatMs {
-                try socket.send(Self.envelope { $0.heartbeat = Canopy_Wire_Heartbeat() })
+                try socket.send(Envelope.make { $0.heartbeat = Canopy_Wire_Heartbeat() })
                 lastSent = now
             }
             let ready = try ZMQSocket.poll([socket, wake], timeoutMs: 20)
@@ -190,7 +184,7 @@ public final class TrainingWorker {
                 work.sync { self.state = nil }  // after whatever the queue still had to do
                 welcomed = false
                 lastHeard = DispatchTime.now().uptimeNanoseconds
-                try socket.send(Self.envelope { $0.hello = hello })
+                try socket.send(Envelope.make { $0.hello = hello })
             case .compute(let c):
                 work.async { self.compute(c) }
             case .apply(let a):
@@ -206,7 +200,7 @@ public final class TrainingWorker {
         var e = Canopy_Wire_WorkerError()
         e.job = job
         e.message = "worker \(ProcessInfo.processInfo.hostName) pid \(getpid()): \(text)"
-        post(Self.envelope { $0.workerError = e })
+        post(Envelope.make { $0.workerError = e })
     }
 
     func assign(_ a: Canopy_Wire_AssignShards, route: [[UInt8]]) {
@@ -215,39 +209,11 @@ public final class TrainingWorker {
             let params = try TrainingParameters(json: json)
             guard (1...255).contains(a.labels) else { throw WireError.malformed("labels \(a.labels)") }
             guard (1...64).contains(a.candidates.count) else { throw WireError.malformed("\(a.candidates.count) trees") }
-            let candidates: [Candidates] = try a.candidates.map { c in
-                guard c.uvs.count == params.nUVs * 16 else {
-                    throw WireError.malformed("\(c.uvs.count) bytes of candidates, expected \(params.nUVs * 16)")
-                }
-                guard c.thresholds.count == params.oddThresholds, zip(c.thresholds, c.thresholds.dropFirst()).allSatisfy({ $0 <= $1 })
-                else { throw WireError.malformed("thresholds are not \(params.oddThresholds) ascending values") }
-                let uvs: [SIMD4<Float>] = c.uvs.withUnsafeBytes { raw in
-                    (0..<params.nUVs).map { i in
-                        SIMD4((0..<4).map { k in Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 16 * i + 4 * k, as: UInt32.self))) })
-                    }
-                }
-                guard uvs.allSatisfy({ v in (0..<4).allSatisfy { v[$0].isFinite && abs(v[$0]) <= 10_000 } }) else {
-                    throw WireError.malformed("a candidate offset is not finite or out of range")
-                }
-                return Candidates(uvs: uvs, thresholds: c.thresholds)
-            }
+            let candidates = try a.candidates.map { try $0.candidates(params) }
             var uses: [UInt64: [(tree: Int, position: Int)]] = [:]
-            for f in a.frames {
-                uses[f.id] = try f.uses.map { u in
-                    guard Int(u.tree) < candidates.count else { throw WireError.malformed("frame use of tree \(u.tree)") }
-                    return (Int(u.tree), Int(u.position))
-                }
-            }
-            guard route.count == a.route.count else { throw WireError.malformed("\(a.route.count) routes in \(route.count) frames") }
+            for f in a.frames { uses[f.id] = try f.frameUses(trees: candidates.count) }
             let maxNode = (1 << params.maxDepth) - 1
-            var decisions: [(NodeKey, NodeDecision)] = []
-            for (info, frame) in zip(a.route, route) {
-                guard Int(info.tree) < candidates.count else { throw WireError.malformed("route for tree \(info.tree)") }
-                for r in try RouteWire.unpack(frame, count: Int(info.decisions), maxNode: maxNode) {
-                    decisions.append((NodeKey(tree: Int(info.tree), node: Int(r.node)),
-                                      r.leaf ? .leaf : .split(uv: r.uv, thresholdMM: r.thresholdMM)))
-                }
-            }
+            let decisions = try RouteWire.decisions(a.route, frames: route, trees: candidates.count, maxNode: maxNode)
             let manifest = try DatasetManifest(root: a.dataset)
             let data = LocalTrainingData(parameters: params, candidates: candidates, labelCount: Int(a.labels),
                                          kernel: HistogramKernel(threads: threads))
@@ -264,7 +230,7 @@ public final class TrainingWorker {
             ready.epoch = a.epoch
             ready.samples = UInt64(data.sampleCount)
             ready.memoryBytes = UInt64(data.frames.bytes + data.trees.reduce(0) { $0 + $1.bytes })
-            post(Self.envelope { $0.ready = ready })
+            post(Envelope.make { $0.ready = ready })
         } catch {
             state = nil
             fail(a.job, "cannot load job \(a.job): \(error)")
@@ -310,7 +276,7 @@ public final class TrainingWorker {
             reply.job = c.job
             reply.request = c.request
             reply.nodes = infos
-            post(WireMessage(Self.envelope { $0.histograms = reply }.envelope, bulk: frames.filter { !$0.isEmpty }))
+            post(WireMessage(Envelope.make { $0.histograms = reply }.envelope, bulk: frames.filter { !$0.isEmpty }))
         } catch {
             fail(c.job, "cannot compute histograms: \(error)")
         }
@@ -318,30 +284,14 @@ public final class TrainingWorker {
 
     func apply(_ a: Canopy_Wire_ApplySplits) {
         guard let s = state, s.job == a.job else { return fail(a.job, "asked to apply splits of job \(a.job), which is not loaded here") }
-        var decisions: [(NodeKey, NodeDecision)] = []
-        for d in a.decisions {
-            guard Int(d.tree) < s.data.candidates.count, Int(d.node) < s.maxNode else {
-                return fail(a.job, "decision for node (\(d.tree), \(d.node)) outside the forest")
-            }
-            let key = NodeKey(tree: Int(d.tree), node: Int(d.node))
-            if d.leaf {
-                decisions.append((key, .leaf))
-            } else {
-                let uv = SIMD4(d.ux, d.uy, d.vx, d.vy)
-                guard (0..<4).allSatisfy({ uv[$0].isFinite && abs(uv[$0]) <= 10_000 }) else {
-                    return fail(a.job, "split of node (\(d.tree), \(d.node)) has an invalid offset")
-                }
-                decisions.append((key, .split(uv: uv, thresholdMM: d.thresholdMm)))
-            }
-        }
         do {
-            try s.data.apply(decisions)
+            try s.data.apply(try a.decisions.map { try $0.decision(trees: s.data.candidates.count, maxNode: s.maxNode) })
         } catch {
             return fail(a.job, "cannot apply splits: \(error)")
         }
         var done = Canopy_Wire_Applied()
         done.job = a.job
         done.request = a.request
-        post(Self.envelope { $0.applied = done })
+        post(Envelope.make { $0.applied = done })
     }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Coordinator
 import Foundation
+import ImagePipeline
 import RDTCore
+import Training
 
 /// Deep trees in one process, run as child processes side by side (so each peak RSS is its own):
 /// every node from dense histograms, against small nodes grown from precomputed bins.
@@ -50,7 +52,7 @@ struct BenchDeep: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let root: String
         if let data { root = data } else {
-            try BenchDataset.make(in: dir, frames: frames, trees: 1, labelMap: labelMap)
+            try SyntheticDataset.make(in: dir, frames: frames, trees: 1, labelMap: labelMap)
             root = dir + "/data"
         }
         print("deep: index \(index) of \(root), \(pixels) px/frame, \(candidates) candidates x "
@@ -120,15 +122,16 @@ struct BenchDeep: ParsableCommand {
     func runChild(_ spec: String) throws {
         let parts = spec.split(separator: ",", maxSplits: 3).map(String.init)
         guard parts.count == 4, let n = Int(parts[1]) else { throw CommandFailure("bench deep: bad --child") }
-        var training = SingleProcessTraining(job: job, datasetRoot: parts[3], threads: n)
-        training.smallNodeMemory = parts[0] == "small" ? smallNodeMiB << 20 : 0
-        var costs: [Int: LevelCost] = [:]
-        training.onCosts = { costs = $0 }
+        let setup = try JobSetup(job: job, datasetRoot: parts[3])
+        let run = TrainingRun(setup: setup, directory: parts[2], mode: "single-process")
+        run.writesCheckpoints = false  // the levels are timed as the kernel's work alone
+        run.grower.costs = [:]
         let start = Date()
-        let (trees, levels) = try training.run()
+        let source = try LocalSource(setup: setup, threads: n, smallNodeMemory: parts[0] == "small" ? smallNodeMiB << 20 : 0)
+        try run.grow(source: source, date: "bench")
+        let costs = run.grower.costs ?? [:]
+        let levels = run.report.levels
         let seconds = Date().timeIntervalSince(start)
-        try FileManager.default.createDirectory(atPath: parts[2], withIntermediateDirectories: true)
-        try TreeFile.save(trees[0], to: parts[2] + "/deep.rdt")
         let levelJSON = levels.map { r -> JSON in
             let c = costs[r.level] ?? LevelCost()
             return .object([("level", .int(r.level)), ("pixels", .int(r.pixels)), ("computed", .int(r.histogramsComputed)),

@@ -3,6 +3,7 @@ import Coordinator
 import Foundation
 import ImagePipeline
 import RDTCore
+import Training
 
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +23,7 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         let dir = NSTemporaryDirectory() + "canopy-bench-train-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try BenchDataset.make(in: dir, frames: frames, trees: trees, labelMap: labelMap)
+        try SyntheticDataset.make(in: dir, frames: frames, trees: trees, labelMap: labelMap)
         var params = TrainingParameters()
         params.nPixels = pixels
         params.nUVs = candidates
@@ -35,9 +36,12 @@ struct BenchTrain: ParsableCommand {
 
         // One process, all cores.
         let t0 = Date()
-        let (single, singleLevels) = try SingleProcessTraining(job: training, datasetRoot: dir + "/data", threads: cores).run()
+        let setup = try JobSetup(job: training, datasetRoot: dir + "/data")
+        let single = TrainingRun(setup: setup, directory: dir + "/single", mode: "single-process")
+        single.writesCheckpoints = false  // as the coordinator's levels are timed without its checkpoints' share
+        try single.grow(source: LocalSource(setup: setup, threads: cores), date: "bench")
         let singleSeconds = Date().timeIntervalSince(t0)
-        try ForestOutput.write(single, job: training, directory: dir + "/single", date: "bench")
+        let singleLevels = single.report.levels
         let singleRSS = peakResidentBytes()
 
         // Coordinator here + worker processes, the cores shared among the workers.
@@ -61,7 +65,7 @@ struct BenchTrain: ParsableCommand {
             text.split(separator: "\n").filter { $0.contains("peak RSS") }.map { String($0.split(separator: " ").dropFirst(3).joined(separator: " ")) }
         }
         children.stop()
-        guard let record = coordinator.jobs.first, record.state == .finished else {
+        guard let record = coordinator.jobs.first, record.state == .finished, let report = record.report else {
             throw CommandFailure("distributed run failed: \(coordinator.jobs.first?.error ?? "?")")
         }
         // Throughput compares the jobs: from the shard assignment (workers registered) to the forest,
@@ -80,12 +84,12 @@ struct BenchTrain: ParsableCommand {
         print(String(format: "throughput ratio: %.1f%% of single-process (%.1f%% counting worker start-up)",
                      100 * singleSeconds / jobSeconds, 100 * singleSeconds / withStartup))
         print("bytes per level (received + sent by the coordinator): "
-              + record.bytesPerLevel.enumerated().map { "L\($0): \($1 / 1024) KiB" }.joined(separator: ", "))
+              + (report.cluster?.bytesByLevel ?? [:]).sorted { $0.key < $1.key }.map { "L\($0.key): \($0.value / 1024) KiB" }.joined(separator: ", "))
         print("seconds per level, single: " + singleLevels.map { String(format: "%.2f", $0.seconds) }.joined(separator: " ")
-              + "; distributed: " + record.levels.map { String(format: "%.2f", $0.seconds) }.joined(separator: " ")
+              + "; distributed: " + report.levels.map { String(format: "%.2f", $0.seconds) }.joined(separator: " ")
               + String(format: "; loading: single %.2f s, distributed %.2f s; coordinator waited %.2f s for workers (%.2f s of it for routing)",
-                       singleSeconds - singleLevels.reduce(0) { $0 + $1.seconds }, jobSeconds - record.levels.reduce(0) { $0 + $1.seconds },
-                       record.waitSeconds, record.applySeconds))
+                       singleSeconds - singleLevels.reduce(0) { $0 + $1.seconds }, jobSeconds - report.levels.reduce(0) { $0 + $1.seconds },
+                       report.cluster?.secondsWaiting ?? 0, record.applySeconds))
         print("identical forest: \(identical ? "yes" : "NO")")
         if !identical { throw CommandFailure("the distributed forest differs from the single-process forest") }
     }

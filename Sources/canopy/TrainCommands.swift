@@ -4,6 +4,7 @@ import Coordinator
 import Foundation
 import ImagePipeline
 import RDTCore
+import Training
 import WireProtocol
 import Worker
 
@@ -117,7 +118,7 @@ struct CoordinatorCommand: ParsableCommand {
     @OptionGroup var security: SecurityOptions
 
     func validate() throws {
-        let heartbeat = Double(TrainingCoordinator.Options(bind: "", outputRoot: "").heartbeatMs) / 1000
+        let heartbeat = Double(WorkerPool.Settings().heartbeatMs) / 1000
         guard workerTimeout.isFinite, workerTimeout >= 2 * heartbeat, workerTimeout <= 86_400 else {
             throw ValidationError("--worker-timeout must be at least 2 heartbeats (\(2 * heartbeat) s), got \(workerTimeout)")
         }
@@ -155,9 +156,9 @@ struct CoordinatorCommand: ParsableCommand {
         options.minWorkers = minWorkers
         options.exitWhenDone = exitWhenDone
         options.lingerSeconds = linger
-        options.workerTimeoutMs = Int(workerTimeout * 1000)
-        options.requestTimeoutMs = Int(requestTimeout * 1000)
-        options.requestTimeoutFactor = requestTimeoutFactor
+        options.pool.workerTimeoutMs = Int(workerTimeout * 1000)
+        options.pool.requestTimeoutMs = Int(requestTimeout * 1000)
+        options.pool.requestTimeoutFactor = requestTimeoutFactor
         options.shutdownWorkers = true
         let coordinator = try TrainingCoordinator(options: options, jobs: queue, log: { print("coordinator: \($0)"); fflush(stdout) })
         coordinator.onLevel = { record, level in print(levelLine(record.job.name, level)); fflush(stdout) }
@@ -193,17 +194,18 @@ struct Train: ParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         if workers == 0 {
             for j in jobs {
-                let start = Date()
-                let (trees, levels) = try SingleProcessTraining(job: j, datasetRoot: j.dataset ?? data, threads: threads ?? cores)
-                    .run { print(levelLine(j.name, $0)); fflush(stdout) }
-                let dir = out + "/" + j.name
-                AtomicFile.removeStale(in: dir)
-                let files = try ForestOutput.write(trees, job: j, directory: dir, date: ForestOutput.today())
-                let names = ForestOutput.files(ofJSON: files).map { JSON.string(URL(fileURLWithPath: $0).lastPathComponent) }
-                try ForestOutput.writeReport([("job", .string(j.name)), ("mode", .string("single-process")),
-                                              ("seconds", .double(Date().timeIntervalSince(start))), ("files", .array(names))],
-                                             levels: levels, directory: dir)
-                print("\(j.name): \(files.count) trees written to \(dir)")
+                let setup = try JobSetup(job: j, datasetRoot: j.dataset ?? data)
+                let run = TrainingRun(setup: setup, directory: ForestFiles.directory(root: out, job: j), mode: "single-process") {
+                    print($0)
+                    fflush(stdout)
+                }
+                if run.finishedFiles != nil {
+                    print("\(j.name): already finished in \(run.directory) (remove that folder to train it again)")
+                    continue
+                }
+                run.onLevel = { print(levelLine(j.name, $0)); fflush(stdout) }
+                try run.start()
+                try run.grow(source: LocalSource(setup: setup, threads: threads ?? cores))
             }
             return
         }

@@ -2,6 +2,7 @@ import CZeroMQ
 import Foundation
 import RDTCore
 import Testing
+import TestSupport
 import WireProtocol
 
 /// CURVE and hostile input against real coordinator processes (docs/reliability.md).

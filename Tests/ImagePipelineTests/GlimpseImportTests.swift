@@ -1,6 +1,7 @@
 import Foundation
 import RDTCore
 import Testing
+import TestSupport
 @testable import ImagePipeline
 
 @Suite struct GlimpseImportTests {

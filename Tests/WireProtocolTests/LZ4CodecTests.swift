@@ -1,5 +1,6 @@
 import Testing
 @testable import BlockCompression
+import TestSupport
 import WireProtocol
 
 @Suite struct LZ4CodecTests {

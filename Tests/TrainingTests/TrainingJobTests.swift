@@ -1,7 +1,7 @@
 import Foundation
 import RDTCore
 import Testing
-@testable import Coordinator
+@testable import Training
 
 @Suite struct TrainingJobTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -78,14 +78,14 @@ import Testing
         other.dataset = "/elsewhere"
         var a = [DecisionTree(depth: 2, labels: [LabelInfo(name: "bg"), LabelInfo(name: "a")], verticalFOV: 0.7)]
         var b = a
-        ForestOutput.annotate(&a, job: job, indexSizes: [5], levels: [LevelRecord(level: 0)])
-        ForestOutput.annotate(&b, job: other, indexSizes: [5], levels: [LevelRecord(level: 0)])
+        ForestHistory.annotate(&a, job: job, indexSizes: [5], levels: [LevelRecord(level: 0)])
+        ForestHistory.annotate(&b, job: other, indexSizes: [5], levels: [LevelRecord(level: 0)])
         #expect(a == b)
         let text = TreeFile.encodeJSON(a[0])
         #expect(text.contains("\"max_depth\"") && !text.contains("uvt_histograms_mem") && !text.contains("data_dir"))
         job.parameters.maxDepth = 5
         var c = [DecisionTree(depth: 2, labels: [LabelInfo(name: "bg"), LabelInfo(name: "a")], verticalFOV: 0.7)]
-        ForestOutput.annotate(&c, job: job, indexSizes: [5], levels: [LevelRecord(level: 0)])
+        ForestHistory.annotate(&c, job: job, indexSizes: [5], levels: [LevelRecord(level: 0)])
         #expect(c != a)
     }
 
@@ -98,11 +98,11 @@ import Testing
         let trees = (0..<2).map { _ in DecisionTree(depth: 2, labels: [LabelInfo(name: "bg"), LabelInfo(name: "a")], verticalFOV: 0.7) }
         try FileManager.default.createDirectory(atPath: AtomicFile.temporaryName(dir + "/forest-tree1.rdt"),
                                                 withIntermediateDirectories: true)
-        #expect(throws: TreeFileError.self) { try ForestOutput.write(trees, job: job, directory: dir, date: "D") }
+        #expect(throws: TreeFileError.self) { try ForestFiles.write(trees, job: job, directory: dir, date: "D") }
         let left = try FileManager.default.contentsOfDirectory(atPath: dir)
         #expect(left == [(AtomicFile.temporaryName(dir + "/forest-tree1.rdt") as NSString).lastPathComponent], "\(left)")
         try FileManager.default.removeItem(atPath: AtomicFile.temporaryName(dir + "/forest-tree1.rdt"))
-        let written = try ForestOutput.write(trees, job: job, directory: dir, date: "D")
+        let written = try ForestFiles.write(trees, job: job, directory: dir, date: "D")
         #expect(written == [dir + "/forest-tree0", dir + "/forest-tree1"])
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir))
                 == ["forest-tree0", "forest-tree0.rdt", "forest-tree1", "forest-tree1.rdt"])

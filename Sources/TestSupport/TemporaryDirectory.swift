@@ -1,10 +1,10 @@
 import Foundation
 
 /// A fresh directory under the system temporary folder, removed when the value is released.
-final class TemporaryDirectory {
-    let path: String
+public final class TemporaryDirectory {
+    public let path: String
 
-    init() throws {
+    public init() throws {
         let base = NSTemporaryDirectory() + "canopy-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         path = base

@@ -1,4 +1,5 @@
 import BlockCompression
+import WireProtocol
 import Foundation
 
 /// A seeded generator of hostile input for the wire protocol: valid messages of every kind,

@@ -1,0 +1,224 @@
+import Foundation
+import ImagePipeline
+import RDTCore
+import Training
+import WireProtocol
+
+/// A job's histograms counted by the cluster's workers: it hands out the job's shards (through
+/// the pool's plan), sends each node batch to every worker holding pixels, sums their replies
+/// and routes their pixels after each level. Pipelined: the next batches are sent before the
+/// current one is decided. A worker lost while holding pixels interrupts the level
+/// (`LevelInterrupted`); the run starts it over after `prepare`.
+final class ClusterSource: TrainingSource {
+    unowned let link: ClusterLink
+    let job: String
+    let shape: HistogramShape
+    let prefetchDepth: Int
+    /// Frame ids of each shard the job uses.
+    let shardFrames: [String: [UInt64]]
+    private let uses: FrameUses
+    /// AssignShards without epoch, frames and route.
+    private let template: Canopy_Wire_AssignShards
+    private var request: UInt64 = 0
+    private var sums: [UInt64: [[UInt32]]] = [:]
+    private var prefetched: [(nodes: [NodeKey], id: UInt64)] = []
+    private(set) var figures = TrainingReport.Cluster()
+    /// Seconds spent waiting for workers to route their pixels (of `figures.secondsWaiting`).
+    private(set) var applySeconds = 0.0
+    /// Pixels the workers counted, summed over batches.
+    private(set) var pixelsCounted = 0
+
+    /// `template` is the job's AssignShards without epoch, frames and route.
+    init(link: ClusterLink, job: String, shape: HistogramShape, shardFrames: [String: [UInt64]], uses: FrameUses,
+         template: Canopy_Wire_AssignShards, prefetchDepth: Int) {
+        self.link = link
+        self.job = job
+        self.shape = shape
+        self.shardFrames = shardFrames
+        self.uses = uses
+        self.template = template
+        self.prefetchDepth = prefetchDepth
+    }
+
+    convenience init(link: ClusterLink, setup: JobSetup, prefetchDepth: Int) {
+        let shardOf = Dictionary(setup.manifest.frames.map { ($0.id, $0.shard) }, uniquingKeysWith: { a, _ in a })
+        var t = Canopy_Wire_AssignShards()
+        t.job = setup.job.name
+        t.dataset = setup.datasetRoot
+        t.parametersJson = setup.parameters.json.serialized(pretty: false)
+        t.labels = UInt32(setup.labelCount)
+        t.candidates = setup.candidates.map(Canopy_Wire_TreeCandidates.init)
+        self.init(link: link, job: setup.job.name, shape: setup.makeGrower().shape,
+                  shardFrames: Dictionary(grouping: setup.uses.frames, by: { shardOf[$0] ?? "" }), uses: setup.uses,
+                  template: t, prefetchDepth: prefetchDepth)
+    }
+
+    var pipelined: Bool { true }
+
+    var clusterFigures: TrainingReport.Cluster? {
+        var f = figures
+        f.workers = link.pool.assigned.count
+        f.workersLost = link.pool.lostHolding
+        return f
+    }
+
+    // MARK: shards
+
+    /// Brings the shard plan up to date with the live workers; each worker whose shards changed
+    /// loads them and routes its pixels through `trees`. Returns once every worker holding shards
+    /// is ready; starts over if one is lost meanwhile, and waits while there are none.
+    func prepare(_ trees: [DecisionTree]) throws {
+        var announced = false
+        while true {
+            if link.pool.order.isEmpty {
+                if !announced { link.log("job \(job): no workers left; waiting for one to join") }
+                announced = true
+                try wait { !link.pool.order.isEmpty }
+                continue
+            }
+            let assignments = link.update(.rebalance).compactMap { action -> (PeerIdentity, UInt64, [String])? in
+                guard case let .assign(identity, epoch, shards) = action else { return nil }
+                return (identity, epoch, shards)
+            }
+            if assignments.isEmpty && link.pool.loading.isEmpty { return }
+            if !assignments.isEmpty {
+                let route = try RouteWire.routes(trees)
+                for (identity, epoch, shards) in assignments {
+                    var a = template
+                    a.epoch = epoch
+                    a.route = route.map(\.info)
+                    let frames = shards.flatMap { shardFrames[$0] ?? [] }.sorted()
+                    a.frames = frames.map { Canopy_Wire_FrameAssignment(id: $0, uses: uses.uses[$0] ?? []) }
+                    figures.bytesSent += link.send(WireMessage(Envelope.make { $0.assign = a }.envelope, bulk: route.map(\.frame)),
+                                                   to: [identity])
+                    let name = link.pool.peers[identity]?.id ?? "?"
+                    link.log("job \(job): \(frames.count) frames in \(shards.count) shard(s) to worker \(name)")
+                }
+            }
+            try wait { link.pool.loading.isEmpty || link.pool.interrupted }
+            if !link.pool.interrupted { return }
+        }
+    }
+
+    /// Forgets the requests of a level that starts over.
+    func reset() {
+        prefetched = []
+        sums = [:]
+        link.update(.closedAll)
+    }
+
+    // MARK: histograms
+
+    func prefetch(_ nodes: [NodeKey]) throws {
+        prefetched.append((nodes, try startHistograms(nodes)))
+    }
+
+    func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] {
+        if let p = prefetched.first, p.nodes == nodes {
+            prefetched.removeFirst()
+            return try finish(p.id)
+        }
+        return try finish(try startHistograms(nodes))
+    }
+
+    /// Sends a histogram request for `nodes` to every worker holding pixels; returns its id.
+    func startHistograms(_ nodes: [NodeKey]) throws -> UInt64 {
+        if link.pool.interrupted { throw LevelInterrupted() }
+        request += 1
+        var c = Canopy_Wire_ComputeHistograms()
+        c.job = job
+        c.request = request
+        c.nodes = nodes.map(Canopy_Wire_NodeRef.init)
+        sums[request] = nodes.map { _ in [UInt32](repeating: 0, count: shape.countsPerNode) }
+        link.update(.sent(request, .histograms))
+        figures.bytesSent += link.send(Envelope.make { $0.compute = c }, to: link.pool.assigned)
+        return request
+    }
+
+    /// The summed histograms of request `id`, once every worker answered.
+    func finish(_ id: UInt64) throws -> [[UInt32]] {
+        let start = link.now()
+        try wait(interruptible: true) { link.pool.isComplete(id) }
+        figures.secondsWaiting += Double(link.now() - start) / 1e9
+        link.update(.closed(id))
+        return sums.removeValue(forKey: id) ?? []
+    }
+
+    /// A worker's histograms: added to the sums if they fit the request they answer; a reply
+    /// that does not fit never enters a sum, and its sender is dropped (its shards go to live
+    /// workers and the level starts over). Stale replies are ignored.
+    func receive(_ h: Canopy_Wire_Histograms, bulk: [[UInt8]], from identity: PeerIdentity) {
+        guard h.job == job, link.pool.isWaiting(h.request, on: identity) else { return }
+        guard link.pool.kind(of: h.request) == .histograms, var accumulators = sums[h.request] else {
+            link.update(.misbehaved(identity, "answered an apply request with histograms"))
+            return
+        }
+        guard h.nodes.count == accumulators.count, bulk.count == h.nodes.filter({ $0.rawBytes > 0 }).count else {
+            link.update(.misbehaved(identity, "sent \(h.nodes.count) histograms (\(bulk.count) frames) for \(accumulators.count) nodes"))
+            return
+        }
+        // The sums are moved out while added to, so a bad frame leaves them as they were.
+        sums[h.request] = nil
+        var frames = bulk.makeIterator()
+        var bytes = 0, pixels = 0
+        do {
+            for (i, info) in h.nodes.enumerated() where info.rawBytes > 0 {
+                guard let frame = frames.next() else { break }
+                bytes += frame.count
+                pixels += Int(info.pixels)
+                try accumulators[i].withUnsafeMutableBufferPointer {
+                    try HistogramWire.add(frame, info: info, labels: shape.labels, into: $0)
+                }
+            }
+        } catch {
+            sums[h.request] = accumulators
+            link.update(.misbehaved(identity, "sent an unreadable histogram: \(error)"))
+            return
+        }
+        sums[h.request] = accumulators
+        figures.bytesReceived += bytes
+        pixelsCounted += pixels
+        link.update(.answered(h.request, identity))
+    }
+
+    // MARK: routing
+
+    /// Sends the level's decisions to every worker holding pixels and waits until each has routed
+    /// them (a worker lost meanwhile is not waited for: its shards are reloaded with the trees).
+    func apply(_ decisions: [(NodeKey, NodeDecision)]) throws {
+        request += 1
+        var a = Canopy_Wire_ApplySplits()
+        a.job = job
+        a.request = request
+        a.decisions = decisions.map { Canopy_Wire_Decision($0.0, $0.1) }
+        let id = request
+        link.update(.sent(id, .apply))
+        figures.bytesSent += link.send(Envelope.make { $0.apply = a }, to: link.pool.assigned)
+        let start = link.now()
+        try wait { link.pool.isComplete(id) }
+        let seconds = Double(link.now() - start) / 1e9
+        figures.secondsWaiting += seconds
+        applySeconds += seconds
+        link.update(.closed(id))
+    }
+
+    func receive(applied a: Canopy_Wire_Applied, from identity: PeerIdentity) {
+        guard a.job == job, link.pool.isWaiting(a.request, on: identity) else { return }
+        guard link.pool.kind(of: a.request) == .apply else {
+            link.update(.misbehaved(identity, "answered a histogram request with Applied"))
+            return
+        }
+        link.update(.answered(a.request, identity))
+    }
+
+    /// Pumps until `done` holds; throws the job's failure if one comes first, and, where
+    /// `interruptible`, `LevelInterrupted` once a worker holding pixels is lost.
+    func wait(interruptible: Bool = false, until done: () -> Bool) throws {
+        while true {
+            if let f = link.failure { throw JobFailure(message: f) }
+            if interruptible && link.pool.interrupted { throw LevelInterrupted() }
+            if done() { return }
+            try link.pump(timeoutMs: 20)
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Training
+
+/// A queued job and what `status` shows of it; updated by the coordinator as the job runs.
+public final class JobRecord {
+    public enum State: String { case queued, loading, training, finished, failed }
+
+    public let job: TrainingJob
+    /// The dataset's folder, absolute (workers read it by this path from shared storage).
+    public let dataset: String
+    public internal(set) var state = State.queued
+    public internal(set) var level = 0
+    public internal(set) var nodesDone = 0
+    public internal(set) var nodesAtLevel = 0
+    public internal(set) var decidedPerTree: [Int]
+    public internal(set) var pixelsCounted = 0
+    public internal(set) var started: Date?
+    public internal(set) var finished: Date?
+    /// The forest's files (paths on the coordinator), once finished.
+    public internal(set) var files: [String] = []
+    public internal(set) var error: String?
+    public internal(set) var workersLost = 0
+    public internal(set) var levelRestarts = 0
+    /// The level this job resumed at from a checkpoint (nil: started at the roots).
+    public internal(set) var resumedAt: Int?
+    /// What report.json holds, once trained here.
+    public internal(set) var report: TrainingReport?
+    /// Seconds waiting for workers to route their pixels at the ends of levels.
+    public internal(set) var applySeconds = 0.0
+
+    init(job: TrainingJob, dataset: String) {
+        self.job = job
+        self.dataset = URL(fileURLWithPath: dataset).standardizedFileURL.path
+        decidedPerTree = Array(repeating: 0, count: job.trees)
+    }
+
+    func fail(_ error: Error) {
+        state = .failed
+        self.error = "\(error)"
+        finished = Date()
+    }
+}
