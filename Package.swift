@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "canopy", targets: ["canopy"]),
         .library(name: "RDTCore", targets: ["RDTCore"]),
+        .library(name: "Dataset", targets: ["Dataset"]),
         .library(name: "ImagePipeline", targets: ["ImagePipeline"]),
         .library(name: "WireProtocol", targets: ["WireProtocol"]),
         .library(name: "Training", targets: ["Training"]),
@@ -34,33 +35,36 @@ let package = Package(
         .target(name: "RDTCore", dependencies: ["CSupport"], swiftSettings: fast),
         // LZ4 blocks through liblz4, shared by shards (ImagePipeline) and bulk frames (WireProtocol).
         .target(name: "BlockCompression", dependencies: ["CLZ4"], swiftSettings: fast),
-        .target(name: "ImagePipeline", dependencies: ["RDTCore", "BlockCompression", "CPNGShim", "CZlib"]),
+        // Pre-processed datasets: the shard format, the manifest (read and written here), indexes.
+        .target(name: "Dataset", dependencies: ["RDTCore", "BlockCompression", "CZlib"]),
+        .target(name: "ImagePipeline", dependencies: ["RDTCore", "Dataset", "BlockCompression", "CPNGShim", "CZlib"]),
         .target(
             name: "WireProtocol",
             dependencies: ["RDTCore", "CZeroMQ", "BlockCompression", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["proto"]),
-        .target(name: "Worker", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol"]),
+        .target(name: "Worker", dependencies: ["RDTCore", "Dataset", "Training", "WireProtocol"]),
         // One job's training (set-up, resume, levels, checkpoints, forest files), for one process and the cluster alike.
-        .target(name: "Training", dependencies: ["RDTCore", "ImagePipeline"]),
-        .target(name: "Coordinator", dependencies: ["RDTCore", "ImagePipeline", "Training", "WireProtocol"]),
+        .target(name: "Training", dependencies: ["RDTCore", "Dataset"]),
+        .target(name: "Coordinator", dependencies: ["RDTCore", "Dataset", "Training", "WireProtocol"]),
         .executableTarget(
             name: "canopy",
             dependencies: [
-                "RDTCore", "ImagePipeline", "Training", "WireProtocol", "Coordinator", "Worker", "CSupport",
+                "RDTCore", "Dataset", "ImagePipeline", "Training", "WireProtocol", "Coordinator", "Worker", "CSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        // Shared by the test targets: hostile messages, a fake clock. Never part of the canopy binary.
-        .target(name: "TestSupport", dependencies: ["WireProtocol", "BlockCompression"]),
+        // Shared by the test targets: hostile messages, a fake clock, raw-frame fixtures. Never part of the canopy binary.
+        .target(name: "TestSupport", dependencies: ["WireProtocol", "BlockCompression", "RDTCore", "Dataset", "ImagePipeline"]),
 
         .testTarget(name: "RDTCoreTests", dependencies: ["RDTCore"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "ImagePipeline", "RDTCore", "TestSupport"]),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Training", "ImagePipeline", "RDTCore", "WireProtocol", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Dataset", "ImagePipeline", "RDTCore", "TestSupport"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Training", "RDTCore", "WireProtocol", "TestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "WireProtocol"]),
-        .testTarget(name: "ImagePipelineTests", dependencies: ["ImagePipeline", "RDTCore", "TestSupport"]),
+        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "ImagePipeline", "RDTCore", "TestSupport"]),
+        .testTarget(name: "ImagePipelineTests", dependencies: ["ImagePipeline", "Dataset", "RDTCore", "TestSupport"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "BlockCompression", "CZeroMQ", "RDTCore", "TestSupport"]),
         // Slow suite: runs the built `canopy` binary as real processes.
-        .testTarget(name: "EndToEndTests", dependencies: ["RDTCore", "ImagePipeline", "WireProtocol", "CZeroMQ", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["RDTCore", "Dataset", "ImagePipeline", "WireProtocol", "CZeroMQ", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

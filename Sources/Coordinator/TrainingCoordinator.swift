@@ -1,5 +1,5 @@
 import Foundation
-import ImagePipeline
+import Dataset
 import RDTCore
 import Training
 import WireProtocol

@@ -1,4 +1,5 @@
 import CZlib
+import Dataset
 import Foundation
 
 /// Errors reading OpenEXR files; one line naming the file.

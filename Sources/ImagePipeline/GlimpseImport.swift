@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 import RDTCore
 
@@ -92,7 +93,7 @@ public struct GlimpseImport {
             results.append(result)
             log("clip \(result.clip): \(result.kept) frames")
         }
-        let manifest = try DatasetWriter.writeManifest(destination: destination, clips: results, camera: camera,
+        let manifest = try DatasetManifest.write(destination: destination, clips: results, camera: camera,
                                                        labels: labelMap.json, labelCount: labelMap.count,
                                                        backgroundDepthMM: backgroundDepthMM, log: log)
         // glimpse's own indexes (index.NAME) become index/NAME.txt.

@@ -1,5 +1,6 @@
 import CPNGShim
 import RDTCore
+import Dataset
 import Foundation
 
 /// Errors reading or writing PNG files; each prints as one line naming the file.

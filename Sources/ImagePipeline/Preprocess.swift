@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 import RDTCore
 
@@ -21,7 +22,7 @@ public enum PreprocessError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// A raw frame on disk (DESIGN §3): depth/NAME.png (16-bit mm), labels/NAME.png (8-bit render values),
+/// A raw frame on disk: depth/NAME.png (16-bit mm), labels/NAME.png (8-bit render values),
 /// optional meta/NAME.json (clip, frame, camera, joints).
 public struct RawFrameRef: Equatable, Sendable {
     public var name: String
@@ -61,7 +62,7 @@ public enum RawDataset {
     }
 }
 
-/// The pre-processing of one frame (glimpse image-pre-processor semantics, DESIGN §3).
+/// The pre-processing of one frame (glimpse image-pre-processor semantics).
 public struct FrameProcessor: Sendable {
     public let labelMap: LabelMap
     public let config: PreprocessConfig
@@ -160,46 +161,6 @@ public struct FrameProcessor: Sendable {
         return ShardFrame(id: id, name: flipped ? name + "-flipped" : name, width: width, height: height,
                           cropX: c.originX, cropY: c.originY, cropWidth: c.width, cropHeight: c.height,
                           flipped: flipped, depth: c.depth, labels: c.labels)
-    }
-}
-
-/// Counts of one clip's pre-processing, recorded in its done-marker and summed in the manifest.
-public struct ClipResult: Equatable, Sendable {
-    public var clip: String
-    public var shards: [(file: String, frames: Int)]
-    public var rawFrames = 0
-    public var kept = 0
-    public var droppedSmall = 0
-    public var droppedStatic = 0
-
-    public static func == (a: ClipResult, b: ClipResult) -> Bool {
-        a.clip == b.clip && a.shards.map(\.file) == b.shards.map(\.file) && a.shards.map(\.frames) == b.shards.map(\.frames)
-            && (a.rawFrames, a.kept, a.droppedSmall, a.droppedStatic) == (b.rawFrames, b.kept, b.droppedSmall, b.droppedStatic)
-    }
-
-    var json: JSON {
-        .object([("clip", .string(clip)),
-                 ("shards", .array(shards.map { .object([("file", .string($0.file)), ("frames", .int($0.frames))]) })),
-                 ("raw_frames", .int(rawFrames)), ("kept", .int(kept)), ("dropped_small", .int(droppedSmall)),
-                 ("dropped_static", .int(droppedStatic))])
-    }
-
-    init(clip: String) {
-        self.clip = clip
-        shards = []
-    }
-
-    init?(json: JSON) {
-        guard let clip = json["clip"]?.stringValue, let list = json["shards"]?.arrayValue else { return nil }
-        self.clip = clip
-        shards = list.compactMap { s in
-            guard let f = s["file"]?.stringValue, let n = s["frames"]?.intValue else { return nil }
-            return (f, n)
-        }
-        rawFrames = json["raw_frames"]?.intValue ?? 0
-        kept = json["kept"]?.intValue ?? 0
-        droppedSmall = json["dropped_small"]?.intValue ?? 0
-        droppedStatic = json["dropped_static"]?.intValue ?? 0
     }
 }
 
@@ -332,54 +293,8 @@ public struct PreprocessJob {
         if let data = FileManager.default.contents(atPath: refs[0].metaPath), let meta = try? JSON.parse([UInt8](data)) {
             camera = meta["camera"]
         }
-        return try DatasetWriter.writeManifest(destination: destination, clips: results, camera: camera,
+        return try DatasetManifest.write(destination: destination, clips: results, camera: camera,
                                                labels: labelMapJSON, labelCount: processor.labelMap.count,
                                                backgroundDepthMM: processor.config.backgroundDepthMM, log: log)
-    }
-}
-
-/// Writes a dataset's manifest.json from its clips' results, reading and checking every shard.
-public enum DatasetWriter {
-    public static func writeManifest(destination: String, clips results: [ClipResult], camera: JSON?, labels: JSON,
-                                     labelCount: Int, backgroundDepthMM: Int,
-                                     log: (String) -> Void = { _ in }) throws -> JSON {
-        var shardList: [JSON] = [], frameList: [JSON] = []
-        var width = 0, height = 0
-        for r in results {
-            for (file, frames) in r.shards {
-                let path = destination + "/shards/" + file
-                let reader = try ShardReader(path: path)
-                guard reader.count == frames else {
-                    throw ShardError.corrupt(path: path, frame: nil, problem: "holds \(reader.count) frames, its clip recorded \(frames)")
-                }
-                for i in 0..<reader.count {
-                    let f = try reader.frame(i)
-                    width = f.width
-                    height = f.height
-                    frameList.append(.object([("id", .int(f.id)), ("name", .string(f.name)), ("clip", .string(r.clip)),
-                                              ("shard", .string(file)), ("index", .int(i)), ("flipped", .bool(f.flipped)),
-                                              ("body_pixels", .int(f.bodyPixels))]))
-                }
-                let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-                shardList.append(.object([("file", .string(file)), ("frames", .int(frames)),
-                                          ("crc32", .string(String(format: "%08x", CRC32.checksum(bytes))))]))
-            }
-        }
-        let stats = results.reduce(into: (0, 0, 0, 0)) { $0.0 += $1.rawFrames; $0.1 += $1.kept; $0.2 += $1.droppedSmall; $0.3 += $1.droppedStatic }
-        let manifest = JSON.object([
-            ("format", .string("canopy-dataset-1")),
-            ("camera", camera ?? .object([("width", .int(width)), ("height", .int(height))])),
-            ("labels", labels),
-            ("n_labels", .int(labelCount)),
-            ("background_depth_m", .double(Double(backgroundDepthMM) / 1000)),
-            ("shards", .array(shardList)),
-            ("frames", .array(frameList)),
-            ("stats", .object([("raw_frames", .int(stats.0)), ("kept", .int(stats.1)), ("dropped_small", .int(stats.2)),
-                               ("dropped_static", .int(stats.3)), ("frames", .int(frameList.count))])),
-        ])
-        try AtomicFile.write(Array(manifest.serialized().utf8), to: destination + "/manifest.json")
-        log("manifest: \(frameList.count) frames in \(shardList.count) shards (\(stats.1) raw frames kept, "
-            + "\(stats.2) too small, \(stats.3) unchanged)")
-        return manifest
     }
 }

@@ -106,7 +106,7 @@ public struct GrowthState: Sendable {
     public var finished: Bool { open.isEmpty }
 }
 
-/// Grows all trees of a forest breadth-first in one level loop (DESIGN §4): leaves where the
+/// Grows all trees of a forest breadth-first in one level loop: leaves where the
 /// stopping rules say so, the best split from the summed histograms otherwise. The result depends
 /// only on the histograms, never on where or in what order they were computed.
 public final class ForestGrower {

@@ -45,7 +45,7 @@ public struct FrameStore: Sendable {
     public var bytes: Int { depth.count * 2 + frames.count * MemoryLayout<StoredFrame>.stride }
 }
 
-/// The depth-comparison feature (DESIGN §4), the one definition that training, routing and
+/// The depth-comparison feature, the one definition that training, routing and
 /// inference share. Pixel (x, y) in full-image coordinates with depth `depthMM` > 0 probes
 /// pu = (Int(x + u.x / d), Int(y + u.y / d)), truncated toward zero, likewise pv, with d in metres;
 /// the feature is D(pu) - D(pv) in millimetres, D being the background depth outside the image.

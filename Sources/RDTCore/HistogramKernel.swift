@@ -25,7 +25,7 @@ public enum HistogramOutput {
     case u32(UnsafeMutablePointer<UInt32>)
 }
 
-/// The histogram kernel (DESIGN §4): for each node of a batch, label counts per (candidate, threshold
+/// The histogram kernel: for each node of a batch, label counts per (candidate, threshold
 /// bin), one increment per (pixel, candidate). Work is split across threads by candidate, so each
 /// count is written by one thread only and the result never depends on the thread count.
 public struct HistogramKernel: Sendable {

@@ -49,7 +49,7 @@ public struct CompiledForest: Sendable {
     }
 }
 
-/// Per-pixel label probabilities for depth images (DESIGN §4 features, mean over trees).
+/// Per-pixel label probabilities for depth images (features, mean over trees).
 public enum Inference {
     /// Probabilities (pixel-major, `labelCount` per pixel) for a full depth image in millimetres.
     /// Pixels at 0 or at/after the background depth get the background label; with `flip`, the

@@ -17,7 +17,7 @@ public struct PixelSample: Equatable, Sendable {
     }
 }
 
-/// Pixel sampling (DESIGN §4): `count` pixels uniformly with replacement over a frame's body pixels
+/// Pixel sampling: `count` pixels uniformly with replacement over a frame's body pixels
 /// (label != 0 and 0 < depth < background), from a generator seeded by (seed, tree, index position).
 public enum PixelSampler {
     /// Samples from a cropped frame; `labels` are packed labels of the same crop.

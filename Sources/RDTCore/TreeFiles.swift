@@ -15,7 +15,7 @@ public enum TreeFileError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// glimpse-compatible tree files (DESIGN §5): JSON and binary .rdt version 6.
+/// glimpse-compatible tree files: JSON and binary .rdt version 6.
 public enum TreeFile {
     public static let rdtVersion: UInt8 = 6
     static let headerBytes = 272

@@ -1,5 +1,5 @@
 import Foundation
-import ImagePipeline
+import Dataset
 import RDTCore
 
 /// What a job needs before its first level, read from its dataset: the parameters with the

@@ -1,5 +1,5 @@
 import Foundation
-import ImagePipeline
+import Dataset
 import RDTCore
 
 /// Training in this process alone: a job's frames loaded into `LocalTrainingData`, the reference

@@ -1,7 +1,8 @@
 import CZeroMQ
 import Foundation
-import ImagePipeline
+import Dataset
 import RDTCore
+import Training
 import WireProtocol
 
 /// Why a worker stopped.
@@ -22,7 +23,7 @@ public enum WorkerExit: Equatable, CustomStringConvertible {
     public var isClean: Bool { if case .shutdown = self { return true } else { return false } }
 }
 
-/// A training worker (DESIGN §6): registers with the coordinator, loads the frames it is assigned,
+/// A training worker: registers with the coordinator, loads the frames it is assigned,
 /// computes node-batch histograms with RDTCore's kernel and routes its pixels after each level.
 /// Socket I/O stays on the calling thread (heartbeats never wait for a computation); loading and
 /// counting run on one background queue, in the order the coordinator asked for them.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Coordinator
 import Foundation
+import Dataset
 import ImagePipeline
 import RDTCore
 import Training

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dataset
 import ImagePipeline
 
 struct Index: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Dataset
 import ImagePipeline
 import RDTCore
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Dataset
 import ImagePipeline
 import RDTCore
 
@@ -19,7 +20,8 @@ struct Report: ParsableCommand {
         let dir = URL(fileURLWithPath: forest).deletingLastPathComponent().path
         let report = FileManager.default.contents(atPath: dir + "/report.json").flatMap { try? JSON.parse([UInt8]($0)) }
         let timed = report?["levels"]?.arrayValue ?? []
-        let bytes = report?["bytes_per_level"]?.arrayValue?.compactMap(\.intValue) ?? []
+        // Bytes moved, keyed by level (a resumed job has none for the levels before it resumed).
+        let bytes = report?["bytes_by_level"]
         print("job \(history["job"]?["name"]?.stringValue ?? "?"), tree \(history["tree"]?.intValue ?? 0), index \(history["index"]?.stringValue ?? "?") (\(history["index_frames"]?.intValue ?? 0) frames)")
         if let report {
             print("mode \(report["mode"]?.stringValue ?? "?"), \(String(format: "%.1f", report["seconds"]?.doubleValue ?? 0)) s"
@@ -43,7 +45,7 @@ struct Report: ParsableCommand {
         var rows: [[Double]] = []
         for (i, l) in levels.enumerated() {
             let seconds = i < timed.count ? timed[i]["seconds"]?.doubleValue : nil
-            let moved = i < bytes.count ? Double(bytes[i]) / 1_048_576 : nil
+            let moved = bytes?[String(l["level"]?.intValue ?? i)]?.intValue.map { Double($0) / 1_048_576 }
             let row = [Double(l["level"]?.intValue ?? i), Double(l["open_nodes"]?.intValue ?? 0), Double(l["splits"]?.intValue ?? 0),
                        Double(l["leaves"]?.intValue ?? 0), Double(l["pixels"]?.intValue ?? 0), l["max_gain"]?.doubleValue ?? 0,
                        l["mean_gain"]?.doubleValue ?? 0, seconds ?? 0, moved ?? 0]

@@ -2,6 +2,7 @@ import ArgumentParser
 import CSupport
 import Coordinator
 import Foundation
+import Dataset
 import ImagePipeline
 import RDTCore
 import Training

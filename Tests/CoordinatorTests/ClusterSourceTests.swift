@@ -1,4 +1,4 @@
-import ImagePipeline
+import Dataset
 import RDTCore
 import Testing
 import TestSupport

@@ -1,7 +1,7 @@
 import Testing
 
 @Suite struct CLITests {
-    /// DESIGN §1's subcommands, all of which `canopy --help` must list.
+    /// The documented subcommands, all of which `canopy --help` must list.
     static let subcommands = [
         "render", "preprocess", "index", "train", "coordinator", "worker", "status", "fetch", "eval", "infer",
         "export", "train-joints", "bench", "keys",

@@ -1,4 +1,5 @@
 import Foundation
+import Dataset
 import ImagePipeline
 import RDTCore
 import Testing

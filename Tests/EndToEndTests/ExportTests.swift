@@ -1,5 +1,6 @@
 import Foundation
 import RDTCore
+import Dataset
 import ImagePipeline
 import Testing
 

@@ -242,6 +242,11 @@ import WireProtocol
         #expect(second.log.contains("resuming from \(out)/small/checkpoint.json at level \(savedLevel)"), "\(second.log)")
         #expect(try fx.files(out + "/small") == reference, "the resumed forest differs from the undisturbed one")
         #expect(!FileManager.default.fileExists(atPath: out + "/small/checkpoint.json"))
+        // Bytes are keyed by level: the levels before the resume moved nothing through this coordinator.
+        let report = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: out + "/small/report.json")).map { $0 })
+        let byLevel = try #require(report["bytes_by_level"]?.objectValue, "\(report.serialized())")
+        #expect(byLevel.map(\.0).compactMap { Int($0) }.min() == savedLevel, "\(report.serialized())")
+        #expect(report["resumed_at_level"]?.intValue == savedLevel)
         // Started once more, it finds the job done and trains nothing.
         let third = try CoordinatorProcess(fx, arguments: arguments + ["--min-workers", "1"])
         defer { third.stop() }

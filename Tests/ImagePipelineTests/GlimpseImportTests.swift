@@ -2,6 +2,7 @@ import Foundation
 import RDTCore
 import Testing
 import TestSupport
+@testable import Dataset
 @testable import ImagePipeline
 
 @Suite struct GlimpseImportTests {

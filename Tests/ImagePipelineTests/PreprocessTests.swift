@@ -2,60 +2,8 @@ import Foundation
 import RDTCore
 import Testing
 import TestSupport
+@testable import Dataset
 @testable import ImagePipeline
-
-enum RawFixture {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let renderMap = root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"
-
-    /// Raw frames in render label values: `clips` clips of `frames` synthetic bodies, 64x48.
-    static func write(to dir: String, clips: Int, frames: Int, width: Int = 64, height: Int = 48,
-                      tiny: Set<String> = []) throws {
-        let map = try LabelMap(contentsOf: renderMap)
-        for sub in ["depth", "labels", "meta"] {
-            try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
-        }
-        for c in 0..<clips {
-            for f in 0..<frames {
-                let name = String(format: "clip%02d-%04d", c, f)
-                var body = SyntheticBody.frame(width: width, height: height, labels: map.count, seed: UInt64(c), index: f)
-                if tiny.contains(name) {
-                    for i in body.labels.indices where i % width > 3 || i / width > 3 { body.labels[i] = 0; body.depth[i] = 32000 }
-                }
-                let raw = body.labels.map { UInt8(map.labels[Int($0)].inputs[0]) }
-                let depth = zip(body.depth, body.labels).map { $1 == 0 ? UInt16(0) : $0 }
-                try PNGImage(width: width, height: height, channels: 1, samples: .u16(depth)).write(dir + "/depth/\(name).png")
-                try PNGImage(width: width, height: height, channels: 1, samples: .u8(raw)).write(dir + "/labels/\(name).png")
-                let meta = JSON.object([("clip", .string("clip\(c)")), ("frame", .int(f)),
-                                        ("camera", .object([("width", .int(width)), ("height", .int(height)),
-                                                            ("vertical_fov", .double(43.94))]))])
-                try meta.serialized().write(toFile: dir + "/meta/\(name).json", atomically: true, encoding: .utf8)
-            }
-        }
-    }
-
-    static func job(_ src: String, _ dest: String, config: PreprocessConfig = PreprocessConfig(), task: Int = 0,
-                    of count: Int = 1) throws -> PreprocessJob {
-        let map = try LabelMap(contentsOf: renderMap)
-        var job = PreprocessJob(source: src, destination: dest, processor: FrameProcessor(labelMap: map, config: config),
-                                labelMapJSON: map.json)
-        job.taskID = task
-        job.taskCount = count
-        job.framesPerShard = 3
-        return job
-    }
-
-    static func files(_ dir: String) throws -> [String: Data] {
-        var out: [String: Data] = [:]
-        for sub in ["shards", "clips"] {
-            for f in try FileManager.default.contentsOfDirectory(atPath: dir + "/" + sub) {
-                out[sub + "/" + f] = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + sub + "/" + f))
-            }
-        }
-        return out
-    }
-}
 
 @Suite struct PreprocessTests {
     func noisyConfig() throws -> PreprocessConfig {
@@ -162,44 +110,5 @@ enum RawFixture {
         #expect(c.noFlip && c.noise.count == 3)
         #expect(c.noise[2] == .perlin(frequency: 0.05, amplitudeMetres: 0.15, octaves: 4))
         _ = try PreprocessConfig(contentsOf: dir + "/zenfone-config.json")
-    }
-}
-
-/// Training checks each shard's whole-file CRC against manifest.json: another valid shard put
-/// under the same name (a re-run with another config, a copy) is refused naming the shard.
-@Suite struct ShardChecksumTests {
-    @Test func aShardSwappedAfterTheMergeIsRefused() throws {
-        let dir = try TemporaryDirectory()
-        try RawFixture.write(to: dir.path + "/raw", clips: 1, frames: 3)
-        var noisy = PreprocessConfig()
-        noisy.noise = [.gaussian(fwtmMetres: 0.02)]
-        for (name, config) in [("a", PreprocessConfig()), ("b", noisy)] {
-            let job = try RawFixture.job(dir.path + "/raw", dir.path + "/" + name, config: config)
-            try job.run()
-            _ = try job.merge()
-        }
-        func load(_ root: String) throws {
-            let manifest = try DatasetManifest(root: root)
-            let p = TrainingParameters()
-            let camera = try #require(manifest.camera)
-            let data = LocalTrainingData(parameters: p, candidates: [Candidates(parameters: p, camera: camera, tree: 0)],
-                                         labelCount: manifest.labelMap.count)
-            let ids = manifest.frames.map(\.id)
-            let uses = FrameUses(indexes: [ids])
-            try TrainingSetLoader.load(manifest: manifest, frames: uses.frames, uses: uses, into: data)
-        }
-        try load(dir.path + "/a")
-        let shard = "clip0-000.shard"
-        let a = dir.path + "/a/shards/" + shard, b = dir.path + "/b/shards/" + shard
-        #expect(try Data(contentsOf: URL(fileURLWithPath: a)) != Data(contentsOf: URL(fileURLWithPath: b)))
-        try FileManager.default.removeItem(atPath: a)
-        try FileManager.default.copyItem(atPath: b, toPath: a)
-        do {
-            try load(dir.path + "/a")
-            Issue.record("a swapped shard was loaded")
-        } catch {
-            let text = "\(error)"
-            #expect(text.contains(shard) && text.contains("manifest.json recorded") && !text.contains("\n"), "\(text)")
-        }
     }
 }

@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 
 /// A malformed BVH file: one line naming the file, the line and what was expected.

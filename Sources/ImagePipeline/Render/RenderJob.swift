@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 import RDTCore
 
@@ -8,7 +9,7 @@ public struct RenderItem: Equatable, Sendable {
     public var name: String
 }
 
-/// Rendering raw frames (DESIGN §3) as Slurm array tasks: the frame list is fixed by the inputs,
+/// Rendering raw frames as Slurm array tasks: the frame list is fixed by the inputs,
 /// task k of n renders items k, k+n, ...; each frame is seeded by (seed, clip, frame), so the output
 /// does not depend on the split; frames whose meta file exists are skipped.
 public struct RenderJob {

@@ -2,7 +2,7 @@ import Foundation
 import RDTCore
 import Testing
 import TestSupport
-@testable import ImagePipeline
+@testable import Dataset
 
 @Suite struct DatasetIndexTests {
     func dataset() throws -> (TemporaryDirectory, DatasetManifest) {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import ImagePipeline
+@testable import Dataset
 
 @Suite struct ShardTests {
     func frames(_ n: Int) -> [ShardFrame] {

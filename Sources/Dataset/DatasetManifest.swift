@@ -6,6 +6,7 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
     case noManifest(String)
     case badManifest(path: String, problem: String)
     case missingIndex(path: String)
+    case badIndex(path: String, problem: String)
     case tooFew(name: String, wanted: Int, available: Int)
     case duplicateName(String)
 
@@ -14,6 +15,7 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
         case .noManifest(let dir): return "\(dir)/manifest.json: missing; run `canopy preprocess ... --merge` first"
         case let .badManifest(path, problem): return "\(path): not a valid manifest: \(problem)"
         case .missingIndex(let path): return "\(path): no such index; build it with `canopy index`"
+        case let .badIndex(path, problem): return "\(path): not a valid index: \(problem); build it again with `canopy index`"
         case let .tooFew(name, wanted, available):
             return "index \(name): \(wanted) frames wanted without replacement, only \(available) available"
         case .duplicateName(let name): return "index \(name) is named twice; each index needs its own name"
@@ -41,12 +43,21 @@ public struct DatasetManifest: Sendable {
     /// Each shard's CRC-32 as the merge recorded it (file name -> CRC), checked when training loads it.
     public var shardChecksums: [String: UInt32] = [:]
 
+    /// The format this version reads and writes.
+    public static let format = "canopy-dataset-1"
+
+    /// Where a dataset's manifest is.
+    public static func path(_ root: String) -> String { root + "/manifest.json" }
+
     public init(root: String) throws {
-        let path = root + "/manifest.json"
+        let path = Self.path(root)
         guard let data = FileManager.default.contents(atPath: path) else { throw IndexError.noManifest(root) }
         func bad(_ p: String) -> IndexError { .badManifest(path: path, problem: p) }
         let json: JSON
         do { json = try JSON.parse([UInt8](data)) } catch { throw bad("\(error)") }
+        guard json["format"]?.stringValue == Self.format else {
+            throw bad("its format is \(json["format"]?.serialized(pretty: false) ?? "missing"), this Canopy reads \(Self.format); pre-process the dataset again with this version")
+        }
         guard let list = json["frames"]?.arrayValue else { throw bad("no \"frames\" list") }
         frames = try list.enumerated().map { i, f in
             guard let id = f["id"]?.intValue, id >= 0, let shard = f["shard"]?.stringValue, let index = f["index"]?.intValue
@@ -76,75 +87,54 @@ public struct DatasetManifest: Sendable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw IndexError.missingIndex(path: path) }
         return try text.split(separator: "\n").enumerated().map { i, line in
             guard let id = UInt64(line.trimmingCharacters(in: .whitespaces)) else {
-                throw IndexError.badManifest(path: path, problem: "line \(i + 1) is not a frame id")
+                throw IndexError.badIndex(path: path, problem: "line \(i + 1) is not a frame id")
             }
             return id
         }
     }
-}
 
-/// Builds frame indexes like glimpse-data-indexer.py: `full`, then each named index sampled from the
-/// frames left after exclusions and filters, with replacement unless asked otherwise, seeded by
-/// `seed` or else the index's name, so the same command gives the same indexes.
-public struct DatasetIndexer {
-    public var manifest: DatasetManifest
-    public var exclude: [String] = []
-    public var withoutReplacement = false
-    public var tags: [String] = []
-    public var notTags: [String] = []
-    public var includeFlipped = true
-    public var seed: String?
-
-    public init(manifest: DatasetManifest) { self.manifest = manifest }
-
-    static func seedValue(_ s: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
-    }
-
-    /// The frames eligible for sampling, in id order.
-    public func pool() throws -> [UInt64] {
-        var excluded = Set<UInt64>()
-        for name in exclude { excluded.formUnion(try manifest.index(name)) }
-        return manifest.frames.filter { f in
-            let lower = f.clip.lowercased() + " " + f.name.lowercased()
-            return !excluded.contains(f.id) && (includeFlipped || !f.flipped)
-                && tags.allSatisfy { lower.contains($0.lowercased()) }
-                && !notTags.contains { lower.contains($0.lowercased()) }
-        }.map(\.id).sorted()
-    }
-
-    /// Writes index/full.txt and each requested index; returns the indexes written.
-    @discardableResult
-    public func write(_ requests: [(name: String, count: Int)]) throws -> [String: [UInt64]] {
-        var seen = Set<String>()
-        for r in requests where !seen.insert(r.name).inserted { throw IndexError.duplicateName(r.name) }
-        let dir = manifest.root + "/index"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var written: [String: [UInt64]] = ["full": manifest.frames.map(\.id).sorted()]
-        let pool = try self.pool()
-        for r in requests {
-            if withoutReplacement && r.count > pool.count {
-                throw IndexError.tooFew(name: r.name, wanted: r.count, available: pool.count)
-            }
-            guard !pool.isEmpty || r.count == 0 else { throw IndexError.tooFew(name: r.name, wanted: r.count, available: 0) }
-            var rng = DeterministicRandom(Self.seedValue(seed ?? r.name))
-            var ids: [UInt64]
-            if withoutReplacement {
-                var shuffled = pool
-                for i in 0..<r.count {
-                    shuffled.swapAt(i, i + rng.below(shuffled.count - i))
+    /// Writes DESTINATION/manifest.json for the clips pre-processed into it (every shard is read
+    /// back: its frames listed, its CRC-32 recorded); returns the manifest.
+    public static func write(destination: String, clips results: [ClipResult], camera: JSON?, labels: JSON,
+                                     labelCount: Int, backgroundDepthMM: Int,
+                                     log: (String) -> Void = { _ in }) throws -> JSON {
+        var shardList: [JSON] = [], frameList: [JSON] = []
+        var width = 0, height = 0
+        for r in results {
+            for (file, frames) in r.shards {
+                let path = destination + "/shards/" + file
+                let reader = try ShardReader(path: path)
+                guard reader.count == frames else {
+                    throw ShardError.corrupt(path: path, frame: nil, problem: "holds \(reader.count) frames, its clip recorded \(frames)")
                 }
-                ids = Array(shuffled.prefix(r.count))
-            } else {
-                ids = (0..<r.count).map { _ in pool[rng.below(pool.count)] }
+                for i in 0..<reader.count {
+                    let f = try reader.frame(i)
+                    width = f.width
+                    height = f.height
+                    frameList.append(.object([("id", .int(f.id)), ("name", .string(f.name)), ("clip", .string(r.clip)),
+                                              ("shard", .string(file)), ("index", .int(i)), ("flipped", .bool(f.flipped)),
+                                              ("body_pixels", .int(f.bodyPixels))]))
+                }
+                let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+                shardList.append(.object([("file", .string(file)), ("frames", .int(frames)),
+                                          ("crc32", .string(String(format: "%08x", CRC32.checksum(bytes))))]))
             }
-            written[r.name] = ids
         }
-        for (name, ids) in written {
-            try AtomicFile.write(Array(ids.map { "\($0)\n" }.joined().utf8), to: dir + "/" + name + ".txt")
-        }
-        return written
+        let stats = results.reduce(into: (0, 0, 0, 0)) { $0.0 += $1.rawFrames; $0.1 += $1.kept; $0.2 += $1.droppedSmall; $0.3 += $1.droppedStatic }
+        let manifest = JSON.object([
+            ("format", .string(format)),
+            ("camera", camera ?? .object([("width", .int(width)), ("height", .int(height))])),
+            ("labels", labels),
+            ("n_labels", .int(labelCount)),
+            ("background_depth_m", .double(Double(backgroundDepthMM) / 1000)),
+            ("shards", .array(shardList)),
+            ("frames", .array(frameList)),
+            ("stats", .object([("raw_frames", .int(stats.0)), ("kept", .int(stats.1)), ("dropped_small", .int(stats.2)),
+                               ("dropped_static", .int(stats.3)), ("frames", .int(frameList.count))])),
+        ])
+        try AtomicFile.write(Array(manifest.serialized().utf8), to: path(destination))
+        log("manifest: \(frameList.count) frames in \(shardList.count) shards (\(stats.1) raw frames kept, "
+            + "\(stats.2) too small, \(stats.3) unchanged)")
+        return manifest
     }
 }
