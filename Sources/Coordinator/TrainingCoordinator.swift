@@ -4,12 +4,6 @@ import RDTCore
 import Training
 import WireProtocol
 
-/// A job failed; the message names the cause (a worker's error, bad data).
-public struct JobFailure: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}
-
 /// The coordinator: a queue of training jobs, each grown by a `TrainingRun` whose histograms a
 /// `ClusterSource` gets from the workers, with `status` and `fetch` served on the same socket.
 /// Single-threaded: messages are read while the level loop waits for workers (`pump`), turned

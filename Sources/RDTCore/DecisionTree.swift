@@ -1,10 +1,4 @@
-/// One node of a tree: not trained, an inner split, or a leaf with label probabilities.
-public enum TreeNode: Equatable, Sendable {
-    case untrained
-    /// (u.x, u.y, v.x, v.y) in pixel-metres; f < thresholdMM goes left (child 2i+1).
-    case split(uv: SIMD4<Float>, thresholdMM: Int32)
-    case leaf([Float])
-}
+
 
 /// A decision tree in glimpse's layout: nodes numbered breadth-first, children of i at 2i+1, 2i+2.
 public struct DecisionTree: Equatable, Sendable {

@@ -1,30 +1,5 @@
 import Foundation
 
-/// Shape of one node's histogram: counts[(candidate * bins + bin) * labels + label].
-public struct HistogramShape: Equatable, Sendable {
-    public var candidates: Int
-    public var bins: Int
-    public var labels: Int
-
-    public init(candidates: Int, bins: Int, labels: Int) {
-        self.candidates = candidates
-        self.bins = bins
-        self.labels = labels
-    }
-
-    public var countsPerNode: Int { candidates * bins * labels }
-    public var countsPerCandidate: Int { bins * labels }
-
-    /// Whether a node with `pixels` samples can be counted in UInt16 without overflow.
-    public static func fitsUInt16(pixels: Int) -> Bool { pixels <= Int(UInt16.max) }
-}
-
-/// Where the kernel writes one node's counts: UInt16 where the node's pixel count allows, else UInt32.
-public enum HistogramOutput {
-    case u16(UnsafeMutablePointer<UInt16>)
-    case u32(UnsafeMutablePointer<UInt32>)
-}
-
 /// The histogram kernel: for each node of a batch, label counts per (candidate, threshold
 /// bin), one increment per (pixel, candidate). Work is split across threads by candidate, so each
 /// count is written by one thread only and the result never depends on the thread count.

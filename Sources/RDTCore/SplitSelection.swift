@@ -1,12 +1,5 @@
 import Foundation
 
-/// The best split of a node: candidate index, threshold index and information gain in bits.
-public struct SplitChoice: Equatable, Sendable {
-    public var candidate: Int
-    public var threshold: Int
-    public var gain: Double
-}
-
 /// Information gain from integer label counts, in Double. Every split of every node, dense or
 /// small, goes through `gain(...)` with the present labels in ascending order, so a split's gain is
 /// the same to the bit whichever path computed it.

@@ -12,10 +12,3 @@ public protocol TrainingSource: HistogramSource {
     /// How the cluster did the counting, for report.json (nil in one process).
     var clusterFigures: TrainingReport.Cluster? { get }
 }
-
-/// A level's counts are incomplete (a worker holding pixels was lost): the level starts over from
-/// the state before it, once the source is prepared again.
-public struct LevelInterrupted: Error, CustomStringConvertible {
-    public init() {}
-    public var description: String { "the level was interrupted" }
-}

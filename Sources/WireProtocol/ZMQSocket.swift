@@ -14,18 +14,6 @@ public struct ZMQError: Error, CustomStringConvertible, Equatable {
 /// True where libzmq was built with a capability such as "curve".
 public func zmqHas(_ capability: String) -> Bool { zmq_has(capability) != 0 }
 
-/// A ZeroMQ context; owns the I/O thread. Sockets keep their context alive.
-public final class ZMQContext: @unchecked Sendable {
-    let handle: UnsafeMutableRawPointer
-
-    public init() throws {
-        guard let h = zmq_ctx_new() else { throw ZMQError.last("zmq_ctx_new") }
-        handle = h
-    }
-
-    deinit { zmq_ctx_term(handle) }
-}
-
 /// One ZeroMQ socket. Not thread-safe: use it from one thread at a time.
 public final class ZMQSocket {
     public enum Kind {

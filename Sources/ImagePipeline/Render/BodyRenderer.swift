@@ -2,58 +2,6 @@ import Dataset
 import Foundation
 import RDTCore
 
-/// glimpse's render label values (the 2018-06 render scheme: 33 body parts; background 64).
-public enum RenderLabel: UInt8, CaseIterable, Sendable {
-    case background = 64
-    case headLeft = 7, headRight = 15, headTopLeft = 22, headTopRight = 29, neck = 36
-    case clavicleLeft = 44, clavicleRight = 51, shoulderLeft = 58, upperArmLeft = 66, shoulderRight = 73
-    case upperArmRight = 80, elbowLeft = 87, forearmLeft = 95, elbowRight = 102, forearmRight = 109
-    case wristLeft = 117, handLeft = 124, wristRight = 131, handRight = 138, hipLeft = 146, thighLeft = 153
-    case hipRight = 160, thighRight = 168, kneeLeft = 175, shinLeft = 182, kneeRight = 189, shinRight = 197
-    case ankleLeft = 204, toesLeft = 211, ankleRight = 219, toesRight = 226, waistLeft = 233, waistRight = 240
-}
-
-/// glimpse's render config (reference/glimpse/render-configs): camera size, vertical fov in degrees,
-/// randomized distance, height and horizontal rotation around a focus bone.
-public struct RenderConfig: Sendable {
-    public var width = 320
-    public var height = 240
-    public var verticalFOVDegrees = 43.940769
-    public var minDistance = 2.0, maxDistance = 2.5
-    public var minHeight = 1.1, maxHeight = 1.4
-    public var minRotation = -30.0, maxRotation = 0.0
-    public var tagBlacklist: [String] = []
-
-    public init() {}
-
-    public init(contentsOf path: String) throws {
-        func bad(_ p: String) -> PreprocessError { .io(path: path, reason: "invalid render config: \(p)") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw PreprocessError.io(path: path, reason: "missing or unreadable") }
-        let json: JSON
-        do { json = try JSON.parse([UInt8](data)) } catch { throw bad("\(error)") }
-        guard let camera = json["camera"] else { throw bad("no \"camera\"") }
-        self.init()
-        if let w = camera["width"]?.intValue { width = w }
-        if let h = camera["height"]?.intValue { height = h }
-        if let f = camera["vertical_fov"]?.doubleValue { verticalFOVDegrees = f }
-        guard (16...4096).contains(width), (16...4096).contains(height), verticalFOVDegrees > 1, verticalFOVDegrees < 170 else {
-            throw bad("camera width/height must be 16-4096 and vertical_fov 1-170 degrees")
-        }
-        if let pos = camera["position"] {
-            minDistance = pos["min_distance"]?.doubleValue ?? minDistance
-            maxDistance = pos["max_distance"]?.doubleValue ?? maxDistance
-            minHeight = pos["min_height"]?.doubleValue ?? minHeight
-            maxHeight = pos["max_height"]?.doubleValue ?? maxHeight
-            minRotation = pos["min_horizontal_rotation"]?.doubleValue ?? minRotation
-            maxRotation = pos["max_horizontal_rotation"]?.doubleValue ?? maxRotation
-            guard minDistance > 0.3, maxDistance >= minDistance else { throw bad("distances must be > 0.3 m, min <= max") }
-        }
-        tagBlacklist = json["filters"]?["tag_blacklist"]?.arrayValue?.compactMap(\.stringValue) ?? []
-    }
-
-    public var camera: Camera { Camera(width: width, height: height, verticalFOVDegrees: verticalFOVDegrees) }
-}
-
 /// A rendered frame: depth (mm, 0 = background), render label values, and where things were.
 public struct RenderedFrame: Sendable {
     public var width: Int
@@ -214,6 +162,8 @@ public struct BodyRenderer: Sendable {
         return best.isFinite ? best : nil
     }
 }
+
+
 
 @inline(__always) func normalize(_ v: SIMD3<Double>) -> SIMD3<Double> { v / (v * v).sum().squareRoot() }
 @inline(__always) func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {

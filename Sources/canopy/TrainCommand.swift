@@ -1,0 +1,85 @@
+import ArgumentParser
+import CSupport
+import Coordinator
+import Foundation
+import Dataset
+import ImagePipeline
+import RDTCore
+import Training
+import WireProtocol
+import Worker
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a forest: a coordinator and N worker processes on loopback (--workers 0: one process).")
+
+    @Option(help: "Dataset folder (manifest.json, shards/, index/).") var data: String
+    @Option(help: "Job file (glimpse-style; n_trees, index_name with {job}, out_file, parameters).") var job: String
+    @Option(help: "Worker processes (0 trains in this process).") var workers = 2
+    @Option(help: "Threads per worker (default: cores / workers).") var threads: Int?
+    @Option(help: "Where the forest goes (a folder per job).") var out = "forests"
+
+    func validate() throws {
+        guard workers >= 0 else { throw ValidationError("--workers must be >= 0 (0 trains in this process), got \(workers)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be >= 1, got \(threads)") }
+    }
+
+    func run() throws {
+        let jobs = try TrainingJob.load(job)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if workers == 0 {
+            for j in jobs {
+                let setup = try JobSetup(job: j, datasetRoot: j.dataset ?? data)
+                let run = TrainingRun(setup: setup, directory: ForestFiles.directory(root: out, job: j), mode: "single-process") {
+                    print($0)
+                    fflush(stdout)
+                }
+                if run.finishedFiles != nil {
+                    print("\(j.name): already finished in \(run.directory) (remove that folder to train it again)")
+                    continue
+                }
+                run.onLevel = { print(levelLine(j.name, $0)); fflush(stdout) }
+                try run.start()
+                try run.grow(source: LocalSource(setup: setup, threads: threads ?? cores))
+            }
+            return
+        }
+        var options = TrainingCoordinator.Options(bind: "tcp://127.0.0.1:*", outputRoot: out)
+        options.minWorkers = workers
+        // Loopback, yet other users of this machine can reach the port: CURVE with keys made for
+        // this run only, the workers' in a private folder removed at the end.
+        let keys = try EphemeralKeys()
+        defer { keys.remove() }
+        options.security = keys.server
+        let coordinator = try TrainingCoordinator(options: options, jobs: jobs.map { ($0, $0.dataset ?? data) }, log: { line in
+            if line.contains("failed") || line.contains("error") || line.contains("lost") { print("coordinator: \(line)") }
+        })
+        coordinator.onLevel = { record, level in print(levelLine(record.job.name, level)); fflush(stdout) }
+        let perWorker = threads ?? max(1, cores / workers)
+        let children = try WorkerProcesses(
+            count: workers,
+            arguments: ["--coordinator", coordinator.endpoint, "--threads", String(perWorker), "--die-with-parent"] + keys.workerArguments)
+        defer { children.stop() }
+        // Ctrl-C or a scheduler's SIGTERM: the workers stop at once and the key folder goes; the
+        // checkpoint of the last finished level stays, so the same command resumes.
+        let stopper = SignalStop { signal in
+            children.stop()
+            keys.remove()
+            let folders = jobs.map { "\(out)/\($0.name)" }.joined(separator: ", ")
+            FileHandle.standardError.write(Data(
+                "canopy train: stopped by signal \(signal); the workers are stopped and the last checkpoint in \(folders) is kept: run the same command to resume\n".utf8))
+        }
+        defer { stopper.cancel() }
+        coordinator.abortReason = { children.allExitedReason }
+        print("training with \(workers) worker processes (\(perWorker) thread(s) each) on \(coordinator.endpoint)")
+        try coordinator.run()
+        for c in children.processes { c.waitUntilExit() }
+        for record in coordinator.jobs {
+            if record.state == .finished {
+                print("\(record.job.name): \(record.job.trees) trees written to \(out)/\(record.job.name)")
+            } else {
+                throw CommandFailure("job \(record.job.name) \(record.state.rawValue): \(record.error ?? "")")
+            }
+        }
+    }
+}
