@@ -66,7 +66,7 @@ public final class TrainingRun {
         try source.prepare(state.trees)
         onPrepared()
         while !state.finished {
-            let before = state
+            let before = state.withoutCaches
             do {
                 try grower.growLevel(&state, source: source)
             } catch is LevelInterrupted {

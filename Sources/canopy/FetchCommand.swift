@@ -11,19 +11,12 @@ import Worker
 
 struct Fetch: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Fetch a finished job's forest (JSON and .rdt) and its report.json from a coordinator.")
-    @Option(help: "The coordinator's endpoint.") var coordinator: String
+    @OptionGroup var client: ClientOptions
     @Option(help: "The job's name.") var job: String
     @Option(help: "Folder to write the files into.") var out: String
-    @Option(help: "Seconds to wait for the answer.") var timeout = 60
-    @OptionGroup var security: SecurityOptions
-
-    func validate() throws {
-        guard (1...86_400).contains(timeout) else { throw ValidationError("--timeout must be 1...86400 s, got \(timeout)") }
-    }
 
     func run() throws {
-        let reply = try CoordinatorClient(endpoint: coordinator, timeoutMs: max(1, timeout) * 1000,
-                                          configure: try security.client(try security.config()).apply).fetch(job: job)
+        let reply = try client.client(defaultSeconds: 60).fetch(job: job)
         guard reply.finished else { throw CommandFailure(reply.message) }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         // All or nothing: a forest never arrives in part.

@@ -11,18 +11,11 @@ import Worker
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a coordinator's jobs and workers.")
-    @Option(help: "The coordinator's endpoint.") var coordinator: String
+    @OptionGroup var client: ClientOptions
     @Flag(help: "Print the raw JSON status.") var json = false
-    @Option(help: "Seconds to wait for the answer.") var timeout = 10
-    @OptionGroup var security: SecurityOptions
-
-    func validate() throws {
-        guard (1...86_400).contains(timeout) else { throw ValidationError("--timeout must be 1...86400 s, got \(timeout)") }
-    }
 
     func run() throws {
-        let text = try CoordinatorClient(endpoint: coordinator, timeoutMs: max(1, timeout) * 1000,
-                                         configure: try security.client(try security.config()).apply).status()
+        let text = try client.client(defaultSeconds: 10).status()
         if json { print(text); return }
         let status = try JSON.parse(text)
         for j in status["jobs"]?.arrayValue ?? [] {
