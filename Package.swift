@@ -64,7 +64,8 @@ let package = Package(
         .testTarget(name: "ImagePipelineTests", dependencies: ["ImagePipeline", "Dataset", "RDTCore", "TestSupport"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "BlockCompression", "CZeroMQ", "RDTCore", "TestSupport"]),
         // Slow suite: runs the built `canopy` binary as real processes.
-        .testTarget(name: "EndToEndTests", dependencies: ["RDTCore", "Dataset", "ImagePipeline", "WireProtocol", "CZeroMQ", "TestSupport"]),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["RDTCore", "Dataset", "ImagePipeline", "WireProtocol", "CZeroMQ", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

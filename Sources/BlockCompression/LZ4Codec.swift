@@ -22,9 +22,10 @@ public enum LZ4Codec {
         var out = [UInt8](repeating: 0, count: max(bound, 1))
         let written = out.withUnsafeMutableBytes { dst -> Int32 in
             guard let src = input.baseAddress else { return 0 }
-            return LZ4_compress_default(src.assumingMemoryBound(to: CChar.self),
-                                        dst.baseAddress!.assumingMemoryBound(to: CChar.self),
-                                        Int32(input.count), Int32(bound))
+            return LZ4_compress_default(
+                src.assumingMemoryBound(to: CChar.self),
+                dst.baseAddress!.assumingMemoryBound(to: CChar.self),
+                Int32(input.count), Int32(bound))
         }
         out.removeLast(out.count - Int(written))
         return out
@@ -40,8 +41,9 @@ public enum LZ4Codec {
         guard let src = input.baseAddress, let dst = into.baseAddress, input.count <= Int(Int32.max) else {
             throw LZ4Error.corrupt(expectedBytes: into.count)
         }
-        let n = LZ4_decompress_safe(src.assumingMemoryBound(to: CChar.self), dst.assumingMemoryBound(to: CChar.self),
-                                    Int32(input.count), Int32(into.count))
+        let n = LZ4_decompress_safe(
+            src.assumingMemoryBound(to: CChar.self), dst.assumingMemoryBound(to: CChar.self),
+            Int32(input.count), Int32(into.count))
         guard n == Int32(into.count) else { throw LZ4Error.corrupt(expectedBytes: into.count) }
     }
 

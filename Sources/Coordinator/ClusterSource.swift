@@ -1,5 +1,5 @@
-import Foundation
 import Dataset
+import Foundation
 import RDTCore
 import Training
 import WireProtocol
@@ -29,8 +29,10 @@ final class ClusterSource: TrainingSource {
     private(set) var pixelsCounted = 0
 
     /// `template` is the job's AssignShards without epoch, frames and route.
-    init(link: ClusterLink, job: String, shape: HistogramShape, shardFrames: [String: [UInt64]], uses: FrameUses,
-         template: Canopy_Wire_AssignShards, prefetchDepth: Int) {
+    init(
+        link: ClusterLink, job: String, shape: HistogramShape, shardFrames: [String: [UInt64]], uses: FrameUses,
+        template: Canopy_Wire_AssignShards, prefetchDepth: Int
+    ) {
         self.link = link
         self.job = job
         self.shape = shape
@@ -48,9 +50,10 @@ final class ClusterSource: TrainingSource {
         t.parametersJson = setup.parameters.json.serialized(pretty: false)
         t.labels = UInt32(setup.labelCount)
         t.candidates = setup.candidates.map(Canopy_Wire_TreeCandidates.init)
-        self.init(link: link, job: setup.job.name, shape: setup.makeGrower().shape,
-                  shardFrames: Dictionary(grouping: setup.uses.frames, by: { shardOf[$0] ?? "" }), uses: setup.uses,
-                  template: t, prefetchDepth: prefetchDepth)
+        self.init(
+            link: link, job: setup.job.name, shape: setup.makeGrower().shape,
+            shardFrames: Dictionary(grouping: setup.uses.frames, by: { shardOf[$0] ?? "" }), uses: setup.uses,
+            template: t, prefetchDepth: prefetchDepth)
     }
 
     var pipelined: Bool { true }
@@ -89,8 +92,9 @@ final class ClusterSource: TrainingSource {
                     a.route = route.map(\.info)
                     let frames = shards.flatMap { shardFrames[$0] ?? [] }.sorted()
                     a.frames = frames.map { Canopy_Wire_FrameAssignment(id: $0, uses: uses.uses[$0] ?? []) }
-                    figures.bytesSent += link.send(WireMessage(Envelope.make { $0.assign = a }.envelope, bulk: route.map(\.frame)),
-                                                   to: [identity])
+                    figures.bytesSent += link.send(
+                        WireMessage(Envelope.make { $0.assign = a }.envelope, bulk: route.map(\.frame)),
+                        to: [identity])
                     let name = link.pool.peers[identity]?.id ?? "?"
                     link.log("job \(job): \(frames.count) frames in \(shards.count) shard(s) to worker \(name)")
                 }

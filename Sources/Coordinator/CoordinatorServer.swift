@@ -49,7 +49,8 @@ final class CoordinatorServer {
     /// not read loses it. Returns the bytes sent and the peers found gone (ROUTER_MANDATORY makes a
     /// closed connection unroutable at once, well before its heartbeats are missed).
     func send(_ message: WireMessage, to identities: [PeerIdentity], name: (PeerIdentity) -> String)
-        -> (bytes: Int, gone: [PeerIdentity]) {
+        -> (bytes: Int, gone: [PeerIdentity])
+    {
         let frames: [[UInt8]]
         do { frames = try WireCodec.encode(message) } catch {
             log("could not encode \(message.kind): \(error)")

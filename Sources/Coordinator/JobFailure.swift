@@ -1,5 +1,5 @@
-import Foundation
 import Dataset
+import Foundation
 import RDTCore
 import Training
 import WireProtocol

@@ -9,11 +9,13 @@ import WireProtocol
 enum StatusService {
     static func json(jobs: [JobRecord], pool: WorkerPool, now: Date = Date()) -> JSON {
         let jobList: [JSON] = jobs.map { r in
-            var m: [(String, JSON)] = [("name", .string(r.job.name)), ("state", .string(r.state.rawValue)),
-                                       ("trees", .int(r.job.trees)), ("max_depth", .int(r.job.parameters.maxDepth)),
-                                       ("level", .int(r.level)), ("nodes_done", .int(r.nodesDone)),
-                                       ("nodes_at_level", .int(r.nodesAtLevel)),
-                                       ("decided_per_tree", .array(r.decidedPerTree.map { JSON.int($0) }))]
+            var m: [(String, JSON)] = [
+                ("name", .string(r.job.name)), ("state", .string(r.state.rawValue)),
+                ("trees", .int(r.job.trees)), ("max_depth", .int(r.job.parameters.maxDepth)),
+                ("level", .int(r.level)), ("nodes_done", .int(r.nodesDone)),
+                ("nodes_at_level", .int(r.nodesAtLevel)),
+                ("decided_per_tree", .array(r.decidedPerTree.map { JSON.int($0) })),
+            ]
             if let s = r.started {
                 let elapsed = (r.finished ?? now).timeIntervalSince(s)
                 m.append(("elapsed_seconds", .double(elapsed.rounded())))
@@ -31,8 +33,10 @@ enum StatusService {
             return .object(m)
         }
         let workerList: [JSON] = pool.order.compactMap { pool.peers[$0] }.map { p in
-            .object([("id", .string(p.id)), ("host", .string(p.host)), ("pid", .int(p.pid)), ("threads", .int(p.threads)),
-                     ("shards", .int(pool.shards(of: p.identity).count)), ("ready", .bool(p.isReady))])
+            .object([
+                ("id", .string(p.id)), ("host", .string(p.host)), ("pid", .int(p.pid)), ("threads", .int(p.threads)),
+                ("shards", .int(pool.shards(of: p.identity).count)), ("ready", .bool(p.isReady)),
+            ])
         }
         return .object([("jobs", .array(jobList)), ("workers", .array(workerList))])
     }
@@ -53,9 +57,11 @@ enum StatusService {
             return answer("no job named \(CoordinatorServer.clip(name)); jobs here: \(jobs.map(\.job.name).joined(separator: ", "))")
         }
         guard r.state == .finished else {
-            return answer(r.state == .failed
-                ? "job \(name) failed: \(r.error ?? "unknown error")"
-                : "job \(name) is not finished (\(r.state.rawValue), level \(r.level) of \(r.job.parameters.maxDepth)); fetch it when `canopy status` shows it finished")
+            return answer(
+                r.state == .failed
+                    ? "job \(name) failed: \(r.error ?? "unknown error")"
+                    : "job \(name) is not finished (\(r.state.rawValue), level \(r.level) of \(r.job.parameters.maxDepth)); fetch it when `canopy status` shows it finished"
+            )
         }
         var sizes: [String: (path: String, size: UInt64)] = [:]
         // The forest and, where it is there, the job's report.json (timings, workers, bytes).
@@ -63,7 +69,8 @@ enum StatusService {
         let paths = r.files + [report].compactMap { $0 }.filter { FileManager.default.fileExists(atPath: $0) }
         for path in paths {
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  let size = (attributes[.size] as? NSNumber)?.uint64Value else {
+                let size = (attributes[.size] as? NSNumber)?.uint64Value
+            else {
                 return answer("job \(name): \(path) is missing on the coordinator")
             }
             let file = URL(fileURLWithPath: path).lastPathComponent

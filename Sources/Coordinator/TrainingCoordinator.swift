@@ -1,5 +1,5 @@
-import Foundation
 import Dataset
+import Foundation
 import RDTCore
 import Training
 import WireProtocol
@@ -145,7 +145,9 @@ public final class TrainingCoordinator: ClusterLink {
             case .hello(let h) where h.role != "worker": break
             default:
                 let key = CoordinatorServer.clip(received.userID ?? "")
-                return server.drop(from: name(identity), "dropped a \(message.kind) message from a client key (\(key)): client keys may only ask for status and forests")
+                return server.drop(
+                    from: name(identity),
+                    "dropped a \(message.kind) message from a client key (\(key)): client keys may only ask for status and forests")
             }
         }
         switch message.envelope.body {
@@ -223,8 +225,9 @@ public final class TrainingCoordinator: ClusterLink {
     func runJob(_ record: JobRecord) throws {
         let job = record.job
         let setup = try JobSetup(job: job, datasetRoot: record.dataset)
-        let run = TrainingRun(setup: setup, directory: ForestFiles.directory(root: options.outputRoot, job: job),
-                              mode: "distributed", log: logLine)
+        let run = TrainingRun(
+            setup: setup, directory: ForestFiles.directory(root: options.outputRoot, job: job),
+            mode: "distributed", log: logLine)
         if let files = run.finishedFiles {
             record.files = files
             record.state = .finished

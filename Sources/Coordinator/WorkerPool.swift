@@ -210,16 +210,23 @@ public struct WorkerPool {
             if !order.isEmpty { actions.append(.heartbeat(order)) }
         }
         for identity in order {
-            guard let p = peers[identity], now > p.lastSeen, (now - p.lastSeen) / 1_000_000 > UInt64(settings.workerTimeoutMs) else { continue }
+            guard let p = peers[identity], now > p.lastSeen, (now - p.lastSeen) / 1_000_000 > UInt64(settings.workerTimeoutMs) else {
+                continue
+            }
             actions += forget(identity, why: "silent for over \(settings.workerTimeoutMs) ms")
         }
         for identity in assigned {
             guard let p = peers[identity],
-                  let oldest = requests.filter({ $0.value.waiting.contains(identity) }).min(by: { $0.key < $1.key }) else { continue }
+                let oldest = requests.filter({ $0.value.waiting.contains(identity) }).min(by: { $0.key < $1.key })
+            else { continue }
             let since = max(p.lastReply, oldest.value.sentAt)
             guard now > since, now - since > requestDeadlineNs(samples: p.samples) else { continue }
             let seconds = Double(now - since) / 1e9
-            actions += forget(identity, why: "no reply to request \(oldest.key) for \(String(format: "%.1f", seconds)) s (its deadline, --request-timeout and its factor)")
+            actions += forget(
+                identity,
+                why:
+                    "no reply to request \(oldest.key) for \(String(format: "%.1f", seconds)) s (its deadline, --request-timeout and its factor)"
+            )
         }
         return actions
     }

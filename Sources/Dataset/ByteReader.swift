@@ -19,7 +19,10 @@ public struct ByteReader {
     }
 
     public mutating func u8() throws -> UInt8 { try take(1)[0] }
-    public mutating func u16() throws -> UInt16 { let b = try take(2); return UInt16(b[0]) | UInt16(b[1]) << 8 }
+    public mutating func u16() throws -> UInt16 {
+        let b = try take(2)
+        return UInt16(b[0]) | UInt16(b[1]) << 8
+    }
     public mutating func u32() throws -> UInt32 {
         let b = try take(4)
         return (0..<4).reduce(UInt32(0)) { $0 | UInt32(b[$1]) << UInt32(8 * $1) }

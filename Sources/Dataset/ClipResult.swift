@@ -16,10 +16,12 @@ public struct ClipResult: Equatable, Sendable {
     }
 
     public var json: JSON {
-        .object([("clip", .string(clip)),
-                 ("shards", .array(shards.map { .object([("file", .string($0.file)), ("frames", .int($0.frames))]) })),
-                 ("raw_frames", .int(rawFrames)), ("kept", .int(kept)), ("dropped_small", .int(droppedSmall)),
-                 ("dropped_static", .int(droppedStatic))])
+        .object([
+            ("clip", .string(clip)),
+            ("shards", .array(shards.map { .object([("file", .string($0.file)), ("frames", .int($0.frames))]) })),
+            ("raw_frames", .int(rawFrames)), ("kept", .int(kept)), ("dropped_small", .int(droppedSmall)),
+            ("dropped_static", .int(droppedStatic)),
+        ])
     }
 
     public init(clip: String) {

@@ -56,19 +56,23 @@ public struct DatasetManifest: Sendable {
         let json: JSON
         do { json = try JSON.parse([UInt8](data)) } catch { throw bad("\(error)") }
         guard json["format"]?.stringValue == Self.format else {
-            throw bad("its format is \(json["format"]?.serialized(pretty: false) ?? "missing"), this Canopy reads \(Self.format); pre-process the dataset again with this version")
+            throw bad(
+                "its format is \(json["format"]?.serialized(pretty: false) ?? "missing"), this Canopy reads \(Self.format); pre-process the dataset again with this version"
+            )
         }
         guard let list = json["frames"]?.arrayValue else { throw bad("no \"frames\" list") }
         frames = try list.enumerated().map { i, f in
             guard let id = f["id"]?.intValue, id >= 0, let shard = f["shard"]?.stringValue, let index = f["index"]?.intValue
             else { throw bad("frame entry \(i) lacks id, shard or index") }
-            return ManifestFrame(id: UInt64(id), name: f["name"]?.stringValue ?? "", clip: f["clip"]?.stringValue ?? "",
-                                 shard: shard, index: index, flipped: f["flipped"]?.boolValue ?? false)
+            return ManifestFrame(
+                id: UInt64(id), name: f["name"]?.stringValue ?? "", clip: f["clip"]?.stringValue ?? "",
+                shard: shard, index: index, flipped: f["flipped"]?.boolValue ?? false)
         }
         guard let labels = json["labels"] else { throw bad("no \"labels\"") }
         do { labelMap = try LabelMap(json: labels, source: path) } catch { throw bad("\(error)") }
         if let c = json["camera"], let w = c["width"]?.intValue, let h = c["height"]?.intValue,
-           let fov = c["vertical_fov"]?.doubleValue {
+            let fov = c["vertical_fov"]?.doubleValue
+        {
             camera = Camera(width: w, height: h, verticalFOVDegrees: fov)
         }
         backgroundDepthMM = Int(((json["background_depth_m"]?.doubleValue ?? 32) * 1000).rounded())
@@ -95,9 +99,11 @@ public struct DatasetManifest: Sendable {
 
     /// Writes DESTINATION/manifest.json for the clips pre-processed into it (every shard is read
     /// back: its frames listed, its CRC-32 recorded); returns the manifest.
-    public static func write(destination: String, clips results: [ClipResult], camera: JSON?, labels: JSON,
-                                     labelCount: Int, backgroundDepthMM: Int,
-                                     log: (String) -> Void = { _ in }) throws -> JSON {
+    public static func write(
+        destination: String, clips results: [ClipResult], camera: JSON?, labels: JSON,
+        labelCount: Int, backgroundDepthMM: Int,
+        log: (String) -> Void = { _ in }
+    ) throws -> JSON {
         var shardList: [JSON] = [], frameList: [JSON] = []
         var width = 0, height = 0
         for r in results {
@@ -111,16 +117,27 @@ public struct DatasetManifest: Sendable {
                     let f = try reader.frame(i)
                     width = f.width
                     height = f.height
-                    frameList.append(.object([("id", .int(f.id)), ("name", .string(f.name)), ("clip", .string(r.clip)),
-                                              ("shard", .string(file)), ("index", .int(i)), ("flipped", .bool(f.flipped)),
-                                              ("body_pixels", .int(f.bodyPixels))]))
+                    frameList.append(
+                        .object([
+                            ("id", .int(f.id)), ("name", .string(f.name)), ("clip", .string(r.clip)),
+                            ("shard", .string(file)), ("index", .int(i)), ("flipped", .bool(f.flipped)),
+                            ("body_pixels", .int(f.bodyPixels)),
+                        ]))
                 }
                 let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-                shardList.append(.object([("file", .string(file)), ("frames", .int(frames)),
-                                          ("crc32", .string(String(format: "%08x", CRC32.checksum(bytes))))]))
+                shardList.append(
+                    .object([
+                        ("file", .string(file)), ("frames", .int(frames)),
+                        ("crc32", .string(String(format: "%08x", CRC32.checksum(bytes)))),
+                    ]))
             }
         }
-        let stats = results.reduce(into: (0, 0, 0, 0)) { $0.0 += $1.rawFrames; $0.1 += $1.kept; $0.2 += $1.droppedSmall; $0.3 += $1.droppedStatic }
+        let stats = results.reduce(into: (0, 0, 0, 0)) {
+            $0.0 += $1.rawFrames
+            $0.1 += $1.kept
+            $0.2 += $1.droppedSmall
+            $0.3 += $1.droppedStatic
+        }
         let manifest = JSON.object([
             ("format", .string(format)),
             ("camera", camera ?? .object([("width", .int(width)), ("height", .int(height))])),
@@ -129,12 +146,18 @@ public struct DatasetManifest: Sendable {
             ("background_depth_m", .double(Double(backgroundDepthMM) / 1000)),
             ("shards", .array(shardList)),
             ("frames", .array(frameList)),
-            ("stats", .object([("raw_frames", .int(stats.0)), ("kept", .int(stats.1)), ("dropped_small", .int(stats.2)),
-                               ("dropped_static", .int(stats.3)), ("frames", .int(frameList.count))])),
+            (
+                "stats",
+                .object([
+                    ("raw_frames", .int(stats.0)), ("kept", .int(stats.1)), ("dropped_small", .int(stats.2)),
+                    ("dropped_static", .int(stats.3)), ("frames", .int(frameList.count)),
+                ])
+            ),
         ])
         try AtomicFile.write(Array(manifest.serialized().utf8), to: path(destination))
-        log("manifest: \(frameList.count) frames in \(shardList.count) shards (\(stats.1) raw frames kept, "
-            + "\(stats.2) too small, \(stats.3) unchanged)")
+        log(
+            "manifest: \(frameList.count) frames in \(shardList.count) shards (\(stats.1) raw frames kept, "
+                + "\(stats.2) too small, \(stats.3) unchanged)")
         return manifest
     }
 }

@@ -21,8 +21,10 @@ public struct ShardFrame: Equatable, Sendable {
     public var depth: [UInt16]
     public var labels: [UInt8]
 
-    public init(id: UInt64, name: String, width: Int, height: Int, cropX: Int, cropY: Int, cropWidth: Int,
-                cropHeight: Int, flipped: Bool, depth: [UInt16], labels: [UInt8]) {
+    public init(
+        id: UInt64, name: String, width: Int, height: Int, cropX: Int, cropY: Int, cropWidth: Int,
+        cropHeight: Int, flipped: Bool, depth: [UInt16], labels: [UInt8]
+    ) {
         self.id = id
         self.name = name
         self.width = width

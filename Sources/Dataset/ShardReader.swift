@@ -85,10 +85,13 @@ public final class ShardReader {
                     try raw.withUnsafeMutableBytes { try LZ4Codec.decompress(payload, into: $0) }
                 } catch { throw corrupt("LZ4 payload does not decompress to \(n * 3) bytes") }
                 var depth = [UInt16](repeating: 0, count: n)
-                depth.withUnsafeMutableBytes { d in raw.withUnsafeBytes { d.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<(2 * n)])) } }
+                depth.withUnsafeMutableBytes { d in
+                    raw.withUnsafeBytes { d.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<(2 * n)])) }
+                }
                 let labels = Array(raw[(2 * n)...])
-                return ShardFrame(id: id, name: name, width: w, height: hgt, cropX: cx, cropY: cy, cropWidth: cw,
-                                  cropHeight: ch, flipped: flipped, depth: depth, labels: labels)
+                return ShardFrame(
+                    id: id, name: name, width: w, height: hgt, cropX: cx, cropY: cy, cropWidth: cw,
+                    cropHeight: ch, flipped: flipped, depth: depth, labels: labels)
             } catch is ByteReader.OutOfBounds {
                 throw corrupt("record is shorter than its lengths say")
             }

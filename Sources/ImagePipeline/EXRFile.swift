@@ -66,8 +66,10 @@ public enum EXRFile {
                         }
                     case "compression": compression = try value.u8()
                     case "dataWindow":
-                        window = (Int32(bitPattern: try value.u32()), Int32(bitPattern: try value.u32()),
-                                  Int32(bitPattern: try value.u32()), Int32(bitPattern: try value.u32()))
+                        window = (
+                            Int32(bitPattern: try value.u32()), Int32(bitPattern: try value.u32()),
+                            Int32(bitPattern: try value.u32()), Int32(bitPattern: try value.u32())
+                        )
                     default: break
                     }
                 }
@@ -84,8 +86,10 @@ public enum EXRFile {
                 default: throw EXRError.unsupported(path: path, what: "compression type \(compression)")
                 }
                 let width = Int(x1 - x0) + 1, height = Int(y1 - y0) + 1
-                guard let pick = preferred.lazy.compactMap({ p in channels.firstIndex { $0.name == p } }).first
-                        ?? (channels.count == 1 ? 0 : nil) else {
+                guard
+                    let pick = preferred.lazy.compactMap({ p in channels.firstIndex { $0.name == p } }).first
+                        ?? (channels.count == 1 ? 0 : nil)
+                else {
                     throw EXRError.unsupported(path: path, what: "no depth channel among \(channels.map(\.name))")
                 }
                 let rowBytes = channels.reduce(0) { $0 + $1.bytes * width }
@@ -117,10 +121,14 @@ public enum EXRFile {
                             let v: Float
                             switch ch.type {
                             case 1: v = Float(Float16(bitPattern: UInt16(block[at]) | UInt16(block[at + 1]) << 8))
-                            case 2: v = Float(bitPattern: UInt32(block[at]) | UInt32(block[at + 1]) << 8
-                                              | UInt32(block[at + 2]) << 16 | UInt32(block[at + 3]) << 24)
-                            default: v = Float(UInt32(block[at]) | UInt32(block[at + 1]) << 8
-                                               | UInt32(block[at + 2]) << 16 | UInt32(block[at + 3]) << 24)
+                            case 2:
+                                v = Float(
+                                    bitPattern: UInt32(block[at]) | UInt32(block[at + 1]) << 8
+                                        | UInt32(block[at + 2]) << 16 | UInt32(block[at + 3]) << 24)
+                            default:
+                                v = Float(
+                                    UInt32(block[at]) | UInt32(block[at + 1]) << 8
+                                        | UInt32(block[at + 2]) << 16 | UInt32(block[at + 3]) << 24)
                             }
                             values[(y + line) * width + x] = v
                         }

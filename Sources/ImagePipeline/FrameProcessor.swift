@@ -19,8 +19,10 @@ public struct FrameProcessor: Sendable {
         let limg = try PNGImage.read(ref.labelPath)
         let raw = try limg.grey8(path: ref.labelPath)
         guard limg.width == dimg.width, limg.height == dimg.height else {
-            throw PreprocessError.badFrame(path: ref.labelPath, problem:
-                "is \(limg.width)x\(limg.height) but its depth image is \(dimg.width)x\(dimg.height)")
+            throw PreprocessError.badFrame(
+                path: ref.labelPath,
+                problem:
+                    "is \(limg.width)x\(limg.height) but its depth image is \(dimg.width)x\(dimg.height)")
         }
         // 255 marks raw values the map does not list (packed labels are 0...254).
         let table = (0..<256).map { labelMap.packed(UInt8($0)) ?? 255 }
@@ -39,8 +41,10 @@ public struct FrameProcessor: Sendable {
             }
         }
         if let i = unknown {
-            throw PreprocessError.badFrame(path: ref.labelPath, problem:
-                "label value \(raw[i]) at (\(i % limg.width), \(i / limg.width)) is not in the label map; check --label-map")
+            throw PreprocessError.badFrame(
+                path: ref.labelPath,
+                problem:
+                    "label value \(raw[i]) at (\(i % limg.width), \(i / limg.width)) is not in the label map; check --label-map")
         }
         return (depth, labels, dimg.width, dimg.height)
     }
@@ -84,8 +88,10 @@ public struct FrameProcessor: Sendable {
     }
 
     /// Noise (seeded by the frame id), background depth, crop to the body box.
-    public func finish(id: UInt64, name: String, depth: [UInt16], labels: [UInt8], width: Int, height: Int,
-                       flipped: Bool) -> ShardFrame {
+    public func finish(
+        id: UInt64, name: String, depth: [UInt16], labels: [UInt8], width: Int, height: Int,
+        flipped: Bool
+    ) -> ShardFrame {
         var d = depth, l = labels
         var rng = DeterministicRandom(config.seed, id, 0x9015E)
         for op in config.noise { Noise.apply(op, depth: &d, labels: &l, width: width, height: height, rng: &rng) }
@@ -93,13 +99,19 @@ public struct FrameProcessor: Sendable {
         d.withUnsafeMutableBufferPointer { d in
             l.withUnsafeMutableBufferPointer { l in
                 for i in 0..<d.count {
-                    if l[i] == 0 || d[i] == 0 { d[i] = bg; l[i] = 0 } else if d[i] >= bg { d[i] = bg - 1 }
+                    if l[i] == 0 || d[i] == 0 {
+                        d[i] = bg
+                        l[i] = 0
+                    } else if d[i] >= bg {
+                        d[i] = bg - 1
+                    }
                 }
             }
         }
         let c = BodyBox.crop(depth: d, labels: l, width: width, height: height)
-        return ShardFrame(id: id, name: flipped ? name + "-flipped" : name, width: width, height: height,
-                          cropX: c.originX, cropY: c.originY, cropWidth: c.width, cropHeight: c.height,
-                          flipped: flipped, depth: c.depth, labels: c.labels)
+        return ShardFrame(
+            id: id, name: flipped ? name + "-flipped" : name, width: width, height: height,
+            cropX: c.originX, cropY: c.originY, cropWidth: c.width, cropHeight: c.height,
+            flipped: flipped, depth: c.depth, labels: c.labels)
     }
 }

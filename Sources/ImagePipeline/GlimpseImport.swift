@@ -52,8 +52,10 @@ public struct GlimpseImport {
         var camera = meta["camera"]
         if let c = camera, let fov = c["vertical_fov"]?.doubleValue, fov < Double.pi {
             // glimpse render metas give degrees; a value below pi is taken as radians.
-            camera = .object([("width", c["width"] ?? .int(0)), ("height", c["height"] ?? .int(0)),
-                              ("vertical_fov", .double(fov * 180 / Double.pi))])
+            camera = .object([
+                ("width", c["width"] ?? .int(0)), ("height", c["height"] ?? .int(0)),
+                ("vertical_fov", .double(fov * 180 / Double.pi)),
+            ])
         }
         let paths = try framePaths().map(Self.normalized).sorted()
         guard !paths.isEmpty else { throw PreprocessError.noFrames(source) }
@@ -62,10 +64,12 @@ public struct GlimpseImport {
         }
         var ids: [String: UInt64] = [:]
         var results: [ClipResult] = []
-        let byClip = Dictionary(grouping: paths.indices, by: { i -> String in
-            let p = paths[i]
-            return p.lastIndex(of: "/").map { String(p[..<$0]) } ?? ""
-        })
+        let byClip = Dictionary(
+            grouping: paths.indices,
+            by: { i -> String in
+                let p = paths[i]
+                return p.lastIndex(of: "/").map { String(p[..<$0]) } ?? ""
+            })
         for clip in byClip.keys.sorted() {
             var result = ClipResult(clip: clip.isEmpty ? "/" : clip)
             var writer: ShardWriter?
@@ -93,9 +97,10 @@ public struct GlimpseImport {
             results.append(result)
             log("clip \(result.clip): \(result.kept) frames")
         }
-        let manifest = try DatasetManifest.write(destination: destination, clips: results, camera: camera,
-                                                       labels: labelMap.json, labelCount: labelMap.count,
-                                                       backgroundDepthMM: backgroundDepthMM, log: log)
+        let manifest = try DatasetManifest.write(
+            destination: destination, clips: results, camera: camera,
+            labels: labelMap.json, labelCount: labelMap.count,
+            backgroundDepthMM: backgroundDepthMM, log: log)
         // glimpse's own indexes (index.NAME) become index/NAME.txt.
         var indexes: [String: [UInt64]] = ["full": ids.values.sorted()]
         for file in (try? FileManager.default.contentsOfDirectory(atPath: source)) ?? [] where file.hasPrefix("index.") {
@@ -105,8 +110,10 @@ public struct GlimpseImport {
             for (n, line) in lines.enumerated() {
                 let key = Self.normalized(line.trimmingCharacters(in: .whitespaces))
                 guard let id = ids[key] else {
-                    throw PreprocessError.badFrame(path: source + "/" + file, problem:
-                        "line \(n + 1) names \(key), which is not among the imported frames")
+                    throw PreprocessError.badFrame(
+                        path: source + "/" + file,
+                        problem:
+                            "line \(n + 1) names \(key), which is not among the imported frames")
                 }
                 list.append(id)
             }
@@ -125,12 +132,16 @@ public struct GlimpseImport {
         let png = try PNGImage.read(labelPath, paletteIndices: true)
         let labels = try png.grey8(path: labelPath)
         guard png.width == exr.width, png.height == exr.height else {
-            throw PreprocessError.badFrame(path: labelPath, problem:
-                "is \(png.width)x\(png.height) but \(depthPath) is \(exr.width)x\(exr.height)")
+            throw PreprocessError.badFrame(
+                path: labelPath,
+                problem:
+                    "is \(png.width)x\(png.height) but \(depthPath) is \(exr.width)x\(exr.height)")
         }
         if let bad = labels.firstIndex(where: { Int($0) >= nLabels }) {
-            throw PreprocessError.badFrame(path: labelPath, problem:
-                "label \(labels[bad]) at (\(bad % png.width), \(bad / png.width)) but meta.json lists \(nLabels) labels")
+            throw PreprocessError.badFrame(
+                path: labelPath,
+                problem:
+                    "label \(labels[bad]) at (\(bad % png.width), \(bad / png.width)) but meta.json lists \(nLabels) labels")
         }
         let bg = UInt16(backgroundDepthMM)
         var depth = [UInt16](repeating: bg, count: labels.count)
@@ -145,8 +156,9 @@ public struct GlimpseImport {
         }
         let c = BodyBox.crop(depth: depth, labels: packed, width: png.width, height: png.height)
         let name = String(path.dropFirst())
-        return ShardFrame(id: id, name: name, width: png.width, height: png.height, cropX: c.originX, cropY: c.originY,
-                          cropWidth: c.width, cropHeight: c.height, flipped: name.hasSuffix("-flipped"),
-                          depth: c.depth, labels: c.labels)
+        return ShardFrame(
+            id: id, name: name, width: png.width, height: png.height, cropX: c.originX, cropY: c.originY,
+            cropWidth: c.width, cropHeight: c.height, flipped: name.hasSuffix("-flipped"),
+            depth: c.depth, labels: c.labels)
     }
 }

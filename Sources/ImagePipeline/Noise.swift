@@ -17,8 +17,10 @@ public enum Noise {
     /// sigma of a Gaussian whose full width at a tenth of the maximum is `fwtm`: fwtm / (2 sqrt(2 ln 10)).
     public static func sigma(fwtm: Double) -> Double { fwtm / (2 * (2 * log(10.0)).squareRoot()) }
 
-    public static func apply(_ op: NoiseOp, depth: inout [UInt16], labels: inout [UInt8], width: Int, height: Int,
-                             rng: inout DeterministicRandom) {
+    public static func apply(
+        _ op: NoiseOp, depth: inout [UInt16], labels: inout [UInt8], width: Int, height: Int,
+        rng: inout DeterministicRandom
+    ) {
         switch op {
         case .foregroundEdgeSwizzle:
             let d0 = depth, l0 = labels
@@ -26,13 +28,16 @@ public enum Noise {
                 for x in 0..<width {
                     let i = y * width + x
                     guard l0[i] != 0 else { continue }
-                    let edge = (x == 0 || l0[i - 1] == 0) || (x == width - 1 || l0[i + 1] == 0)
+                    let edge =
+                        (x == 0 || l0[i - 1] == 0) || (x == width - 1 || l0[i + 1] == 0)
                         || (y == 0 || l0[i - width] == 0) || (y == height - 1 || l0[i + width] == 0)
                     guard edge, rng.below(2) == 0 else { continue }
                     let nx = min(max(x + rng.below(3) - 1, 0), width - 1), ny = min(max(y + rng.below(3) - 1, 0), height - 1)
                     let j = ny * width + nx
-                    depth[i] = d0[j]; labels[i] = l0[j]
-                    depth[j] = d0[i]; labels[j] = l0[i]
+                    depth[i] = d0[j]
+                    labels[i] = l0[j]
+                    depth[j] = d0[i]
+                    labels[j] = l0[i]
                 }
             }
         case .gaussian(let fwtm):

@@ -1,7 +1,7 @@
 import CPNGShim
-import RDTCore
 import Dataset
 import Foundation
+import RDTCore
 
 /// Errors reading or writing PNG files; each prints as one line naming the file.
 public enum PNGError: Error, CustomStringConvertible, Equatable {
@@ -60,8 +60,9 @@ public struct PNGImage: Sendable, Equatable {
             let p = image.pixels.assumingMemoryBound(to: UInt8.self)
             samples = .u8(Array(UnsafeBufferPointer(start: p, count: count)))
         }
-        return PNGImage(width: Int(image.width), height: Int(image.height), channels: Int(image.channels),
-                        samples: samples)
+        return PNGImage(
+            width: Int(image.width), height: Int(image.height), channels: Int(image.channels),
+            samples: samples)
     }
 
     /// Writes the image through libpng to a temporary name, then renames it into place.
@@ -73,22 +74,26 @@ public struct PNGImage: Sendable, Equatable {
         switch samples {
         case .u8(let values):
             status = values.withUnsafeBytes { raw in
-                var image = canopy_png_image(width: UInt32(width), height: UInt32(height), bit_depth: 8,
-                                             channels: UInt32(channels),
-                                             pixels: UnsafeMutableRawPointer(mutating: raw.baseAddress))
+                var image = canopy_png_image(
+                    width: UInt32(width), height: UInt32(height), bit_depth: 8,
+                    channels: UInt32(channels),
+                    pixels: UnsafeMutableRawPointer(mutating: raw.baseAddress))
                 return (palette ?? []).withUnsafeBufferPointer { pal in
-                    canopy_png_write(tmp, &image, Int32(level), palette == nil ? nil : pal.baseAddress, Int32(pal.count / 3),
-                                     &err, err.count)
+                    canopy_png_write(
+                        tmp, &image, Int32(level), palette == nil ? nil : pal.baseAddress, Int32(pal.count / 3),
+                        &err, err.count)
                 }
             }
         case .u16(let values):
             status = values.withUnsafeBytes { raw in
-                var image = canopy_png_image(width: UInt32(width), height: UInt32(height), bit_depth: 16,
-                                             channels: UInt32(channels),
-                                             pixels: UnsafeMutableRawPointer(mutating: raw.baseAddress))
+                var image = canopy_png_image(
+                    width: UInt32(width), height: UInt32(height), bit_depth: 16,
+                    channels: UInt32(channels),
+                    pixels: UnsafeMutableRawPointer(mutating: raw.baseAddress))
                 return (palette ?? []).withUnsafeBufferPointer { pal in
-                    canopy_png_write(tmp, &image, Int32(level), palette == nil ? nil : pal.baseAddress, Int32(pal.count / 3),
-                                     &err, err.count)
+                    canopy_png_write(
+                        tmp, &image, Int32(level), palette == nil ? nil : pal.baseAddress, Int32(pal.count / 3),
+                        &err, err.count)
                 }
             }
         }

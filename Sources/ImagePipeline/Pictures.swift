@@ -11,7 +11,10 @@ public enum Pictures {
 
     /// The palette of `colour(packed:)` for labels 0..<count, as RGB triples (for palette PNGs).
     public static func palette(count: Int) -> [UInt8] {
-        (0..<min(256, max(1, count))).flatMap { l -> [UInt8] in let c = colour(packed: UInt8(l)); return [c.0, c.1, c.2] }
+        (0..<min(256, max(1, count))).flatMap { l -> [UInt8] in
+            let c = colour(packed: UInt8(l))
+            return [c.0, c.1, c.2]
+        }
     }
 
     /// Depth as grey for people: near body pixels bright, far ones darker, no reading (0) and the
@@ -25,8 +28,10 @@ public enum Pictures {
     }
 
     /// Draws a line into an RGB image (clipped to it).
-    public static func line(_ rgb: inout [UInt8], width: Int, height: Int, from a: SIMD2<Double>, to b: SIMD2<Double>,
-                            colour: (UInt8, UInt8, UInt8)) {
+    public static func line(
+        _ rgb: inout [UInt8], width: Int, height: Int, from a: SIMD2<Double>, to b: SIMD2<Double>,
+        colour: (UInt8, UInt8, UInt8)
+    ) {
         let steps = Int(max(abs(b.x - a.x), abs(b.y - a.y)).rounded(.up)) + 1
         guard steps < 100_000 else { return }
         for k in 0...steps {
@@ -36,8 +41,10 @@ public enum Pictures {
     }
 
     /// Fills a square of side 2 radius + 1 around `p` (clipped).
-    public static func dot(_ rgb: inout [UInt8], width: Int, height: Int, at p: SIMD2<Double>, radius: Int,
-                           colour: (UInt8, UInt8, UInt8)) {
+    public static func dot(
+        _ rgb: inout [UInt8], width: Int, height: Int, at p: SIMD2<Double>, radius: Int,
+        colour: (UInt8, UInt8, UInt8)
+    ) {
         guard p.x.isFinite, p.y.isFinite, abs(p.x) < 1e6, abs(p.y) < 1e6 else { return }
         let cx = Int(p.x.rounded(.down)), cy = Int(p.y.rounded(.down))
         for y in (cy - radius)...(cy + radius) where y >= 0 && y < height {
@@ -63,8 +70,10 @@ public enum Pictures {
     }
 
     /// Rows of [depth grey | truth colours | prediction colours].
-    public static func comparison(_ rows: [(depth: [UInt16], truth: [UInt8], predicted: [UInt8])], width w: Int, height h: Int,
-                                  to path: String) throws {
+    public static func comparison(
+        _ rows: [(depth: [UInt16], truth: [UInt8], predicted: [UInt8])], width w: Int, height h: Int,
+        to path: String
+    ) throws {
         var rgb = [UInt8](repeating: 0, count: 3 * w * h * rows.count * 3)
         for (k, row) in rows.enumerated() {
             let grey = Pictures.grey(row.depth)
@@ -72,10 +81,14 @@ public enum Pictures {
                 for x in 0..<w {
                     let i = y * w + x, base = ((k * h + y) * 3 * w + x) * 3
                     let g = grey[i]
-                    rgb[base] = g; rgb[base + 1] = g; rgb[base + 2] = g
+                    rgb[base] = g
+                    rgb[base + 1] = g
+                    rgb[base + 2] = g
                     for (panel, label) in [(1, row.truth[i]), (2, row.predicted[i])] {
                         let c = colour(packed: label), at = base + panel * w * 3
-                        rgb[at] = c.0; rgb[at + 1] = c.1; rgb[at + 2] = c.2
+                        rgb[at] = c.0
+                        rgb[at + 1] = c.1
+                        rgb[at + 2] = c.2
                     }
                 }
             }
@@ -95,7 +108,9 @@ public enum Pictures {
                 let (r, g, b) = (UInt8(255 - 100 * v), UInt8(255 * (1 - v)), UInt8(255 * (1 - v)))
                 for y in (t * cell)..<((t + 1) * cell - 1) {
                     for x in (p * cell)..<((p + 1) * cell - 1) {
-                        rgb[(y * size + x) * 3] = r; rgb[(y * size + x) * 3 + 1] = g; rgb[(y * size + x) * 3 + 2] = b
+                        rgb[(y * size + x) * 3] = r
+                        rgb[(y * size + x) * 3 + 1] = g
+                        rgb[(y * size + x) * 3 + 2] = b
                     }
                 }
             }

@@ -6,7 +6,9 @@ import RDTCore
 public enum PreprocessConfigError: Error, CustomStringConvertible, Equatable {
     case invalid(path: String, problem: String)
     public var description: String {
-        switch self { case let .invalid(path, problem): return "\(path): invalid pre-processor config: \(problem)" }
+        switch self {
+        case let .invalid(path, problem): return "\(path): invalid pre-processor config: \(problem)"
+        }
     }
 }
 
@@ -34,7 +36,10 @@ public struct PreprocessConfig: Equatable, Sendable {
         func bad(_ p: String) -> PreprocessConfigError { .invalid(path: path, problem: p) }
         if let props = json["properties"] {
             guard props.objectValue != nil else { throw bad("\"properties\" must be an object") }
-            if let v = props["no_flip"] { guard let b = v.boolValue else { throw bad("no_flip must be true or false") }; noFlip = b }
+            if let v = props["no_flip"] {
+                guard let b = v.boolValue else { throw bad("no_flip must be true or false") }
+                noFlip = b
+            }
             if let v = props["background_depth_m"] {
                 guard let d = v.doubleValue, d > 0, d <= 65.5 else { throw bad("background_depth_m must be in (0, 65.5]") }
                 backgroundDepthMM = Int((d * 1000).rounded())
@@ -59,8 +64,9 @@ public struct PreprocessConfig: Equatable, Sendable {
                 noise.append(.gaussian(fwtmMetres: f))
             case "perlin":
                 guard let freq = op["freq"]?.doubleValue, freq > 0, freq <= 1,
-                      let amp = op["amplitude_m"]?.doubleValue, amp >= 0, amp < 10,
-                      let oct = op["octaves"]?.intValue, (1...16).contains(oct) else {
+                    let amp = op["amplitude_m"]?.doubleValue, amp >= 0, amp < 10,
+                    let oct = op["octaves"]?.intValue, (1...16).contains(oct)
+                else {
                     throw bad("noise \(i) (perlin) needs freq in (0, 1], amplitude_m in [0, 10) and octaves 1-16")
                 }
                 noise.append(.perlin(frequency: freq, amplitudeMetres: amp, octaves: oct))

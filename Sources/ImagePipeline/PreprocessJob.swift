@@ -71,8 +71,9 @@ public struct PreprocessJob {
             }
             let result = try runClip(clip, clips[clip]!)
             results.append(result)
-            log("clip \(clip): \(result.rawFrames) raw, \(result.kept) kept, \(result.droppedSmall) too small, "
-                + "\(result.droppedStatic) unchanged, \(result.shards.count) shard(s)")
+            log(
+                "clip \(clip): \(result.rawFrames) raw, \(result.kept) kept, \(result.droppedSmall) too small, "
+                    + "\(result.droppedStatic) unchanged, \(result.shards.count) shard(s)")
         }
         return results
     }
@@ -91,7 +92,8 @@ public struct PreprocessJob {
         }
         func append(_ frame: ShardFrame) throws {
             if writer == nil {
-                let path = destination + "/shards/" + Self.fileName(clip) + String(format: "-%03d.", result.shards.count)
+                let path =
+                    destination + "/shards/" + Self.fileName(clip) + String(format: "-%03d.", result.shards.count)
                     + ShardFormat.fileExtension
                 writer = try ShardWriter(path: path)
             }
@@ -106,19 +108,24 @@ public struct PreprocessJob {
                     continue
                 }
                 if let prev = previous, processor.config.minBodyChangePercent > 0,
-                   FrameProcessor.changePercent(prev, labels) < processor.config.minBodyChangePercent {
+                    FrameProcessor.changePercent(prev, labels) < processor.config.minBodyChangePercent
+                {
                     result.droppedStatic += 1
                     continue
                 }
                 previous = labels
                 result.kept += 1
                 let id = UInt64(ref.index) * 2
-                try append(processor.finish(id: id, name: ref.name, depth: depth, labels: labels, width: w, height: h,
-                                            flipped: false))
+                try append(
+                    processor.finish(
+                        id: id, name: ref.name, depth: depth, labels: labels, width: w, height: h,
+                        flipped: false))
                 if !processor.config.noFlip {
                     let (fd, fl) = processor.flipped(depth, labels, width: w, height: h)
-                    try append(processor.finish(id: id + 1, name: ref.name, depth: fd, labels: fl, width: w, height: h,
-                                                flipped: true))
+                    try append(
+                        processor.finish(
+                            id: id + 1, name: ref.name, depth: fd, labels: fl, width: w, height: h,
+                            flipped: true))
                 }
             }
             try rotate()
@@ -138,7 +145,8 @@ public struct PreprocessJob {
         var missing: [String] = []
         for clip in clipNames {
             guard let data = FileManager.default.contents(atPath: markerPath(clip)),
-                  let json = try? JSON.parse([UInt8](data)), let r = ClipResult(json: json) else {
+                let json = try? JSON.parse([UInt8](data)), let r = ClipResult(json: json)
+            else {
                 missing.append(clip)
                 continue
             }
@@ -151,8 +159,9 @@ public struct PreprocessJob {
         if let data = FileManager.default.contents(atPath: refs[0].metaPath), let meta = try? JSON.parse([UInt8](data)) {
             camera = meta["camera"]
         }
-        return try DatasetManifest.write(destination: destination, clips: results, camera: camera,
-                                               labels: labelMapJSON, labelCount: processor.labelMap.count,
-                                               backgroundDepthMM: processor.config.backgroundDepthMM, log: log)
+        return try DatasetManifest.write(
+            destination: destination, clips: results, camera: camera,
+            labels: labelMapJSON, labelCount: processor.labelMap.count,
+            backgroundDepthMM: processor.config.backgroundDepthMM, log: log)
     }
 }

@@ -27,7 +27,8 @@ public enum RawDataset {
         var refs: [RawFrameRef] = names.map { name in
             var clip = name, frame = 0
             if let data = FileManager.default.contents(atPath: root + "/meta/" + name + ".json"),
-               let meta = try? JSON.parse([UInt8](data)), let c = meta["clip"]?.stringValue {
+                let meta = try? JSON.parse([UInt8](data)), let c = meta["clip"]?.stringValue
+            {
                 clip = c
                 frame = meta["frame"]?.intValue ?? 0
             } else if let cut = name.lastIndex(where: { $0 == "-" || $0 == "_" }), let f = Int(name[name.index(after: cut)...]) {

@@ -11,8 +11,9 @@ public enum SyntheticDataset {
         try SyntheticRawFrames.write(to: dir + "/raw", frames: frames, width: 320, height: 240, map: map, seed: seed)
         var config = PreprocessConfig()
         config.noFlip = true
-        let job = PreprocessJob(source: dir + "/raw", destination: dir + "/data",
-                                processor: FrameProcessor(labelMap: map, config: config), labelMapJSON: map.json)
+        let job = PreprocessJob(
+            source: dir + "/raw", destination: dir + "/data",
+            processor: FrameProcessor(labelMap: map, config: config), labelMapJSON: map.json)
         try job.run()
         _ = try job.merge()
         var indexer = DatasetIndexer(manifest: try DatasetManifest(root: dir + "/data"))

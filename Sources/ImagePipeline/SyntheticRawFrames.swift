@@ -16,9 +16,16 @@ public enum SyntheticRawFrames {
             let name = String(format: "synthetic%d-%05d", i % clips, i)
             try PNGImage(width: width, height: height, channels: 1, samples: .u16(depth)).write(dir + "/depth/\(name).png")
             try PNGImage(width: width, height: height, channels: 1, samples: .u8(raw)).write(dir + "/labels/\(name).png")
-            let meta = JSON.object([("clip", .string("synthetic\(i % clips)")), ("frame", .int(i)),
-                                    ("camera", .object([("width", .int(width)), ("height", .int(height)),
-                                                        ("vertical_fov", .double(43.940769))]))])
+            let meta = JSON.object([
+                ("clip", .string("synthetic\(i % clips)")), ("frame", .int(i)),
+                (
+                    "camera",
+                    .object([
+                        ("width", .int(width)), ("height", .int(height)),
+                        ("vertical_fov", .double(43.940769)),
+                    ])
+                ),
+            ])
             try AtomicFile.write(Array(meta.serialized().utf8), to: dir + "/meta/\(name).json")
         }
     }

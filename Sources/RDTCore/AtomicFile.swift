@@ -84,7 +84,8 @@ public enum AtomicFile {
         let mine = ".tmp-\(host)-"
         for name in names {
             guard let range = name.range(of: mine, options: .backwards),
-                  let pid = Int32(name[range.upperBound...]), pid > 0, pid != getpid() else { continue }
+                let pid = Int32(name[range.upperBound...]), pid > 0, pid != getpid()
+            else { continue }
             // kill(pid, 0) fails with ESRCH when no such process exists.
             if kill(pid, 0) != 0 && errno == ESRCH, unlink(directory + "/" + name) == 0 { removed.append(name) }
         }

@@ -1,5 +1,3 @@
-
-
 /// A decision tree in glimpse's layout: nodes numbered breadth-first, children of i at 2i+1, 2i+2.
 public struct DecisionTree: Equatable, Sendable {
     public var depth: Int

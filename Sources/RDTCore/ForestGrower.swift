@@ -23,8 +23,9 @@ public final class ForestGrower {
     /// The state before the first level: one empty tree per candidate set, each root open.
     public func initialState(labels: [LabelInfo], camera: Camera) -> GrowthState {
         let trees = candidates.indices.map { _ in
-            DecisionTree(depth: parameters.maxDepth, labels: labels, verticalFOV: camera.verticalFOV,
-                         backgroundDepthMM: parameters.backgroundDepthMM)
+            DecisionTree(
+                depth: parameters.maxDepth, labels: labels, verticalFOV: camera.verticalFOV,
+                backgroundDepthMM: parameters.backgroundDepthMM)
         }
         var open: [NodeKey: [UInt32]?] = [:]
         for t in trees.indices { open[NodeKey(tree: t, node: 0)] = .some(nil) }
@@ -48,10 +49,12 @@ public final class ForestGrower {
         let level = state.level
         let rules = self.rules
         let evaluator = SplitEvaluator(shape: shape, rules: rules)
-        var decided = LevelDecisions(level: level, openNodes: state.open.count, rules: rules, candidates: candidates,
-                                    smallLimit: source.smallNodePixels, cacheBudget: parameters.histogramCacheMemory)
-        var plan = LevelPlan.classify(open: state.open, grownAhead: state.grownAhead, level: level, rules: rules,
-                                      smallLimit: source.smallNodePixels)
+        var decided = LevelDecisions(
+            level: level, openNodes: state.open.count, rules: rules, candidates: candidates,
+            smallLimit: source.smallNodePixels, cacheBudget: parameters.histogramCacheMemory)
+        var plan = LevelPlan.classify(
+            open: state.open, grownAhead: state.grownAhead, level: level, rules: rules,
+            smallLimit: source.smallNodePixels)
         for (key, totals) in plan.leaves { decided.leaf(key, totals, trees: &state.trees) }
         for (key, _) in plan.grownAhead { state.grownAhead[key] = nil }
         let needed = Set(plan.needs)
@@ -97,9 +100,10 @@ public final class ForestGrower {
         state.cache.retain(Set(derived.keys.map(\.parent)))
         decided.record.histogramsComputed = compute.count
         decided.record.histogramsDerived = derived.count + fromSmall.count
-        let batches = LevelPlan.batches(compute, derived: derived, nodeBytes: shape.countsPerNode * 4,
-                                        memory: parameters.histogramMemory, pipelined: source.pipelined,
-                                        prefetchDepth: source.prefetchDepth)
+        let batches = LevelPlan.batches(
+            compute, derived: derived, nodeBytes: shape.countsPerNode * 4,
+            memory: parameters.histogramMemory, pipelined: source.pipelined,
+            prefetchDepth: source.prefetchDepth)
         let ahead = source.pipelined ? max(1, source.prefetchDepth) : 0
         var done = 0
         for batch in batches.prefix(ahead) { try source.prefetch(batch) }

@@ -26,19 +26,25 @@ public struct FrameStore: Sendable {
 
     /// Adds a cropped frame; returns its index in the store.
     @discardableResult
-    public mutating func append(depth crop: UnsafeBufferPointer<UInt16>, width: Int, height: Int,
-                                originX: Int, originY: Int) -> Int {
+    public mutating func append(
+        depth crop: UnsafeBufferPointer<UInt16>, width: Int, height: Int,
+        originX: Int, originY: Int
+    ) -> Int {
         precondition(crop.count == width * height, "crop size mismatch")
         depth.append(backgroundDepth)
-        frames.append(StoredFrame(offset: depth.count, width: Int32(width), height: Int32(height),
-                                  originX: Int32(originX), originY: Int32(originY)))
+        frames.append(
+            StoredFrame(
+                offset: depth.count, width: Int32(width), height: Int32(height),
+                originX: Int32(originX), originY: Int32(originY)))
         depth.append(contentsOf: crop)
         return frames.count - 1
     }
 
     @discardableResult
-    public mutating func append(depth crop: [UInt16], width: Int, height: Int, originX: Int = 0,
-                                originY: Int = 0) -> Int {
+    public mutating func append(
+        depth crop: [UInt16], width: Int, height: Int, originX: Int = 0,
+        originY: Int = 0
+    ) -> Int {
         crop.withUnsafeBufferPointer { append(depth: $0, width: width, height: height, originX: originX, originY: originY) }
     }
 

@@ -14,8 +14,10 @@ public struct HistogramKernel: Sendable {
     }
 
     /// Counts the samples of each node range into its output (zeroed here first).
-    public func accumulate(samples: UnsafeBufferPointer<PixelSample>, nodes: [Range<Int>], outputs: [HistogramOutput],
-                           frames: FrameStore, candidates: Candidates, binTable: BinTable, shape: HistogramShape) {
+    public func accumulate(
+        samples: UnsafeBufferPointer<PixelSample>, nodes: [Range<Int>], outputs: [HistogramOutput],
+        frames: FrameStore, candidates: Candidates, binTable: BinTable, shape: HistogramShape
+    ) {
         precondition(nodes.count == outputs.count && shape.candidates == candidates.count)
         precondition(frames.depth.count <= Int(Int32.max), "a FrameStore holds at most 2^31 depth samples (4 GiB)")
         let nThreads = min(threads, shape.candidates)
@@ -30,13 +32,15 @@ public struct HistogramKernel: Sendable {
                             for (n, range) in nodes.enumerated() {
                                 switch outputs[n] {
                                 case .u16(let out):
-                                    Self.countNode(out, samples: samples, range: range, c0: c0, c1: c1, depth: depth,
-                                                   info: info, uvs: uvs, lut: lut, lowest: binTable.lowest,
-                                                   shape: shape, tile: tile, scratch: &scratch)
+                                    Self.countNode(
+                                        out, samples: samples, range: range, c0: c0, c1: c1, depth: depth,
+                                        info: info, uvs: uvs, lut: lut, lowest: binTable.lowest,
+                                        shape: shape, tile: tile, scratch: &scratch)
                                 case .u32(let out):
-                                    Self.countNode(out, samples: samples, range: range, c0: c0, c1: c1, depth: depth,
-                                                   info: info, uvs: uvs, lut: lut, lowest: binTable.lowest,
-                                                   shape: shape, tile: tile, scratch: &scratch)
+                                    Self.countNode(
+                                        out, samples: samples, range: range, c0: c0, c1: c1, depth: depth,
+                                        info: info, uvs: uvs, lut: lut, lowest: binTable.lowest,
+                                        shape: shape, tile: tile, scratch: &scratch)
                                 }
                             }
                             scratch.deallocate()
@@ -54,30 +58,52 @@ public struct HistogramKernel: Sendable {
         let cropX, cropY, width, height, offset, label, probeU, probeV: UnsafeMutablePointer<Int32>
 
         init(capacity: Int) {
-            x = .allocate(capacity: capacity); y = .allocate(capacity: capacity); d = .allocate(capacity: capacity)
-            cropX = .allocate(capacity: capacity); cropY = .allocate(capacity: capacity)
-            width = .allocate(capacity: capacity); height = .allocate(capacity: capacity)
-            offset = .allocate(capacity: capacity); label = .allocate(capacity: capacity)
-            probeU = .allocate(capacity: capacity); probeV = .allocate(capacity: capacity)
+            x = .allocate(capacity: capacity)
+            y = .allocate(capacity: capacity)
+            d = .allocate(capacity: capacity)
+            cropX = .allocate(capacity: capacity)
+            cropY = .allocate(capacity: capacity)
+            width = .allocate(capacity: capacity)
+            height = .allocate(capacity: capacity)
+            offset = .allocate(capacity: capacity)
+            label = .allocate(capacity: capacity)
+            probeU = .allocate(capacity: capacity)
+            probeV = .allocate(capacity: capacity)
         }
 
         /// Copies `count` samples from `start` with their frames' crops into the tile.
         @inline(__always)
-        func fill(samples: UnsafeBufferPointer<PixelSample>, start: Int, count n: Int,
-                  info: UnsafeBufferPointer<StoredFrame>) {
+        func fill(
+            samples: UnsafeBufferPointer<PixelSample>, start: Int, count n: Int,
+            info: UnsafeBufferPointer<StoredFrame>
+        ) {
             for i in 0..<n {
                 let p = samples[start + i]
                 let f = info[Int(p.frame)]
-                x[i] = Float(p.x); y[i] = Float(p.y); d[i] = Feature.metres(p.depth)
-                cropX[i] = f.originX; cropY[i] = f.originY; width[i] = f.width; height[i] = f.height
-                offset[i] = Int32(truncatingIfNeeded: f.offset); label[i] = Int32(p.label)
+                x[i] = Float(p.x)
+                y[i] = Float(p.y)
+                d[i] = Feature.metres(p.depth)
+                cropX[i] = f.originX
+                cropY[i] = f.originY
+                width[i] = f.width
+                height[i] = f.height
+                offset[i] = Int32(truncatingIfNeeded: f.offset)
+                label[i] = Int32(p.label)
             }
         }
 
         func deallocate() {
-            x.deallocate(); y.deallocate(); d.deallocate(); cropX.deallocate(); cropY.deallocate()
-            width.deallocate(); height.deallocate(); offset.deallocate(); label.deallocate()
-            probeU.deallocate(); probeV.deallocate()
+            x.deallocate()
+            y.deallocate()
+            d.deallocate()
+            cropX.deallocate()
+            cropY.deallocate()
+            width.deallocate()
+            height.deallocate()
+            offset.deallocate()
+            label.deallocate()
+            probeU.deallocate()
+            probeV.deallocate()
         }
     }
 
@@ -88,10 +114,16 @@ public struct HistogramKernel: Sendable {
         let x = s.x, y = s.y, d = s.d, cx = s.cropX, cy = s.cropY, w = s.width, h = s.height, off = s.offset
         let pu = s.probeU, pv = s.probeV
         for i in 0..<n {
-            pu[i] = off[i] &+ Feature.probe(x: x[i], y: y[i], d: d[i], ox: uv.x, oy: uv.y, cropX: cx[i], cropY: cy[i],
-                                            width: w[i], height: h[i])
-            pv[i] = off[i] &+ Feature.probe(x: x[i], y: y[i], d: d[i], ox: uv.z, oy: uv.w, cropX: cx[i], cropY: cy[i],
-                                            width: w[i], height: h[i])
+            pu[i] =
+                off[i]
+                &+ Feature.probe(
+                    x: x[i], y: y[i], d: d[i], ox: uv.x, oy: uv.y, cropX: cx[i], cropY: cy[i],
+                    width: w[i], height: h[i])
+            pv[i] =
+                off[i]
+                &+ Feature.probe(
+                    x: x[i], y: y[i], d: d[i], ox: uv.z, oy: uv.w, cropX: cx[i], cropY: cy[i],
+                    width: w[i], height: h[i])
         }
     }
 
@@ -127,8 +159,10 @@ public struct HistogramKernel: Sendable {
 
     /// Each sample's bin for every candidate, on this thread: out[c * range.count + i] for the i-th
     /// sample of `range` (the bin the kernel would count it in).
-    public func bins(_ out: UnsafeMutablePointer<UInt8>, samples: UnsafeBufferPointer<PixelSample>, range: Range<Int>,
-                     frames: FrameStore, candidates: Candidates, binTable: BinTable) {
+    public func bins(
+        _ out: UnsafeMutablePointer<UInt8>, samples: UnsafeBufferPointer<PixelSample>, range: Range<Int>,
+        frames: FrameStore, candidates: Candidates, binTable: BinTable
+    ) {
         let tile = self.tile
         let stride = range.count
         frames.depth.withUnsafeBufferPointer { depth in
@@ -148,7 +182,8 @@ public struct HistogramKernel: Sendable {
                                 let row = out + c * stride + (start - range.lowerBound)
                                 let pu = s.probeU, pv = s.probeV
                                 for i in 0..<n {
-                                    let f = Int32(truncatingIfNeeded: dp[Int(pu[i])])
+                                    let f =
+                                        Int32(truncatingIfNeeded: dp[Int(pu[i])])
                                         &- Int32(truncatingIfNeeded: dp[Int(pv[i])])
                                     var k = f &- lowest &+ 1
                                     k = k < 0 ? 0 : (k > top ? top : k)

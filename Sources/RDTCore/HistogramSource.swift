@@ -27,5 +27,6 @@ extension HistogramSource {
     public var prefetchDepth: Int { 1 }
     public var smallNodePixels: Int { 0 }
     public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
-        -> SmallSubtreeGrowth { SmallSubtreeGrowth() }
+        -> SmallSubtreeGrowth
+    { SmallSubtreeGrowth() }
 }

@@ -5,9 +5,11 @@ public enum Inference {
     /// Probabilities (pixel-major, `labelCount` per pixel) for a full depth image in millimetres.
     /// Pixels at 0 or at/after the background depth get the background label; with `flip`, the
     /// mirrored image is evaluated too, its labels mirrored back through the flip map and averaged.
-    public static func probabilities(_ forest: CompiledForest, depth: [UInt16], width: Int, height: Int,
-                                     threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                                     flip: Bool = false) -> [Float] {
+    public static func probabilities(
+        _ forest: CompiledForest, depth: [UInt16], width: Int, height: Int,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        flip: Bool = false
+    ) -> [Float] {
         var probs: [Float] = []
         probabilities(forest, depth: depth, width: width, height: height, threads: threads, flip: flip, into: &probs)
         return probs
@@ -15,9 +17,11 @@ public enum Inference {
 
     /// As above, into a buffer the caller keeps between frames (a fresh 10 MB array per frame costs
     /// more in page faults than the trees do).
-    public static func probabilities(_ forest: CompiledForest, depth: [UInt16], width: Int, height: Int,
-                                     threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                                     flip: Bool = false, into probs: inout [Float]) {
+    public static func probabilities(
+        _ forest: CompiledForest, depth: [UInt16], width: Int, height: Int,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        flip: Bool = false, into probs: inout [Float]
+    ) {
         evaluate(forest, depth: depth, width: width, height: height, threads: threads, into: &probs)
         guard flip else { return }
         var mirrored = depth
@@ -35,8 +39,10 @@ public enum Inference {
         }
     }
 
-    static func evaluate(_ forest: CompiledForest, depth: [UInt16], width: Int, height: Int, threads: Int,
-                         into out: inout [Float]) {
+    static func evaluate(
+        _ forest: CompiledForest, depth: [UInt16], width: Int, height: Int, threads: Int,
+        into out: inout [Float]
+    ) {
         let L = forest.labelCount
         let bg = forest.backgroundDepthMM
         // The image as one stored frame, preceded by the background element, 0 and far depths set to background.
@@ -76,8 +82,9 @@ public enum Inference {
                                         while true {
                                             let n = np[i]
                                             if n.leaf == -1 {
-                                                let f = Feature.value(depth: dp, frame: frame, x: Int32(x), y: Int32(y),
-                                                                      depthMM: d, uv: SIMD4(n.ux, n.uy, n.vx, n.vy))
+                                                let f = Feature.value(
+                                                    depth: dp, frame: frame, x: Int32(x), y: Int32(y),
+                                                    depthMM: d, uv: SIMD4(n.ux, n.uy, n.vx, n.vy))
                                                 i = f < n.thresholdMM ? 2 &* i &+ 1 : 2 &* i &+ 2
                                                 if i >= count { break }
                                             } else {

@@ -82,18 +82,23 @@ extension JSON {
         case .string(let s): JSON.writeString(s, to: &out)
         case .array(let items):
             let flat = items.allSatisfy { if case .number = $0 { return true } else { return false } }
-            if items.isEmpty { out += "[]"; return }
+            if items.isEmpty {
+                out += "[]"
+                return
+            }
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += "," }
-                if pretty && !flat { out += "\n" + String(repeating: "  ", count: indent + 1) }
-                else if pretty && i > 0 { out += " " }
+                if pretty && !flat { out += "\n" + String(repeating: "  ", count: indent + 1) } else if pretty && i > 0 { out += " " }
                 item.write(to: &out, indent: pretty ? indent + 1 : -1)
             }
             if pretty && !flat { out += "\n" + String(repeating: "  ", count: indent) }
             out += "]"
         case .object(let members):
-            if members.isEmpty { out += "{}"; return }
+            if members.isEmpty {
+                out += "{}"
+                return
+            }
             out += "{"
             for (i, (key, value)) in members.enumerated() {
                 if i > 0 { out += "," }
@@ -137,7 +142,12 @@ private struct JSONParser {
     func error(_ expected: String) -> JSONSyntaxError {
         var line = 1, column = 1
         for b in bytes[0..<min(pos, bytes.count)] {
-            if b == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
+            if b == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
         }
         return JSONSyntaxError(line: line, column: column, expected: expected)
     }
@@ -161,7 +171,10 @@ private struct JSONParser {
             pos += 1
             var members: [(String, JSON)] = []
             skipSpace()
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") {
+                pos += 1
+                return .object(members)
+            }
             while true {
                 skipSpace()
                 guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw error("a string key") }
@@ -173,22 +186,37 @@ private struct JSONParser {
                 members.append((key, try value(depth: depth + 1)))
                 skipSpace()
                 guard pos < bytes.count else { throw error("',' or '}'") }
-                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-                if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
+                if bytes[pos] == UInt8(ascii: ",") {
+                    pos += 1
+                    continue
+                }
+                if bytes[pos] == UInt8(ascii: "}") {
+                    pos += 1
+                    return .object(members)
+                }
                 throw error("',' or '}'")
             }
         case UInt8(ascii: "["):
             pos += 1
             var items: [JSON] = []
             skipSpace()
-            if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") {
+                pos += 1
+                return .array(items)
+            }
             while true {
                 skipSpace()
                 items.append(try value(depth: depth + 1))
                 skipSpace()
                 guard pos < bytes.count else { throw error("',' or ']'") }
-                if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
-                if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
+                if bytes[pos] == UInt8(ascii: ",") {
+                    pos += 1
+                    continue
+                }
+                if bytes[pos] == UInt8(ascii: "]") {
+                    pos += 1
+                    return .array(items)
+                }
                 throw error("',' or ']'")
             }
         case UInt8(ascii: "\""): return .string(try string())
@@ -203,19 +231,31 @@ private struct JSONParser {
         let start = pos
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "-") { pos += 1 }
         var digits = 0
-        while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1; digits += 1 }
-        guard digits > 0 else { pos = start; throw error("a value") }
+        while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) {
+            pos += 1
+            digits += 1
+        }
+        guard digits > 0 else {
+            pos = start
+            throw error("a value")
+        }
         if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
             pos += 1
             var frac = 0
-            while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1; frac += 1 }
+            while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) {
+                pos += 1
+                frac += 1
+            }
             guard frac > 0 else { throw error("a digit after '.'") }
         }
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "e") || bytes[pos] == UInt8(ascii: "E") {
             pos += 1
             if pos < bytes.count, bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-") { pos += 1 }
             var exp = 0
-            while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) { pos += 1; exp += 1 }
+            while pos < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[pos]) {
+                pos += 1
+                exp += 1
+            }
             guard exp > 0 else { throw error("an exponent") }
         }
         return .number(String(decoding: bytes[start..<pos], as: UTF8.self))
@@ -243,7 +283,7 @@ private struct JSONParser {
                 case UInt8(ascii: "f"): out.append(0x0c)
                 case UInt8(ascii: "u"):
                     guard pos + 4 <= bytes.count,
-                          let code = UInt32(String(decoding: bytes[pos..<pos + 4], as: UTF8.self), radix: 16)
+                        let code = UInt32(String(decoding: bytes[pos..<pos + 4], as: UTF8.self), radix: 16)
                     else { throw error("4 hex digits after \\u") }
                     pos += 4
                     let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"

@@ -21,8 +21,10 @@ public enum JointInference {
     public static let maxVotes = 600
 
     /// The votes for one joint.
-    public static func votes(probabilities: UnsafeBufferPointer<Float>, labelCount: Int, depth: UnsafeBufferPointer<UInt16>,
-                             camera: Camera, labels: [Int], threshold: Float, backgroundDepthMM: UInt16) -> JointVotes {
+    public static func votes(
+        probabilities: UnsafeBufferPointer<Float>, labelCount: Int, depth: UnsafeBufferPointer<UInt16>,
+        camera: Camera, labels: [Int], threshold: Float, backgroundDepthMM: UInt16
+    ) -> JointVotes {
         var all: [(Int, Float)] = []
         let n = camera.width * camera.height
         for i in 0..<n {
@@ -51,7 +53,10 @@ public enum JointInference {
         guard !v.isEmpty else { return nil }
         if fast {
             var sum = SIMD3<Float>(repeating: 0), total: Float = 0
-            for (p, w) in zip(v.points, v.weights) { sum += p * w; total += w }
+            for (p, w) in zip(v.points, v.weights) {
+                sum += p * w
+                total += w
+            }
             return total > 0 ? sum / total : nil
         }
         let inv = -1 / (2 * bandwidth * bandwidth)
@@ -68,7 +73,12 @@ public enum JointInference {
         var seeds: [SIMD3<Float>] = []
         for i in order where seeds.count < 8 {
             let p = v.points[i]
-            if seeds.allSatisfy({ s in let e = s - p; return (e * e).sum() > bandwidth * bandwidth }) { seeds.append(p) }
+            if seeds.allSatisfy({ s in
+                let e = s - p
+                return (e * e).sum() > bandwidth * bandwidth
+            }) {
+                seeds.append(p)
+            }
         }
         var best: (SIMD3<Float>, Float)?
         for seed in seeds {
@@ -94,13 +104,16 @@ public enum JointInference {
     }
 
     /// Every joint of `map` for one frame (nil where no pixel voted).
-    public static func joints(probabilities: [Float], labelCount: Int, depth: [UInt16], camera: Camera, map: JointMap,
-                              parameters: [JointParameters], backgroundDepthMM: UInt16, fast: Bool = false) -> [SIMD3<Float>?] {
+    public static func joints(
+        probabilities: [Float], labelCount: Int, depth: [UInt16], camera: Camera, map: JointMap,
+        parameters: [JointParameters], backgroundDepthMM: UInt16, fast: Bool = false
+    ) -> [SIMD3<Float>?] {
         probabilities.withUnsafeBufferPointer { probs in
             depth.withUnsafeBufferPointer { d in
                 zip(map.joints, parameters).map { joint, p in
-                    let v = votes(probabilities: probs, labelCount: labelCount, depth: d, camera: camera, labels: joint.labels,
-                                  threshold: p.threshold, backgroundDepthMM: backgroundDepthMM)
+                    let v = votes(
+                        probabilities: probs, labelCount: labelCount, depth: d, camera: camera, labels: joint.labels,
+                        threshold: p.threshold, backgroundDepthMM: backgroundDepthMM)
                     return locate(v, bandwidth: p.bandwidth, fast: fast).map { $0 + SIMD3(0, 0, p.offset) }
                 }
             }

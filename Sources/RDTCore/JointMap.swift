@@ -28,7 +28,8 @@ public struct JointMap: Equatable, Sendable {
             guard let name = entry["joint"]?.stringValue, let labels = entry["labels"]?.arrayValue?.compactMap(\.intValue), !labels.isEmpty
             else { throw bad("entry \(i) needs \"joint\" and a non-empty \"labels\" list") }
             if let labelCount, let l = labels.first(where: { $0 < 0 || $0 >= labelCount }) {
-                throw bad("joint \(name) uses label \(l), but the forest has \(labelCount) labels; is this the joint map for this label map?")
+                throw bad(
+                    "joint \(name) uses label \(l), but the forest has \(labelCount) labels; is this the joint map for this label map?")
             }
             return Joint(name: name, labels: labels, connections: entry["connections"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         }

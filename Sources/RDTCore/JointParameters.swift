@@ -15,21 +15,33 @@ public struct JointParameters: Equatable, Sendable {
 
     /// A parameter file: `{"params": [{"joint", "bandwidth", "threshold", "offset"}, ...]}`.
     public static func json(_ params: [JointParameters], map: JointMap, extra: [(String, JSON)] = []) -> JSON {
-        .object([("n_joints", .int(params.count)), ("params", .array(zip(map.joints, params).map { j, p in
-            .object([("joint", .string(j.name)), ("bandwidth", .double(Double(p.bandwidth))),
-                     ("threshold", .double(Double(p.threshold))), ("offset", .double(Double(p.offset)))])
-        }))] + extra)
+        .object(
+            [
+                ("n_joints", .int(params.count)),
+                (
+                    "params",
+                    .array(
+                        zip(map.joints, params).map { j, p in
+                            .object([
+                                ("joint", .string(j.name)), ("bandwidth", .double(Double(p.bandwidth))),
+                                ("threshold", .double(Double(p.threshold))), ("offset", .double(Double(p.offset))),
+                            ])
+                        })
+                ),
+            ] + extra)
     }
 
     /// Reads a parameter file for `map`'s joints (by name).
     public static func load(_ path: String, map: JointMap) throws -> [JointParameters] {
         func bad(_ p: String) -> JointError { .invalid(path: path, problem: p) }
         guard let data = FileManager.default.contents(atPath: path), let json = try? JSON.parse([UInt8](data)),
-              let list = json["params"]?.arrayValue else { throw bad("not a joint parameter file (made by canopy train-joints)") }
+            let list = json["params"]?.arrayValue
+        else { throw bad("not a joint parameter file (made by canopy train-joints)") }
         var byName: [String: JointParameters] = [:]
         for e in list {
             guard let name = e["joint"]?.stringValue, let b = e["bandwidth"]?.doubleValue, let t = e["threshold"]?.doubleValue,
-                  let o = e["offset"]?.doubleValue, b > 0 else { throw bad("an entry lacks joint, bandwidth > 0, threshold or offset") }
+                let o = e["offset"]?.doubleValue, b > 0
+            else { throw bad("an entry lacks joint, bandwidth > 0, threshold or offset") }
             byName[name] = JointParameters(bandwidth: Float(b), threshold: Float(t), offset: Float(o))
         }
         return try map.joints.map { j in

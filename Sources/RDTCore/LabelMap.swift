@@ -37,8 +37,10 @@ public struct LabelMap: Equatable, Sendable {
                     throw LabelMapError.invalid(path: source, reason: "label '\(label.name)' input \(raw) is not 0-255")
                 }
                 if let earlier = lookup[raw], Int(earlier) != packed {
-                    throw LabelMapError.invalid(path: source, reason:
-                        "input \(raw) maps to both '\(labels[Int(earlier)].name)' and '\(label.name)'")
+                    throw LabelMapError.invalid(
+                        path: source,
+                        reason:
+                            "input \(raw) maps to both '\(labels[Int(earlier)].name)' and '\(label.name)'")
                 }
                 lookup[raw] = UInt8(packed)
             }
@@ -46,8 +48,10 @@ public struct LabelMap: Equatable, Sendable {
         self.lookup = lookup
         for label in labels {
             if let opposite = label.opposite, !labels.contains(where: { $0.name == opposite }) {
-                throw LabelMapError.invalid(path: source, reason:
-                    "label '\(label.name)' names opposite '\(opposite)', which is not in the map")
+                throw LabelMapError.invalid(
+                    path: source,
+                    reason:
+                        "label '\(label.name)' names opposite '\(opposite)', which is not in the map")
             }
         }
         flipMap = LabelInfo.flipMap(labels)
@@ -91,12 +95,13 @@ public struct LabelMap: Equatable, Sendable {
 
     /// The label map as glimpse JSON.
     public var json: JSON {
-        .array(labels.map { label in
-            var members: [(String, JSON)] = [("name", .string(label.name))]
-            if !label.inputs.isEmpty { members.append(("inputs", .array(label.inputs.map { JSON.int($0) }))) }
-            if let o = label.opposite { members.append(("opposite", .string(o))) }
-            return .object(members)
-        })
+        .array(
+            labels.map { label in
+                var members: [(String, JSON)] = [("name", .string(label.name))]
+                if !label.inputs.isEmpty { members.append(("inputs", .array(label.inputs.map { JSON.int($0) }))) }
+                if let o = label.opposite { members.append(("opposite", .string(o))) }
+                return .object(members)
+            })
     }
 
     /// The packed label for a raw value, or nil where the map does not list it.

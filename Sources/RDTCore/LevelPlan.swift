@@ -13,8 +13,10 @@ struct LevelPlan {
     static func pixels(_ totals: [UInt32]) -> Int { totals.reduce(0) { $0 + Int($1) } }
 
     /// Sorts the open nodes (in node order) into the four kinds.
-    static func classify(open: [NodeKey: [UInt32]?], grownAhead: [NodeKey: NodeEvaluation], level: Int,
-                         rules: StoppingRules, smallLimit: Int) -> LevelPlan {
+    static func classify(
+        open: [NodeKey: [UInt32]?], grownAhead: [NodeKey: NodeEvaluation], level: Int,
+        rules: StoppingRules, smallLimit: Int
+    ) -> LevelPlan {
         var plan = LevelPlan()
         for key in open.keys.sorted() {
             let known = open[key] ?? nil
@@ -35,7 +37,8 @@ struct LevelPlan {
     /// (fewer pixels; the left on a tie) is counted and the other derived. Returns the nodes to
     /// count, in order, and for each counted node the sibling derived from it.
     static func pairs(_ needs: [NodeKey], needed: Set<NodeKey>, open: [NodeKey: [UInt32]?], cached: (NodeKey) -> Bool)
-        -> (compute: [NodeKey], derived: [NodeKey: NodeKey]) {
+        -> (compute: [NodeKey], derived: [NodeKey: NodeKey])
+    {
         var compute: [NodeKey] = []
         var derived: [NodeKey: NodeKey] = [:]
         var planned = Set<NodeKey>()
@@ -60,8 +63,10 @@ struct LevelPlan {
     /// its batch). A pipelined source holds 1 + `prefetchDepth` batches at once, which share the
     /// budget, and gets at least 2 + 2 x depth batches where there are enough nodes, so counting
     /// batches overlaps deciding earlier ones.
-    static func batches(_ compute: [NodeKey], derived: [NodeKey: NodeKey], nodeBytes: Int, memory: Int, pipelined: Bool,
-                        prefetchDepth: Int) -> [[NodeKey]] {
+    static func batches(
+        _ compute: [NodeKey], derived: [NodeKey: NodeKey], nodeBytes: Int, memory: Int, pipelined: Bool,
+        prefetchDepth: Int
+    ) -> [[NodeKey]] {
         let ahead = pipelined ? max(1, prefetchDepth) : 0
         let budget = memory / (ahead + 1)
         let minBatches = 2 + 2 * ahead

@@ -14,10 +14,12 @@ public struct LevelRecord: Equatable, Sendable {
     public var seconds = 0.0
 
     public var json: JSON {
-        .object([("level", .int(level)), ("open_nodes", .int(openNodes)), ("splits", .int(splits)),
-                 ("leaves", .int(leaves)), ("pixels", .int(pixels)), ("histograms_computed", .int(histogramsComputed)),
-                 ("histograms_derived", .int(histogramsDerived)), ("max_gain", .double(maxGain)),
-                 ("mean_gain", .double(meanGain)), ("seconds", .double(seconds))])
+        .object([
+            ("level", .int(level)), ("open_nodes", .int(openNodes)), ("splits", .int(splits)),
+            ("leaves", .int(leaves)), ("pixels", .int(pixels)), ("histograms_computed", .int(histogramsComputed)),
+            ("histograms_derived", .int(histogramsDerived)), ("max_gain", .double(maxGain)),
+            ("mean_gain", .double(meanGain)), ("seconds", .double(seconds)),
+        ])
     }
 
     public init(level: Int) { self.level = level }

@@ -19,8 +19,10 @@ public final class LocalTrainingData: HistogramSource {
     /// Bytes of precomputed bins each thread may hold for a small subtree, by default.
     public static let defaultSmallNodeMemory = 64 << 20
 
-    public init(parameters: TrainingParameters, candidates: [Candidates], labelCount: Int,
-                kernel: HistogramKernel = HistogramKernel(), smallNodeMemory: Int = defaultSmallNodeMemory) {
+    public init(
+        parameters: TrainingParameters, candidates: [Candidates], labelCount: Int,
+        kernel: HistogramKernel = HistogramKernel(), smallNodeMemory: Int = defaultSmallNodeMemory
+    ) {
         smallNodePixels = max(0, smallNodeMemory / max(1, parameters.nUVs))
         self.parameters = parameters
         self.candidates = candidates
@@ -33,16 +35,19 @@ public final class LocalTrainingData: HistogramSource {
     }
 
     /// Adds one cropped frame and samples its pixels for each (tree, index position) that uses it.
-    public func addFrame(depth: [UInt16], labels: [UInt8], width: Int, height: Int, originX: Int, originY: Int,
-                         uses: [(tree: Int, position: Int)]) {
+    public func addFrame(
+        depth: [UInt16], labels: [UInt8], width: Int, height: Int, originX: Int, originY: Int,
+        uses: [(tree: Int, position: Int)]
+    ) {
         let slot = frames.append(depth: depth, width: width, height: height, originX: originX, originY: originY)
         depth.withUnsafeBufferPointer { d in
             labels.withUnsafeBufferPointer { l in
                 for use in uses {
-                    PixelSampler.sample(depth: d, labels: l, width: width, height: height, originX: originX,
-                                        originY: originY, backgroundDepth: UInt16(parameters.backgroundDepthMM),
-                                        seed: parameters.seed, tree: use.tree, position: use.position,
-                                        count: parameters.nPixels, frame: UInt32(slot), into: &pending[use.tree])
+                    PixelSampler.sample(
+                        depth: d, labels: l, width: width, height: height, originX: originX,
+                        originY: originY, backgroundDepth: UInt16(parameters.backgroundDepthMM),
+                        seed: parameters.seed, tree: use.tree, position: use.position,
+                        count: parameters.nPixels, frame: UInt32(slot), into: &pending[use.tree])
                 }
             }
         }
@@ -74,8 +79,9 @@ public final class LocalTrainingData: HistogramSource {
         let counts = ranges.map { NodeCounts(count: shape.countsPerNode, narrow: HistogramShape.fitsUInt16(pixels: $0.count)) }
         let outputs = counts.map(\.output)
         trees[tree].samples.withUnsafeBufferPointer { s in
-            kernel.accumulate(samples: s, nodes: ranges, outputs: outputs, frames: frames, candidates: candidates[tree],
-                              binTable: binTables[tree], shape: shape)
+            kernel.accumulate(
+                samples: s, nodes: ranges, outputs: outputs, frames: frames, candidates: candidates[tree],
+                binTable: binTables[tree], shape: shape)
         }
         return counts
     }
@@ -85,7 +91,8 @@ public final class LocalTrainingData: HistogramSource {
     /// thread holds its bins at a time, and a thread never idles while any subtree has work.
     /// Which thread evaluated which node does not change any evaluation.
     public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
-        -> SmallSubtreeGrowth {
+        -> SmallSubtreeGrowth
+    {
         let sizes = roots.map { trees[$0.tree].range(of: $0.node).count }
         let order = roots.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
         var results = SmallSubtreeGrowth()
@@ -109,10 +116,11 @@ public final class LocalTrainingData: HistogramSource {
                     let started = CPUClock.thread
                     let tree = self.trees[key.tree]
                     let subtree = tree.samples.withUnsafeBufferPointer { s in
-                        SmallSubtree(root: key, level: level, samples: s, range: tree.range(of: key.node),
-                                     frames: self.frames, candidates: self.candidates[key.tree],
-                                     binTable: self.binTables[key.tree], labelCount: self.shape.labels, rules: rules,
-                                     kernel: single)
+                        SmallSubtree(
+                            root: key, level: level, samples: s, range: tree.range(of: key.node),
+                            frames: self.frames, candidates: self.candidates[key.tree],
+                            binTable: self.binTables[key.tree], labelCount: self.shape.labels, rules: rules,
+                            kernel: single)
                     }
                     let dense = denseFor.contains(key) ? subtree.denseHistogram() : nil
                     let binning = CPUClock.thread - started
@@ -121,7 +129,10 @@ public final class LocalTrainingData: HistogramSource {
                     if let dense { results.dense[key] = dense }
                     results.costs[level, default: LevelCost()].smallBinsCPU += binning
                     task = subtree.rootTask
-                    if task == nil { condition.broadcast(); continue }
+                    if task == nil {
+                        condition.broadcast()
+                        continue
+                    }
                 }
                 guard let task else {
                     if running == 0 { break }

@@ -1,5 +1,3 @@
-
-
 /// What the grower needs to decide a node: its label totals, its best split (nil where no split
 /// separates its pixels) and, for that split, the left side's label totals.
 public struct NodeEvaluation: Equatable, Sendable {

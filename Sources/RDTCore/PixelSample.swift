@@ -1,5 +1,3 @@
-
-
 /// One sampled training pixel (12 bytes): its frame in the `FrameStore`, full-image position,
 /// depth and packed label.
 public struct PixelSample: Equatable, Sendable {

@@ -1,13 +1,13 @@
-
-
 /// Pixel sampling: `count` pixels uniformly with replacement over a frame's body pixels
 /// (label != 0 and 0 < depth < background), from a generator seeded by (seed, tree, index position).
 public enum PixelSampler {
     /// Samples from a cropped frame; `labels` are packed labels of the same crop.
-    public static func sample(depth: UnsafeBufferPointer<UInt16>, labels: UnsafeBufferPointer<UInt8>,
-                              width: Int, height: Int, originX: Int, originY: Int, backgroundDepth: UInt16,
-                              seed: UInt64, tree: Int, position: Int, count: Int, frame: UInt32,
-                              into out: inout [PixelSample]) {
+    public static func sample(
+        depth: UnsafeBufferPointer<UInt16>, labels: UnsafeBufferPointer<UInt8>,
+        width: Int, height: Int, originX: Int, originY: Int, backgroundDepth: UInt16,
+        seed: UInt64, tree: Int, position: Int, count: Int, frame: UInt32,
+        into out: inout [PixelSample]
+    ) {
         var body: [Int32] = []
         body.reserveCapacity(width * height / 2)
         for i in 0..<(width * height) where labels[i] != 0 && depth[i] > 0 && depth[i] < backgroundDepth {
@@ -22,8 +22,10 @@ public enum PixelSampler {
         out.reserveCapacity(out.count + count)
         for index in chosen {
             let i = Int(index)
-            out.append(PixelSample(frame: frame, x: UInt16(originX + i % width), y: UInt16(originY + i / width),
-                                   depth: depth[i], label: labels[i]))
+            out.append(
+                PixelSample(
+                    frame: frame, x: UInt16(originX + i % width), y: UInt16(originY + i / width),
+                    depth: depth[i], label: labels[i]))
         }
     }
 }

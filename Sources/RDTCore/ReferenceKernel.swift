@@ -3,7 +3,8 @@
 /// right label histogram. Output: left and right counts per (candidate, threshold, label).
 public enum ReferenceKernel {
     public static func leftRight(samples: [PixelSample], frames: FrameStore, candidates: Candidates, labels: Int)
-        -> (left: [UInt32], right: [UInt32]) {
+        -> (left: [UInt32], right: [UInt32])
+    {
         let T = candidates.thresholds.count
         var left = [UInt32](repeating: 0, count: candidates.count * T * labels)
         var right = left
@@ -13,8 +14,9 @@ public enum ReferenceKernel {
                     for s in samples {
                         let frame = frames.frames[Int(s.frame)]
                         for c in 0..<candidates.count {
-                            let f = Feature.value(depth: depth.baseAddress!, frame: frame, x: Int32(s.x), y: Int32(s.y),
-                                                  depthMM: s.depth, uv: candidates.uvs[c])
+                            let f = Feature.value(
+                                depth: depth.baseAddress!, frame: frame, x: Int32(s.x), y: Int32(s.y),
+                                depthMM: s.depth, uv: candidates.uvs[c])
                             for j in 0..<T {
                                 let at = (c * T + j) * labels + Int(s.label)
                                 if f < candidates.thresholds[j] { l[at] += 1 } else { r[at] += 1 }

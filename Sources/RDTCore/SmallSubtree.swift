@@ -25,11 +25,16 @@ public final class SmallSubtree {
     let rootTotals: [UInt32]
 
     /// Computes the bins of the root's pixels (`range` of `samples`), on this thread.
-    public init(root: NodeKey, level: Int, samples: UnsafeBufferPointer<PixelSample>, range: Range<Int>,
-                frames: FrameStore, candidates: Candidates, binTable: BinTable, labelCount: Int, rules: StoppingRules,
-                kernel: HistogramKernel) {
+    public init(
+        root: NodeKey, level: Int, samples: UnsafeBufferPointer<PixelSample>, range: Range<Int>,
+        frames: FrameStore, candidates: Candidates, binTable: BinTable, labelCount: Int, rules: StoppingRules,
+        kernel: HistogramKernel
+    ) {
         self.root = root
-        n = range.count; C = candidates.count; B = candidates.bins; L = labelCount
+        n = range.count
+        C = candidates.count
+        B = candidates.bins
+        L = labelCount
         self.rules = rules
         bins = .allocate(capacity: max(1, n * C))
         label = .allocate(capacity: max(1, n))
@@ -80,8 +85,9 @@ public final class SmallSubtree {
         guard let node = SplitSelection.NodeTotals(task.totals) else {
             return (key, NodeEvaluation(totals: task.totals, choice: nil, left: nil), [])
         }
-        let choice = best(node, lo: task.lo, hi: task.hi, bins: t.bins, label: t.label, stride: t.n,
-                          candidates: t.C, binCount: t.B, scratch: scratch)
+        let choice = best(
+            node, lo: task.lo, hi: task.hi, bins: t.bins, label: t.label, stride: t.n,
+            candidates: t.C, binCount: t.B, scratch: scratch)
         guard let choice, choice.gain > t.rules.minGain else {
             return (key, NodeEvaluation(totals: task.totals, choice: choice, left: nil), [])
         }
@@ -109,12 +115,16 @@ public final class SmallSubtree {
         let mid = task.lo + nLeft
         var children: [Task] = []
         if openLeft {
-            children.append(Task(subtree: t, node: 2 * task.node + 1, lo: task.lo, hi: mid, level: task.level + 1,
-                                 totals: left))
+            children.append(
+                Task(
+                    subtree: t, node: 2 * task.node + 1, lo: task.lo, hi: mid, level: task.level + 1,
+                    totals: left))
         }
         if openRight {
-            children.append(Task(subtree: t, node: 2 * task.node + 2, lo: mid, hi: task.hi, level: task.level + 1,
-                                 totals: right))
+            children.append(
+                Task(
+                    subtree: t, node: 2 * task.node + 2, lo: mid, hi: task.hi, level: task.level + 1,
+                    totals: right))
         }
         return (key, evaluation, children)
     }
@@ -136,9 +146,11 @@ public final class SmallSubtree {
 
     /// The best split of the node whose pixels sit at positions lo..<hi, as `SplitSelection.best` would choose it from
     /// the node's dense histogram.
-    static func best(_ node: SplitSelection.NodeTotals, lo: Int, hi: Int, bins: UnsafePointer<UInt8>,
-                     label: UnsafePointer<UInt8>, stride: Int, candidates: Int, binCount B: Int,
-                     scratch s: Scratch) -> SplitChoice? {
+    static func best(
+        _ node: SplitSelection.NodeTotals, lo: Int, hi: Int, bins: UnsafePointer<UInt8>,
+        label: UnsafePointer<UInt8>, stride: Int, candidates: Int, binCount B: Int,
+        scratch s: Scratch
+    ) -> SplitChoice? {
         let P = node.present.count
         for l in 0..<s.labels { s.slot[l] = 0 }
         for (k, l) in node.present.enumerated() { s.slot[l] = Int32(k) }
@@ -190,8 +202,9 @@ public final class SmallSubtree {
                     for k in 0..<P { left[k] &+= h[k] }
                     nl &+= added
                     if nl == node.n { break }
-                    let g = SplitSelection.gain(left: left, totals: s.totals, present: P, nl: nl, n: node.n,
-                                                parentEntropy: node.parentEntropy, table: t)
+                    let g = SplitSelection.gain(
+                        left: left, totals: s.totals, present: P, nl: nl, n: node.n,
+                        parentEntropy: node.parentEntropy, table: t)
                     if g > bestGain {
                         bestGain = g
                         best = SplitChoice(candidate: c, threshold: j, gain: g)
@@ -215,18 +228,30 @@ public final class SmallSubtree {
 
         public init(pixels n: Int, bins B: Int, labels L: Int) {
             labels = L
-            goesLeft = .allocate(capacity: n); spill = .allocate(capacity: n)
+            goesLeft = .allocate(capacity: n)
+            spill = .allocate(capacity: n)
             memberSlot = .allocate(capacity: n)
             slot = .allocate(capacity: L)
-            hist = .allocate(capacity: B * L); hist.initialize(repeating: 0, count: B * L)
-            oddHist = .allocate(capacity: B * L); oddHist.initialize(repeating: 0, count: B * L)
-            rowCount = .allocate(capacity: B); rowCount.initialize(repeating: 0, count: B)
-            left = .allocate(capacity: L); totals = .allocate(capacity: L)
+            hist = .allocate(capacity: B * L)
+            hist.initialize(repeating: 0, count: B * L)
+            oddHist = .allocate(capacity: B * L)
+            oddHist.initialize(repeating: 0, count: B * L)
+            rowCount = .allocate(capacity: B)
+            rowCount.initialize(repeating: 0, count: B)
+            left = .allocate(capacity: L)
+            totals = .allocate(capacity: L)
         }
 
         public func deallocate() {
-            goesLeft.deallocate(); spill.deallocate(); memberSlot.deallocate()
-            slot.deallocate(); hist.deallocate(); oddHist.deallocate(); rowCount.deallocate(); left.deallocate(); totals.deallocate()
+            goesLeft.deallocate()
+            spill.deallocate()
+            memberSlot.deallocate()
+            slot.deallocate()
+            hist.deallocate()
+            oddHist.deallocate()
+            rowCount.deallocate()
+            left.deallocate()
+            totals.deallocate()
         }
     }
 }

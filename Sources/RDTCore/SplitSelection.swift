@@ -49,8 +49,10 @@ public enum SplitSelection {
     /// gain = H - (nl Hl + nr Hr) / n with n Hn = xlogx(n) - sum xlogx(count) for each side, summed
     /// over the P present labels in order. nl and n - nl must both be > 0.
     @inline(__always)
-    static func gain(left: UnsafePointer<UInt32>, totals: UnsafePointer<UInt32>, present P: Int, nl: UInt32, n: UInt32,
-                     parentEntropy: Double, table t: UnsafePointer<Double>) -> Double {
+    static func gain(
+        left: UnsafePointer<UInt32>, totals: UnsafePointer<UInt32>, present P: Int, nl: UInt32, n: UInt32,
+        parentEntropy: Double, table t: UnsafePointer<Double>
+    ) -> Double {
         let nr = n &- nl
         var sl = 0.0, sr = 0.0
         for k in 0..<P {
@@ -92,8 +94,9 @@ public enum SplitSelection {
                                 if added == 0 { continue }
                                 nl &+= added
                                 if nl == node.n { break }  // every later threshold leaves the right side empty
-                                let g = gain(left: lp, totals: tot.baseAddress!, present: P, nl: nl, n: node.n,
-                                             parentEntropy: node.parentEntropy, table: t)
+                                let g = gain(
+                                    left: lp, totals: tot.baseAddress!, present: P, nl: nl, n: node.n,
+                                    parentEntropy: node.parentEntropy, table: t)
                                 if g > bestGain {
                                     bestGain = g
                                     best = SplitChoice(candidate: c, threshold: j, gain: g)

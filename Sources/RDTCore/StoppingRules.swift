@@ -1,5 +1,3 @@
-
-
 /// When a node closes as a leaf without looking at its splits: at the last level, with one label, or
 /// with fewer than `minSamples` pixels. A node whose best gain is not above `minGain` closes too.
 public struct StoppingRules: Equatable, Sendable {

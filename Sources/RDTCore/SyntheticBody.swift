@@ -3,7 +3,8 @@
 public enum SyntheticBody {
     /// A frame of `width` x `height` with labels 1..<labels and depths near 2 m on a 32 m background.
     public static func frame(width: Int, height: Int, labels: Int, seed: UInt64, index: Int)
-        -> (depth: [UInt16], labels: [UInt8]) {
+        -> (depth: [UInt16], labels: [UInt8])
+    {
         var rng = DeterministicRandom(seed, UInt64(index), 0xB0D1)
         var depth = [UInt16](repeating: 32000, count: width * height)
         var lab = [UInt8](repeating: 0, count: width * height)

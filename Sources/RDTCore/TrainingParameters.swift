@@ -4,7 +4,9 @@ import Foundation
 public enum ParameterError: Error, CustomStringConvertible, Equatable {
     case invalid(String)
     public var description: String {
-        switch self { case .invalid(let s): return "invalid training parameters: \(s)" }
+        switch self {
+        case .invalid(let s): return "invalid training parameters: \(s)"
+        }
     }
 }
 
@@ -50,8 +52,9 @@ public struct TrainingParameters: Equatable, Sendable {
         try check(thresholdPower > 0 && thresholdPower <= 10, "threshold_power must be in (0, 10]")
         try check(uvRange > 0 && uvRange <= 10, "uv_range must be in (0, 10] m")
         try check(uvPower > 0 && uvPower <= 10, "uv_power must be in (0, 10]")
-        try check(maxDepth >= 1 && maxDepth <= DecisionTree.maximumDepth,
-                  "max_depth must be 1...\(DecisionTree.maximumDepth) (a tree holds 2^depth - 1 nodes), got \(maxDepth)")
+        try check(
+            maxDepth >= 1 && maxDepth <= DecisionTree.maximumDepth,
+            "max_depth must be 1...\(DecisionTree.maximumDepth) (a tree holds 2^depth - 1 nodes), got \(maxDepth)")
         try check(minSamples >= 1, "min_samples must be >= 1")
         try check(minGain >= 0 && minGain.isFinite, "min_gain must be >= 0")
         try check(histogramMemory > 0 && histogramCacheMemory >= 0, "memory budgets must be positive")

@@ -41,8 +41,10 @@ public enum TreeFile {
     public static func loadForest(_ paths: [String]) throws -> [DecisionTree] {
         let trees = try paths.map(load)
         for (tree, path) in zip(trees, paths).dropFirst() where tree.labelCount != trees[0].labelCount {
-            throw TreeFileError.invalid(path: path, problem:
-                "it has \(tree.labelCount) labels but \(paths[0]) has \(trees[0].labelCount)")
+            throw TreeFileError.invalid(
+                path: path,
+                problem:
+                    "it has \(tree.labelCount) labels but \(paths[0]) has \(trees[0].labelCount)")
         }
         return trees
     }
@@ -74,8 +76,9 @@ public enum TreeFile {
                 return LabelInfo(name: name, opposite: entry["opposite"]?.stringValue)
             }
         }
-        var tree = DecisionTree(depth: depth, labels: labels, verticalFOV: fov,
-                                backgroundDepthMM: Int((bgDepth * 1000).rounded()))
+        var tree = DecisionTree(
+            depth: depth, labels: labels, verticalFOV: fov,
+            backgroundDepthMM: Int((bgDepth * 1000).rounded()))
         tree.backgroundLabel = json["bg_label"]?.intValue ?? 0
         tree.history = json["history"]?.arrayValue ?? []
         guard let root = json["root"] else { throw bad("no \"root\" node") }
@@ -89,7 +92,8 @@ public enum TreeFile {
             if members.isEmpty { continue }  // untrained
             if let p = node["p"] {
                 guard let values = p.arrayValue?.compactMap(\.floatValue), values.count == p.arrayValue?.count,
-                      values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                    values.allSatisfy({ $0.isFinite && $0 >= 0 })
+                else {
                     throw bad("leaf \(index) has a non-numeric or negative probability")
                 }
                 guard values.count == nLabels else {
@@ -101,7 +105,8 @@ public enum TreeFile {
             guard level < depth - 1 else { throw bad("inner node \(index) at the last level of a depth-\(depth) tree") }
             func pair(_ key: String) throws -> (Float, Float) {
                 guard let a = node[key]?.arrayValue, a.count == 2, let x = a[0].floatValue, let y = a[1].floatValue,
-                      x.isFinite, y.isFinite, abs(x) <= maxOffset, abs(y) <= maxOffset else {
+                    x.isFinite, y.isFinite, abs(x) <= maxOffset, abs(y) <= maxOffset
+                else {
                     throw bad("node \(index) has no valid \"\(key)\" [x, y] pair")
                 }
                 return (x, y)
@@ -131,8 +136,9 @@ public enum TreeFile {
         }
         guard nLabels >= 1 else { throw bad("n_labels is 0") }
         func f32(_ at: Int) -> Float {
-            Float(bitPattern: UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16
-                  | UInt32(bytes[at + 3]) << 24)
+            Float(
+                bitPattern: UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16
+                    | UInt32(bytes[at + 3]) << 24)
         }
         func u32(_ at: Int) -> UInt32 { f32(at).bitPattern }
         let fov = f32(8), bgDepth = f32(12)
@@ -153,8 +159,9 @@ public enum TreeFile {
         for i in 0..<nLabels where Int(flip[i]) != i && Int(flip[i]) < nLabels {
             labels[i].opposite = "label \(flip[i])"
         }
-        var tree = DecisionTree(depth: depth, labels: labels, verticalFOV: Double(fov),
-                                backgroundDepthMM: Int((Double(bgDepth) * 1000).rounded()))
+        var tree = DecisionTree(
+            depth: depth, labels: labels, verticalFOV: Double(fov),
+            backgroundDepthMM: Int((Double(bgDepth) * 1000).rounded()))
         tree.backgroundLabel = bgLabel
         for i in 0..<nNodes {
             let at = headerBytes + i * nodeBytes
@@ -163,7 +170,8 @@ public enum TreeFile {
             if index == 0 {
                 let uv = SIMD4(f32(at), f32(at + 4), f32(at + 8), f32(at + 12)), t = f32(at + 16)
                 guard Candidates.isValidOffset(uv), t.isFinite,
-                      abs(t) <= 65.535 else { throw bad("node \(i) has non-finite or out-of-range u, v or t") }
+                    abs(t) <= 65.535
+                else { throw bad("node \(i) has non-finite or out-of-range u, v or t") }
                 tree.nodes[i] = .split(uv: uv, thresholdMM: Int32((Double(t) * 1000).rounded()))
             } else {
                 guard Int(index) <= nTables else {
@@ -220,13 +228,19 @@ public enum TreeFile {
                 for _ in 0..<5 { put(UInt32(0)) }
                 put(untrainedIndex)
             case let .split(uv, t):
-                put(uv.x); put(uv.y); put(uv.z); put(uv.w); put(Float(Double(t) / 1000)); put(UInt32(0))
+                put(uv.x)
+                put(uv.y)
+                put(uv.z)
+                put(uv.w)
+                put(Float(Double(t) / 1000))
+                put(UInt32(0))
             case .leaf(let p):
                 tables.append(p)
                 for _ in 0..<5 { put(UInt32(0)) }
                 put(UInt32(tables.count))
             }
-            put(UInt32(0)); put(UInt32(0))
+            put(UInt32(0))
+            put(UInt32(0))
         }
         for table in tables { for p in table { put(p) } }
         return out

@@ -1,5 +1,3 @@
-
-
 /// One node of a tree: not trained, an inner split, or a leaf with label probabilities.
 public enum TreeNode: Equatable, Sendable {
     case untrained

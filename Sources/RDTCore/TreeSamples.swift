@@ -1,5 +1,3 @@
-
-
 /// A tree's pixel samples, kept partitioned so each open node's samples are contiguous.
 public struct TreeSamples: Sendable {
     public private(set) var samples: [PixelSample]
@@ -23,9 +21,15 @@ public struct TreeSamples: Sendable {
                 samples.withUnsafeMutableBufferPointer { s in
                     for i in range {
                         let p = s[i]
-                        let f = Feature.value(depth: depth.baseAddress!, frame: info[Int(p.frame)], x: Int32(p.x),
-                                              y: Int32(p.y), depthMM: p.depth, uv: uv)
-                        if f < thresholdMM { s[write] = p; write += 1 } else { right.append(p) }
+                        let f = Feature.value(
+                            depth: depth.baseAddress!, frame: info[Int(p.frame)], x: Int32(p.x),
+                            y: Int32(p.y), depthMM: p.depth, uv: uv)
+                        if f < thresholdMM {
+                            s[write] = p
+                            write += 1
+                        } else {
+                            right.append(p)
+                        }
                     }
                     for (k, p) in right.enumerated() { s[write + k] = p }
                 }

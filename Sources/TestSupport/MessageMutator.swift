@@ -1,6 +1,6 @@
 import BlockCompression
-import WireProtocol
 import Foundation
+import WireProtocol
 
 /// A seeded generator of hostile input for the wire protocol: valid messages of every kind,
 /// mutated (bits flipped, frames cut, grown, dropped, duplicated, swapped, versions changed) or
@@ -42,7 +42,9 @@ public struct MessageMutator {
             case 5: frames.insert(frames[f], at: f)  // duplicate a frame
             case 6: frames.swapAt(f, below(frames.count))
             default:  // another version, or a varint that claims a huge length
-                if f == 0, frames[0].count == 8 { frames[0][4] = UInt8(truncatingIfNeeded: random()) } else {
+                if f == 0, frames[0].count == 8 {
+                    frames[0][4] = UInt8(truncatingIfNeeded: random())
+                } else {
                     frames[f] += [0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]
                 }
             }

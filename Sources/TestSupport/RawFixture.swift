@@ -1,7 +1,7 @@
-import Foundation
-import RDTCore
 import Dataset
+import Foundation
 import ImagePipeline
+import RDTCore
 
 /// Raw frames and pre-processing jobs for tests: small synthetic bodies in render label values.
 public enum RawFixture {
@@ -10,8 +10,10 @@ public enum RawFixture {
     public static let renderMap = root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"
 
     /// Raw frames in render label values: `clips` clips of `frames` synthetic bodies, 64x48.
-    public static func write(to dir: String, clips: Int, frames: Int, width: Int = 64, height: Int = 48,
-                      tiny: Set<String> = []) throws {
+    public static func write(
+        to dir: String, clips: Int, frames: Int, width: Int = 64, height: Int = 48,
+        tiny: Set<String> = []
+    ) throws {
         let map = try LabelMap(contentsOf: renderMap)
         for sub in ["depth", "labels", "meta"] {
             try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
@@ -21,25 +23,38 @@ public enum RawFixture {
                 let name = String(format: "clip%02d-%04d", c, f)
                 var body = SyntheticBody.frame(width: width, height: height, labels: map.count, seed: UInt64(c), index: f)
                 if tiny.contains(name) {
-                    for i in body.labels.indices where i % width > 3 || i / width > 3 { body.labels[i] = 0; body.depth[i] = 32000 }
+                    for i in body.labels.indices where i % width > 3 || i / width > 3 {
+                        body.labels[i] = 0
+                        body.depth[i] = 32000
+                    }
                 }
                 let raw = body.labels.map { UInt8(map.labels[Int($0)].inputs[0]) }
                 let depth = zip(body.depth, body.labels).map { $1 == 0 ? UInt16(0) : $0 }
                 try PNGImage(width: width, height: height, channels: 1, samples: .u16(depth)).write(dir + "/depth/\(name).png")
                 try PNGImage(width: width, height: height, channels: 1, samples: .u8(raw)).write(dir + "/labels/\(name).png")
-                let meta = JSON.object([("clip", .string("clip\(c)")), ("frame", .int(f)),
-                                        ("camera", .object([("width", .int(width)), ("height", .int(height)),
-                                                            ("vertical_fov", .double(43.94))]))])
+                let meta = JSON.object([
+                    ("clip", .string("clip\(c)")), ("frame", .int(f)),
+                    (
+                        "camera",
+                        .object([
+                            ("width", .int(width)), ("height", .int(height)),
+                            ("vertical_fov", .double(43.94)),
+                        ])
+                    ),
+                ])
                 try meta.serialized().write(toFile: dir + "/meta/\(name).json", atomically: true, encoding: .utf8)
             }
         }
     }
 
-    public static func job(_ src: String, _ dest: String, config: PreprocessConfig = PreprocessConfig(), task: Int = 0,
-                    of count: Int = 1) throws -> PreprocessJob {
+    public static func job(
+        _ src: String, _ dest: String, config: PreprocessConfig = PreprocessConfig(), task: Int = 0,
+        of count: Int = 1
+    ) throws -> PreprocessJob {
         let map = try LabelMap(contentsOf: renderMap)
-        var job = PreprocessJob(source: src, destination: dest, processor: FrameProcessor(labelMap: map, config: config),
-                                labelMapJSON: map.json)
+        var job = PreprocessJob(
+            source: src, destination: dest, processor: FrameProcessor(labelMap: map, config: config),
+            labelMapJSON: map.json)
         job.taskID = task
         job.taskCount = count
         job.framesPerShard = 3

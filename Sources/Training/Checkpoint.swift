@@ -9,18 +9,24 @@ import RDTCore
 public enum Checkpoint {
     public static func json(_ state: GrowthState, levels: [LevelRecord], job: TrainingJob) throws -> JSON {
         let trees = try state.trees.map { try JSON.parse(TreeFile.encodeJSON($0)) }
-        let open = JSON.array(state.open.keys.sorted().map { key in
-            .object([("tree", .int(key.tree)), ("node", .int(key.node)),
-                     ("counts", (state.open[key] ?? nil).map { .array($0.map { JSON.int($0) }) } ?? .null)])
-        })
-        return .object([("format", .string("canopy-checkpoint-1")), ("job", job.json), ("level", .int(state.level)),
-                        ("trees", .array(trees)), ("open", open), ("levels", .array(levels.map(\.json)))])
+        let open = JSON.array(
+            state.open.keys.sorted().map { key in
+                .object([
+                    ("tree", .int(key.tree)), ("node", .int(key.node)),
+                    ("counts", (state.open[key] ?? nil).map { .array($0.map { JSON.int($0) }) } ?? .null),
+                ])
+            })
+        return .object([
+            ("format", .string("canopy-checkpoint-1")), ("job", job.json), ("level", .int(state.level)),
+            ("trees", .array(trees)), ("open", open), ("levels", .array(levels.map(\.json))),
+        ])
     }
 
     public static func write(_ state: GrowthState, levels: [LevelRecord], job: TrainingJob, directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try AtomicFile.write(Array(try json(state, levels: levels, job: job).serialized(pretty: false).utf8),
-                             to: ForestFiles.checkpoint(in: directory))
+        try AtomicFile.write(
+            Array(try json(state, levels: levels, job: job).serialized(pretty: false).utf8),
+            to: ForestFiles.checkpoint(in: directory))
     }
 
     /// The state and level records to resume `job` from, if `directory` holds its checkpoint;
@@ -32,10 +38,12 @@ public enum Checkpoint {
         // The budgets may differ (another cluster config): they never change the forest.
         let savedIdentity = (try? JSON.parse(Array(saved.utf8))).map(TrainingJob.identity(of:))
         guard savedIdentity?.serialized(pretty: false) == job.identity.serialized(pretty: false) else {
-            throw TreeFileError.invalid(path: path, problem: "it is a checkpoint of a different job definition; move it away to start \(job.name) afresh")
+            throw TreeFileError.invalid(
+                path: path, problem: "it is a checkpoint of a different job definition; move it away to start \(job.name) afresh")
         }
         guard state.trees.count == job.trees, levels.count == state.level else {
-            throw TreeFileError.invalid(path: path, problem: "\(state.trees.count) trees and \(levels.count) level records at level \(state.level)")
+            throw TreeFileError.invalid(
+                path: path, problem: "\(state.trees.count) trees and \(levels.count) level records at level \(state.level)")
         }
         return (state, levels)
     }
@@ -48,14 +56,16 @@ public enum Checkpoint {
         let json: JSON
         do { json = try JSON.parse([UInt8](data)) } catch { throw bad("\(error)") }
         guard json["format"]?.stringValue == "canopy-checkpoint-1", let level = json["level"]?.intValue,
-              let treeList = json["trees"]?.arrayValue, let openList = json["open"]?.arrayValue else {
+            let treeList = json["trees"]?.arrayValue, let openList = json["open"]?.arrayValue
+        else {
             throw bad("not a canopy-checkpoint-1 file")
         }
         let trees = try treeList.map { try TreeFile.decodeJSON(Array($0.serialized(pretty: false).utf8), path: path) }
         var open: [NodeKey: [UInt32]?] = [:]
         for entry in openList {
             guard let t = entry["tree"]?.intValue, let n = entry["node"]?.intValue, t >= 0, t < trees.count, n >= 0,
-                  n < trees[t].nodes.count else { throw bad("open node out of range") }
+                n < trees[t].nodes.count
+            else { throw bad("open node out of range") }
             open[NodeKey(tree: t, node: n)] = .some(entry["counts"]?.arrayValue?.compactMap { $0.intValue.map { UInt32(clamping: $0) } })
         }
         let levels = (json["levels"]?.arrayValue ?? []).compactMap(LevelRecord.init(json:))

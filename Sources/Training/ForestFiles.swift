@@ -48,9 +48,9 @@ public enum ForestFiles {
     /// and no checkpoint is pending), or nil.
     public static func finished(directory: String, job: TrainingJob) -> [String]? {
         guard !FileManager.default.fileExists(atPath: checkpoint(in: directory)),
-              let data = FileManager.default.contents(atPath: report(in: directory)),
-              let report = try? JSON.parse([UInt8](data)), report["job"]?.stringValue == job.name,
-              let names = report["files"]?.arrayValue?.compactMap(\.stringValue), names.count == 2 * job.trees
+            let data = FileManager.default.contents(atPath: report(in: directory)),
+            let report = try? JSON.parse([UInt8](data)), report["job"]?.stringValue == job.name,
+            let names = report["files"]?.arrayValue?.compactMap(\.stringValue), names.count == 2 * job.trees
         else { return nil }
         let paths = names.map { directory + "/" + $0 }
         return paths.allSatisfy { FileManager.default.fileExists(atPath: $0) } ? paths : nil

@@ -12,16 +12,19 @@ public enum ForestHistory {
     public static func annotate(_ trees: inout [DecisionTree], job: TrainingJob, indexSizes: [Int], levels: [LevelRecord]) {
         var params = job.identity
         if case .object(let m) = params { params = .object(m.filter { $0.0 != "data_dir" }) }
-        let levelJSON = JSON.array(levels.map { r in
-            guard case .object(let m) = r.json else { return .null }
-            return .object(m.filter { !processFields.contains($0.0) })
-        })
+        let levelJSON = JSON.array(
+            levels.map { r in
+                guard case .object(let m) = r.json else { return .null }
+                return .object(m.filter { !processFields.contains($0.0) })
+            })
         for t in trees.indices {
-            trees[t].history = [.object([
-                ("tool", .string("canopy")), ("job", params), ("tree", .int(t)),
-                ("index", .string(job.indexName(tree: t))), ("index_frames", .int(indexSizes[t])),
-                ("levels", levelJSON),
-            ])]
+            trees[t].history = [
+                .object([
+                    ("tool", .string("canopy")), ("job", params), ("tree", .int(t)),
+                    ("index", .string(job.indexName(tree: t))), ("index_frames", .int(indexSizes[t])),
+                    ("levels", levelJSON),
+                ])
+            ]
         }
     }
 }

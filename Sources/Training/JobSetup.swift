@@ -1,5 +1,5 @@
-import Foundation
 import Dataset
+import Foundation
 import RDTCore
 
 /// What a job needs before its first level, read from its dataset: the parameters with the

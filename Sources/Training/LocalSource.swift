@@ -1,5 +1,5 @@
-import Foundation
 import Dataset
+import Foundation
 import RDTCore
 
 /// Training in this process alone: a job's frames loaded into `LocalTrainingData`, the reference
@@ -12,8 +12,9 @@ public final class LocalSource: TrainingSource {
     /// Loads the job's frames with `threads` kernel threads; `smallNodeMemory` bytes of
     /// precomputed bins per thread for small subtrees (0: every node from dense histograms).
     public init(setup: JobSetup, threads: Int, smallNodeMemory: Int = LocalTrainingData.defaultSmallNodeMemory) throws {
-        data = LocalTrainingData(parameters: setup.parameters, candidates: setup.candidates, labelCount: setup.labelCount,
-                                 kernel: HistogramKernel(threads: threads), smallNodeMemory: smallNodeMemory)
+        data = LocalTrainingData(
+            parameters: setup.parameters, candidates: setup.candidates, labelCount: setup.labelCount,
+            kernel: HistogramKernel(threads: threads), smallNodeMemory: smallNodeMemory)
         try TrainingSetLoader.load(manifest: setup.manifest, frames: setup.uses.frames, uses: setup.uses, into: data)
         guard data.sampleCount > 0 else { throw TrainingDataError.noPixels }
     }
@@ -23,9 +24,10 @@ public final class LocalSource: TrainingSource {
     public func prepare(_ trees: [DecisionTree]) throws {
         guard atRoots else { return }
         atRoots = false
-        try data.apply(trees.enumerated().flatMap { t, tree in
-            tree.decisions.map { (NodeKey(tree: t, node: $0.node), $0.decision) }
-        })
+        try data.apply(
+            trees.enumerated().flatMap { t, tree in
+                tree.decisions.map { (NodeKey(tree: t, node: $0.node), $0.decision) }
+            })
     }
 
     public func reset() {}
@@ -35,7 +37,8 @@ public final class LocalSource: TrainingSource {
     public func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try data.apply(decisions) }
     public var smallNodePixels: Int { data.smallNodePixels }
     public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
-        -> SmallSubtreeGrowth {
+        -> SmallSubtreeGrowth
+    {
         try data.growSmallSubtrees(roots, level: level, rules: rules, denseFor: denseFor)
     }
 }

@@ -6,7 +6,9 @@ import RDTCore
 public enum JobError: Error, CustomStringConvertible, Equatable {
     case invalid(path: String, problem: String)
     public var description: String {
-        switch self { case let .invalid(path, problem): return "\(path): invalid training job: \(problem)" }
+        switch self {
+        case let .invalid(path, problem): return "\(path): invalid training job: \(problem)"
+        }
     }
 }
 
@@ -22,8 +24,10 @@ public struct TrainingJob: Equatable, Sendable {
     public var outFileTemplate: String
     public var dataset: String?
 
-    public init(name: String, parameters: TrainingParameters = TrainingParameters(), trees: Int = 3,
-                indexName: String = "tree{job}", outFile: String = "{name}-tree{job}.json", dataset: String? = nil) {
+    public init(
+        name: String, parameters: TrainingParameters = TrainingParameters(), trees: Int = 3,
+        indexName: String = "tree{job}", outFile: String = "{name}-tree{job}.json", dataset: String? = nil
+    ) {
         self.name = name
         self.parameters = parameters
         self.trees = trees
@@ -57,10 +61,11 @@ public struct TrainingJob: Equatable, Sendable {
         guard (1...64).contains(trees) else { throw bad("n_trees must be 1...64") }
         let name = json["name"]?.stringValue ?? defaultName
         guard !name.isEmpty, !name.contains("/") else { throw bad("the job name must be non-empty and contain no '/'") }
-        self.init(name: name, parameters: params, trees: trees,
-                  indexName: json["index_name"]?.stringValue ?? "tree{job}",
-                  outFile: json["out_file"]?.stringValue ?? "{name}-tree{job}.json",
-                  dataset: json["data_dir"]?.stringValue)
+        self.init(
+            name: name, parameters: params, trees: trees,
+            indexName: json["index_name"]?.stringValue ?? "tree{job}",
+            outFile: json["out_file"]?.stringValue ?? "{name}-tree{job}.json",
+            dataset: json["data_dir"]?.stringValue)
         guard Set(indexNames).count == trees || trees == 1 else {
             throw bad("index_name \"\(indexNameTemplate)\" gives the same index to several trees; use {job}")
         }

@@ -51,8 +51,10 @@ public struct TrainingReport: Equatable {
                 ("seconds_waiting_for_workers", .double(c.secondsWaiting)), ("workers_lost", .int(c.workersLost)),
             ]
         }
-        fields += [("level_restarts", .int(levelRestarts)), ("resumed_at_level", resumedAt.map { JSON.int($0) } ?? .null),
-                   ("files", .array(files.map { .string($0) })), ("levels", .array(levels.map(\.json)))]
+        fields += [
+            ("level_restarts", .int(levelRestarts)), ("resumed_at_level", resumedAt.map { JSON.int($0) } ?? .null),
+            ("files", .array(files.map { .string($0) })), ("levels", .array(levels.map(\.json))),
+        ]
         return .object(fields)
     }
 

@@ -21,8 +21,10 @@ public enum TrainingDataError: Error, CustomStringConvertible, Equatable {
 public enum TrainingSetLoader {
     /// Loads `frames` (a subset of `uses.frames`) from the dataset, shard by shard; each shard is
     /// opened once, its whole-file CRC checked against the manifest, and every frame's CRC as it is read.
-    public static func load(manifest: DatasetManifest, frames: [UInt64], uses: FrameUses,
-                            into data: LocalTrainingData) throws {
+    public static func load(
+        manifest: DatasetManifest, frames: [UInt64], uses: FrameUses,
+        into data: LocalTrainingData
+    ) throws {
         let byID = Dictionary(manifest.frames.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var byShard: [String: [ManifestFrame]] = [:]
         for id in frames {
@@ -38,15 +40,18 @@ public enum TrainingSetLoader {
                 if actual != expected {
                     // A damaged frame is named by its own CRC; otherwise the shard was swapped.
                     for i in 0..<reader.count { _ = try reader.frame(i) }
-                    throw ShardError.corrupt(path: reader.path, frame: nil, problem: String(
-                        format: "its CRC-32 is %08x where manifest.json recorded %08x: the shard changed after the merge; "
-                            + "re-run the pre-processing merge (or restore the shard)", actual, expected))
+                    throw ShardError.corrupt(
+                        path: reader.path, frame: nil,
+                        problem: String(
+                            format: "its CRC-32 is %08x where manifest.json recorded %08x: the shard changed after the merge; "
+                                + "re-run the pre-processing merge (or restore the shard)", actual, expected))
                 }
             }
             for f in byShard[shard]!.sorted(by: { $0.index < $1.index }) {
                 let frame = try reader.frame(f.index)
-                data.addFrame(depth: frame.depth, labels: frame.labels, width: frame.cropWidth, height: frame.cropHeight,
-                              originX: frame.cropX, originY: frame.cropY, uses: uses.uses[f.id] ?? [])
+                data.addFrame(
+                    depth: frame.depth, labels: frame.labels, width: frame.cropWidth, height: frame.cropHeight,
+                    originX: frame.cropX, originY: frame.cropY, uses: uses.uses[f.id] ?? [])
             }
         }
         data.finishLoading()

@@ -9,7 +9,8 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .noAnswer(endpoint, seconds):
-            return "no answer from a coordinator at \(endpoint) within \(seconds) s; check the address, that it is running, and that it allows this key (its log names refused keys)"
+            return
+                "no answer from a coordinator at \(endpoint) within \(seconds) s; check the address, that it is running, and that it allows this key (its log names refused keys)"
         case .refused(let why): return "the coordinator refused the request: \(why)"
         case .unexpected(let what): return "unexpected answer from the coordinator: \(what)"
         }
@@ -69,7 +70,8 @@ public final class CoordinatorClient {
             while UInt64(bytes.count) < size {
                 let chunk = try fetchReply(job: job, file: name, offset: UInt64(bytes.count))
                 guard chunk.reply.finished, chunk.reply.offset == UInt64(bytes.count), let part = chunk.bulk.first,
-                      !part.isEmpty, UInt64(bytes.count + part.count) <= size else {
+                    !part.isEmpty, UInt64(bytes.count + part.count) <= size
+                else {
                     throw ClientError.unexpected("chunk of \(name) at \(bytes.count): \(chunk.reply.message)")
                 }
                 bytes += part

@@ -44,7 +44,9 @@ public final class CurveGate {
                     text = "OK"
                     user = allowedKey.userID
                 } else {
-                    refusal("refused a peer from \(address): its CURVE key \(key) is not allowed (add its .pub to the allowed keys to admit it)")
+                    refusal(
+                        "refused a peer from \(address): its CURVE key \(key) is not allowed (add its .pub to the allowed keys to admit it)"
+                    )
                 }
             } else {
                 refusal("refused a peer from \(address): mechanism \(mechanism), CURVE required")
@@ -54,7 +56,9 @@ public final class CurveGate {
         while let event = try? events.receive(timeoutMs: 0) {
             guard let head = event.first, head.count >= 6 else { continue }
             let code = UInt16(head[0]) | UInt16(head[1]) << 8
-            refusal("refused a peer whose handshake failed (\(code == UInt16(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) ? "protocol error" : "no detail")): it has no CURVE keys or the wrong coordinator key")
+            refusal(
+                "refused a peer whose handshake failed (\(code == UInt16(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) ? "protocol error" : "no detail")): it has no CURVE keys or the wrong coordinator key"
+            )
         }
     }
 

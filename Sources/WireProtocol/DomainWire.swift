@@ -35,9 +35,10 @@ extension Canopy_Wire_TreeCandidates {
         }
         let offsets: [SIMD4<Float>] = uvs.withUnsafeBytes { raw in
             (0..<parameters.nUVs).map { i in
-                SIMD4((0..<4).map { k in
-                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 16 * i + 4 * k, as: UInt32.self)))
-                })
+                SIMD4(
+                    (0..<4).map { k in
+                        Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 16 * i + 4 * k, as: UInt32.self)))
+                    })
             }
         }
         guard offsets.allSatisfy(Candidates.isValidOffset) else {
@@ -55,7 +56,10 @@ extension Canopy_Wire_Decision {
         switch decision {
         case .leaf: leaf = true
         case let .split(uv, t):
-            ux = uv.x; uy = uv.y; vx = uv.z; vy = uv.w
+            ux = uv.x
+            uy = uv.y
+            vx = uv.z
+            vy = uv.w
             thresholdMm = t
         }
     }
@@ -118,14 +122,18 @@ extension RouteWire {
     /// The decisions `route` carries (frames as `routes` made them), parents first, checked
     /// against a forest of `trees` trees of `maxNode` nodes.
     public static func decisions(_ route: [Canopy_Wire_RouteTree], frames: [[UInt8]], trees: Int, maxNode: Int) throws
-        -> [(NodeKey, NodeDecision)] {
+        -> [(NodeKey, NodeDecision)]
+    {
         guard route.count == frames.count else { throw WireError.malformed("\(route.count) routes in \(frames.count) frames") }
         var decisions: [(NodeKey, NodeDecision)] = []
         for (info, frame) in zip(route, frames) {
             guard Int(info.tree) < trees else { throw WireError.malformed("route for tree \(info.tree)") }
             for r in try unpack(frame, count: Int(info.decisions), maxNode: maxNode) {
-                decisions.append((NodeKey(tree: Int(info.tree), node: Int(r.node)),
-                                  r.leaf ? .leaf : .split(uv: r.uv, thresholdMM: r.thresholdMM)))
+                decisions.append(
+                    (
+                        NodeKey(tree: Int(info.tree), node: Int(r.node)),
+                        r.leaf ? .leaf : .split(uv: r.uv, thresholdMM: r.thresholdMM)
+                    ))
             }
         }
         return decisions

@@ -17,8 +17,10 @@ public enum HistogramWire {
     }
 
     @inline(__always)
-    static func compact<C: FixedWidthInteger & UnsignedInteger>(_ counts: UnsafeBufferPointer<C>, labels: Int,
-                                                               present: [Int]) throws -> [UInt8] {
+    static func compact<C: FixedWidthInteger & UnsignedInteger>(
+        _ counts: UnsafeBufferPointer<C>, labels: Int,
+        present: [Int]
+    ) throws -> [UInt8] {
         let rows = counts.count / labels
         let p = present.count
         var compact = [C](repeating: 0, count: rows * p)
@@ -35,8 +37,10 @@ public enum HistogramWire {
 
     /// Adds one node's received counts into `acc` (UInt32, [candidate][bin][label] with `labels`
     /// per row), checking every size and label first.
-    public static func add(_ frame: [UInt8], info: Canopy_Wire_NodeCountsInfo, labels: Int,
-                           into acc: UnsafeMutableBufferPointer<UInt32>) throws {
+    public static func add(
+        _ frame: [UInt8], info: Canopy_Wire_NodeCountsInfo, labels: Int,
+        into acc: UnsafeMutableBufferPointer<UInt32>
+    ) throws {
         let present = info.labels.map(Int.init)
         guard !present.isEmpty, zip(present, present.dropFirst()).allSatisfy({ $0 < $1 }), present.last! < labels else {
             throw WireError.malformed("histogram label list \(info.labels) for \(labels) labels")

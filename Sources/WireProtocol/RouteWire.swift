@@ -47,7 +47,9 @@ public enum RouteWire {
         var records: [Record] = []
         records.reserveCapacity(count)
         try raw.withUnsafeBytes { r in
-            func get(_ i: Int, _ k: Int) -> UInt32 { UInt32(littleEndian: r.loadUnaligned(fromByteOffset: i * recordBytes + 4 * k, as: UInt32.self)) }
+            func get(_ i: Int, _ k: Int) -> UInt32 {
+                UInt32(littleEndian: r.loadUnaligned(fromByteOffset: i * recordBytes + 4 * k, as: UInt32.self))
+            }
             var last = -1
             for i in 0..<count {
                 let word = get(i, 0)
@@ -58,8 +60,10 @@ public enum RouteWire {
                 guard Candidates.isValidOffset(uv) else {
                     throw WireError.malformed("route node \(node) has an invalid offset")
                 }
-                records.append(Record(node: UInt32(node), leaf: word & 0x8000_0000 != 0, uv: uv,
-                                      thresholdMM: Int32(bitPattern: get(i, 5))))
+                records.append(
+                    Record(
+                        node: UInt32(node), leaf: word & 0x8000_0000 != 0, uv: uv,
+                        thresholdMM: Int32(bitPattern: get(i, 5))))
             }
         }
         return records

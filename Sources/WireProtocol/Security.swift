@@ -15,9 +15,11 @@ public enum SecurityError: Error, CustomStringConvertible, Equatable {
         case let .unreadable(path, reason): return "\(path): cannot read the key file (\(reason))"
         case let .unwritable(path, reason): return "\(path): cannot write the key file (\(reason)); check the folder is writable"
         case let .invalid(path, problem): return "\(path): not a Canopy key file (\(problem)); make one with `canopy keys generate`"
-        case .exists(let path): return "\(path): the key file exists already; keys are never overwritten: remove it first to replace the key"
+        case .exists(let path):
+            return "\(path): the key file exists already; keys are never overwritten: remove it first to replace the key"
         case .noSecurity(let role):
-            return "no CURVE keys for this \(role): pass --cluster NAME or the key options (see `canopy keys generate` and docs/reliability.md), or --plaintext for a loopback demo"
+            return
+                "no CURVE keys for this \(role): pass --cluster NAME or the key options (see `canopy keys generate` and docs/reliability.md), or --plaintext for a loopback demo"
         case .unavailable: return "this libzmq has no CURVE support; install libzmq3-dev from Debian (scripts/setup)"
         }
     }

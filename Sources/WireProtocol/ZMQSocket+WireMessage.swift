@@ -5,8 +5,10 @@ import SwiftProtobuf
 
 extension ZMQSocket {
     /// Sends a message, with a ROUTER identity frame first where given.
-    public func send(_ message: WireMessage, to identity: [UInt8]? = nil, version: UInt16 = WireCodec.version,
-                     dontWait: Bool = false) throws {
+    public func send(
+        _ message: WireMessage, to identity: [UInt8]? = nil, version: UInt16 = WireCodec.version,
+        dontWait: Bool = false
+    ) throws {
         var frames = try WireCodec.encode(message, version: version)
         if let identity { frames.insert(identity, at: 0) }
         try send(frames, dontWait: dontWait)

@@ -43,7 +43,10 @@ public final class ZMQSocket {
     deinit { close() }
 
     public func close() {
-        if !closed { zmq_close(handle); closed = true }
+        if !closed {
+            zmq_close(handle)
+            closed = true
+        }
     }
 
     public func setOption(_ option: Int32, _ value: Int32) throws {

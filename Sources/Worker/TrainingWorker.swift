@@ -1,6 +1,6 @@
 import CZeroMQ
-import Foundation
 import Dataset
+import Foundation
 import RDTCore
 import Training
 import WireProtocol
@@ -29,8 +29,10 @@ public final class TrainingWorker {
     /// The job loaded here; touched only on the compute queue.
     private var job: WorkerJob?
 
-    public init(endpoint: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                log: @escaping (String) -> Void = { _ in }) {
+    public init(
+        endpoint: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        log: @escaping (String) -> Void = { _ in }
+    ) {
         self.endpoint = endpoint
         self.threads = max(1, threads)
         self.log = log

@@ -1,6 +1,6 @@
 import CZeroMQ
-import Foundation
 import Dataset
+import Foundation
 import RDTCore
 import Training
 import WireProtocol
@@ -16,7 +16,8 @@ public enum WorkerExit: Equatable, CustomStringConvertible {
         case .shutdown(let why): return "stopped by the coordinator: \(why)"
         case .refused(let why): return "refused by the coordinator: \(why)"
         case .coordinatorGone(let endpoint):
-            return "no word from the coordinator at \(endpoint) for too long (gone, or it refused this worker's key: its log says); stopping"
+            return
+                "no word from the coordinator at \(endpoint) for too long (gone, or it refused this worker's key: its log says); stopping"
         }
     }
 

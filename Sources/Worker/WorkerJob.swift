@@ -31,14 +31,17 @@ final class WorkerJob {
         let maxNode = (1 << params.maxDepth) - 1
         let decisions = try RouteWire.decisions(a.route, frames: route, trees: candidates.count, maxNode: maxNode)
         let manifest = try DatasetManifest(root: a.dataset)
-        let data = LocalTrainingData(parameters: params, candidates: candidates, labelCount: Int(a.labels),
-                                     kernel: HistogramKernel(threads: threads))
+        let data = LocalTrainingData(
+            parameters: params, candidates: candidates, labelCount: Int(a.labels),
+            kernel: HistogramKernel(threads: threads))
         let start = Date()
         try TrainingSetLoader.load(manifest: manifest, frames: uses.keys.sorted(), uses: FrameUses(uses: uses), into: data)
         // Decisions arrive parents first, so each pixel ends in the node it would have reached.
         try data.apply(decisions)
-        log(String(format: "job %@: loaded %d frames, %d samples in %.2f s%@", a.job, uses.count, data.sampleCount,
-                   Date().timeIntervalSince(start), decisions.isEmpty ? "" : ", routed through \(decisions.count) decided nodes"))
+        log(
+            String(
+                format: "job %@: loaded %d frames, %d samples in %.2f s%@", a.job, uses.count, data.sampleCount,
+                Date().timeIntervalSince(start), decisions.isEmpty ? "" : ", routed through \(decisions.count) decided nodes"))
         return WorkerJob(job: a.job, data: data, maxNode: maxNode)
     }
 

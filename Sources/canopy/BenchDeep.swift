@@ -1,7 +1,7 @@
 import ArgumentParser
 import Coordinator
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 import Training
@@ -24,7 +24,8 @@ struct BenchDeep: ParsableCommand {
     @Option(help: "Thread counts to run, comma-separated.") var threads = "1,2"
     @Option(help: "Modes to run, comma-separated: dense (every node from dense histograms), small.") var modes = "dense,small"
     @Option(help: "MiB of precomputed bins per thread in small mode.") var smallNodeMiB = LocalTrainingData.defaultSmallNodeMemory >> 20
-    @Option(help: "glimpse label map (synthetic data).") var labelMap = "reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"
+    @Option(help: "glimpse label map (synthetic data).") var labelMap =
+        "reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"
     @Option(help: .hidden) var child: String?
 
     func validate() throws {
@@ -52,20 +53,25 @@ struct BenchDeep: ParsableCommand {
         let dir = NSTemporaryDirectory() + "canopy-bench-deep-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let root: String
-        if let data { root = data } else {
+        if let data {
+            root = data
+        } else {
             try SyntheticDataset.make(in: dir, frames: frames, trees: 1, labelMap: labelMap)
             root = dir + "/data"
         }
-        print("deep: index \(index) of \(root), \(pixels) px/frame, \(candidates) candidates x "
-              + "\(job.parameters.oddThresholds) thresholds, depth \(depth), small-node bins \(smallNodeMiB) MiB/thread")
+        print(
+            "deep: index \(index) of \(root), \(pixels) px/frame, \(candidates) candidates x "
+                + "\(job.parameters.oddThresholds) thresholds, depth \(depth), small-node bins \(smallNodeMiB) MiB/thread")
         var results: [(mode: String, threads: Int, report: JSON)] = []
         for (mode, n) in runs {
             let out = "\(dir)/\(mode)-\(n)"
             let p = Process(), pipe = Pipe()
             p.executableURL = URL(fileURLWithPath: selfExecutable())
-            p.arguments = ["bench", "deep", "--child", "\(mode),\(n),\(out),\(root)", "--index", index, "--pixels",
-                           String(pixels), "--candidates", String(candidates), "--thresholds", String(thresholds),
-                           "--depth", String(depth), "--small-node-mi-b", String(smallNodeMiB)]
+            p.arguments = [
+                "bench", "deep", "--child", "\(mode),\(n),\(out),\(root)", "--index", index, "--pixels",
+                String(pixels), "--candidates", String(candidates), "--thresholds", String(thresholds),
+                "--depth", String(depth), "--small-node-mi-b", String(smallNodeMiB),
+            ]
             p.standardOutput = pipe
             try p.run()
             let text = pipe.fileHandleForReading.readDataToEndOfFile()
@@ -78,21 +84,27 @@ struct BenchDeep: ParsableCommand {
         }
         print("summary:")
         for r in results {
-            print(String(format: "  %-5@ %d thread(s): %7.2f s, peak RSS %5d MiB", r.mode, r.threads,
-                         r.report["seconds"]?.doubleValue ?? 0, (r.report["rss"]?.intValue ?? 0) >> 20))
+            print(
+                String(
+                    format: "  %-5@ %d thread(s): %7.2f s, peak RSS %5d MiB", r.mode, r.threads,
+                    r.report["seconds"]?.doubleValue ?? 0, (r.report["rss"]?.intValue ?? 0) >> 20))
         }
         func find(_ m: String, _ t: Int) -> JSON? { results.first { $0.mode == m && $0.threads == t }?.report }
         for t in threadCounts {
             if let d = find("dense", t), let s = find("small", t) {
-                print(String(format: "  %d thread(s): small is %.2fx faster than dense, peak RSS %.2fx", t,
-                             (d["seconds"]?.doubleValue ?? 0) / (s["seconds"]?.doubleValue ?? 1),
-                             Double(s["rss"]?.intValue ?? 0) / Double(max(1, d["rss"]?.intValue ?? 1))))
+                print(
+                    String(
+                        format: "  %d thread(s): small is %.2fx faster than dense, peak RSS %.2fx", t,
+                        (d["seconds"]?.doubleValue ?? 0) / (s["seconds"]?.doubleValue ?? 1),
+                        Double(s["rss"]?.intValue ?? 0) / Double(max(1, d["rss"]?.intValue ?? 1))))
             }
         }
         for m in modeNames {
             if let one = find(m, 1), let two = find(m, 2) {
-                print(String(format: "  %@: %.2fx from 1 to 2 threads", m,
-                             (one["seconds"]?.doubleValue ?? 0) / (two["seconds"]?.doubleValue ?? 1)))
+                print(
+                    String(
+                        format: "  %@: %.2fx from 1 to 2 threads", m,
+                        (one["seconds"]?.doubleValue ?? 0) / (two["seconds"]?.doubleValue ?? 1)))
             }
         }
         let forests = try results.map { try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\($0.mode)-\($0.threads)/deep.rdt")) }
@@ -102,9 +114,11 @@ struct BenchDeep: ParsableCommand {
     }
 
     func printRun(mode: String, threads: Int, report: JSON) {
-        print("\(mode), \(threads) thread(s): "
-              + String(format: "%.2f s (loading %.2f s), peak RSS %d MiB", report["seconds"]?.doubleValue ?? 0,
-                       report["loading"]?.doubleValue ?? 0, (report["rss"]?.intValue ?? 0) >> 20))
+        print(
+            "\(mode), \(threads) thread(s): "
+                + String(
+                    format: "%.2f s (loading %.2f s), peak RSS %d MiB", report["seconds"]?.doubleValue ?? 0,
+                    report["loading"]?.doubleValue ?? 0, (report["rss"]?.intValue ?? 0) >> 20))
         print("  level    pixels  ns/(px,cand)  counting  choice  small   counted+derived  small nodes  wall s")
         for l in report["levels"]?.arrayValue ?? [] {
             let px = l["pixels"]?.intValue ?? 0
@@ -113,9 +127,11 @@ struct BenchDeep: ParsableCommand {
             let total = count + choice + small
             let ns = px > 0 ? total * 1e9 / Double(px * candidates) : 0
             func share(_ x: Double) -> String { total > 0 ? String(format: "%5.1f%%", 100 * x / total) : "    -" }
-            print(String(format: "  %5d %9d %13.2f    %@  %@  %@  %8d + %-6d  %11d  %6.2f", l["level"]?.intValue ?? 0, px,
-                         ns, share(count), share(choice), share(small), l["computed"]?.intValue ?? 0,
-                         l["derived"]?.intValue ?? 0, l["small_nodes"]?.intValue ?? 0, l["seconds"]?.doubleValue ?? 0))
+            print(
+                String(
+                    format: "  %5d %9d %13.2f    %@  %@  %@  %8d + %-6d  %11d  %6.2f", l["level"]?.intValue ?? 0, px,
+                    ns, share(count), share(choice), share(small), l["computed"]?.intValue ?? 0,
+                    l["derived"]?.intValue ?? 0, l["small_nodes"]?.intValue ?? 0, l["seconds"]?.doubleValue ?? 0))
         }
     }
 
@@ -135,13 +151,17 @@ struct BenchDeep: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let levelJSON = levels.map { r -> JSON in
             let c = costs[r.level] ?? LevelCost()
-            return .object([("level", .int(r.level)), ("pixels", .int(r.pixels)), ("computed", .int(r.histogramsComputed)),
-                            ("derived", .int(r.histogramsDerived)), ("small_nodes", .int(c.smallNodes)),
-                            ("counting", .double(c.countingCPU)), ("choice", .double(c.choiceCPU)),
-                            ("small", .double(c.smallBinsCPU + c.smallNodesCPU)), ("seconds", .double(r.seconds))])
+            return .object([
+                ("level", .int(r.level)), ("pixels", .int(r.pixels)), ("computed", .int(r.histogramsComputed)),
+                ("derived", .int(r.histogramsDerived)), ("small_nodes", .int(c.smallNodes)),
+                ("counting", .double(c.countingCPU)), ("choice", .double(c.choiceCPU)),
+                ("small", .double(c.smallBinsCPU + c.smallNodesCPU)), ("seconds", .double(r.seconds)),
+            ])
         }
-        let report = JSON.object([("seconds", .double(seconds)), ("loading", .double(seconds - levels.reduce(0) { $0 + $1.seconds })),
-                                  ("rss", .int(peakResidentBytes())), ("levels", .array(levelJSON))])
+        let report = JSON.object([
+            ("seconds", .double(seconds)), ("loading", .double(seconds - levels.reduce(0) { $0 + $1.seconds })),
+            ("rss", .int(peakResidentBytes())), ("levels", .array(levelJSON)),
+        ])
         print(report.serialized())
     }
 }

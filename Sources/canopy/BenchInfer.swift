@@ -43,8 +43,9 @@ struct BenchInfer: ParsableCommand {
         Inference.probabilities(compiled, depth: images[0].depth, width: 320, height: 240, threads: threads, into: &probs)
         let time = seconds {
             for image in images {
-                Inference.probabilities(compiled, depth: image.depth, width: 320, height: 240, threads: threads,
-                                        into: &probs)
+                Inference.probabilities(
+                    compiled, depth: image.depth, width: 320, height: 240, threads: threads,
+                    into: &probs)
             }
         }
         print("infer: \(trees) trees of depth \(depth), \(labels) labels, 320x240 frames with ~\(body) body pixels, \(threads) thread(s)")

@@ -24,13 +24,15 @@ struct BenchKernel: ParsableCommand {
         p.nThresholds = thresholds
         let camera = Camera(width: 320, height: 240, verticalFOVDegrees: 43.940769)
         let cands = Candidates(parameters: p, camera: camera, tree: 0)
-        let data = LocalTrainingData(parameters: p, candidates: [cands], labelCount: labels,
-                                     kernel: HistogramKernel(threads: threads, tile: tile))
+        let data = LocalTrainingData(
+            parameters: p, candidates: [cands], labelCount: labels,
+            kernel: HistogramKernel(threads: threads, tile: tile))
         for i in 0..<frames {
             let f = SyntheticBody.frame(width: 320, height: 240, labels: labels, seed: 1, index: i)
             let c = BodyBox.crop(depth: f.depth, labels: f.labels, width: 320, height: 240)
-            data.addFrame(depth: c.depth, labels: c.labels, width: c.width, height: c.height, originX: c.originX,
-                          originY: c.originY, uses: [(tree: 0, position: i)])
+            data.addFrame(
+                depth: c.depth, labels: c.labels, width: c.width, height: c.height, originX: c.originX,
+                originY: c.originY, uses: [(tree: 0, position: i)])
         }
         data.finishLoading()
         let n = data.trees[0].samples.count
@@ -45,8 +47,9 @@ struct BenchKernel: ParsableCommand {
             _ = ReferenceKernel.leftRight(samples: subset, frames: data.frames, candidates: cands, labels: labels)
         }
         let refNs = refTime * 1e9 / Double(subset.count * candidates)
-        print("kernel: \(candidates) candidates x \(cands.thresholds.count) thresholds x \(labels) labels, "
-              + "\(n) pixels from \(frames) frames, \(threads) thread(s)")
+        print(
+            "kernel: \(candidates) candidates x \(cands.thresholds.count) thresholds x \(labels) labels, "
+                + "\(n) pixels from \(frames) frames, \(threads) thread(s)")
         print(String(format: "fast kernel:      %.2f ns per (pixel, candidate)  (%.3f s)", fastNs, best))
         print(String(format: "reference kernel: %.2f ns per (pixel, candidate)  (%d pixels, %.3f s)", refNs, subset.count, refTime))
         print(String(format: "speed-up:         %.1fx", refNs / fastNs))

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 
@@ -19,14 +19,16 @@ struct BenchPreprocess: ParsableCommand {
         let dir = NSTemporaryDirectory() + "canopy-bench-preprocess-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try SyntheticRawFrames.write(to: dir + "/raw", frames: frames, width: 320, height: 240, map: map, seed: 5)
-        var job = PreprocessJob(source: dir + "/raw", destination: dir + "/out",
-                                processor: FrameProcessor(labelMap: map, config: settings), labelMapJSON: map.json)
+        var job = PreprocessJob(
+            source: dir + "/raw", destination: dir + "/out",
+            processor: FrameProcessor(labelMap: map, config: settings), labelMapJSON: map.json)
         job.framesPerShard = 256
         let time = seconds { _ = try? job.run() }
         let written = try FileManager.default.contentsOfDirectory(atPath: dir + "/out/shards").count
         let out = settings.noFlip ? frames : 2 * frames
-        print("preprocess: \(frames) raw 320x240 frames -> \(out) shard frames (\(written) shards), noise: "
-              + settings.noise.map { "\($0)" }.joined(separator: ", "))
+        print(
+            "preprocess: \(frames) raw 320x240 frames -> \(out) shard frames (\(written) shards), noise: "
+                + settings.noise.map { "\($0)" }.joined(separator: ", "))
         print(String(format: "preprocess: %.0f raw frames/s (%.3f s, 1 task, 1 thread)", Double(frames) / time, time))
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Coordinator
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 import Training
@@ -32,8 +32,9 @@ struct BenchTrain: ParsableCommand {
         params.maxDepth = depth
         let training = TrainingJob(name: "bench", parameters: params, trees: trees)
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        print("train: \(frames) frames 320x240, \(trees) trees, \(pixels) px/frame, \(candidates) candidates x "
-              + "\(params.oddThresholds) thresholds, depth \(depth), \(cores) cores")
+        print(
+            "train: \(frames) frames 320x240, \(trees) trees, \(pixels) px/frame, \(candidates) candidates x "
+                + "\(params.oddThresholds) thresholds, depth \(depth), \(cores) cores")
 
         // One process, all cores.
         let t0 = Date()
@@ -63,7 +64,9 @@ struct BenchTrain: ParsableCommand {
         let t1 = Date()
         try coordinator.run()
         let workerRSS = children.output().flatMap { text in
-            text.split(separator: "\n").filter { $0.contains("peak RSS") }.map { String($0.split(separator: " ").dropFirst(3).joined(separator: " ")) }
+            text.split(separator: "\n").filter { $0.contains("peak RSS") }.map {
+                String($0.split(separator: " ").dropFirst(3).joined(separator: " "))
+            }
         }
         children.stop()
         guard let record = coordinator.jobs.first, record.state == .finished, let report = record.report else {
@@ -76,21 +79,31 @@ struct BenchTrain: ParsableCommand {
         // From spawning the workers to the written forest (not the coordinator's goodbyes after it).
         let withStartup = record.finished!.timeIntervalSince(t1)
         let identical = try FileManager.default.contentsOfDirectory(atPath: dir + "/single").allSatisfy { name in
-            FileManager.default.contents(atPath: dir + "/single/" + name) == FileManager.default.contents(atPath: dir + "/distributed/bench/" + name)
+            FileManager.default.contents(atPath: dir + "/single/" + name)
+                == FileManager.default.contents(atPath: dir + "/distributed/bench/" + name)
         }
         let samples = singleLevels.first?.pixels ?? 0
         print(String(format: "single process:   %.2f s  (%d samples, peak RSS %d MiB)", singleSeconds, samples, singleRSS / 1_048_576))
-        print(String(format: "coordinator + %d: %.2f s  (%.2f s with starting the worker processes; coordinator peak RSS %d MiB; workers %@)",
-                     workers, jobSeconds, withStartup, peakResidentBytes() / 1_048_576, workerRSS.joined(separator: ", ")))
-        print(String(format: "throughput ratio: %.1f%% of single-process (%.1f%% counting worker start-up)",
-                     100 * singleSeconds / jobSeconds, 100 * singleSeconds / withStartup))
-        print("bytes per level (received + sent by the coordinator): "
-              + (report.cluster?.bytesByLevel ?? [:]).sorted { $0.key < $1.key }.map { "L\($0.key): \($0.value / 1024) KiB" }.joined(separator: ", "))
-        print("seconds per level, single: " + singleLevels.map { String(format: "%.2f", $0.seconds) }.joined(separator: " ")
-              + "; distributed: " + report.levels.map { String(format: "%.2f", $0.seconds) }.joined(separator: " ")
-              + String(format: "; loading: single %.2f s, distributed %.2f s; coordinator waited %.2f s for workers (%.2f s of it for routing)",
-                       singleSeconds - singleLevels.reduce(0) { $0 + $1.seconds }, jobSeconds - report.levels.reduce(0) { $0 + $1.seconds },
-                       report.cluster?.secondsWaiting ?? 0, record.applySeconds))
+        print(
+            String(
+                format: "coordinator + %d: %.2f s  (%.2f s with starting the worker processes; coordinator peak RSS %d MiB; workers %@)",
+                workers, jobSeconds, withStartup, peakResidentBytes() / 1_048_576, workerRSS.joined(separator: ", ")))
+        print(
+            String(
+                format: "throughput ratio: %.1f%% of single-process (%.1f%% counting worker start-up)",
+                100 * singleSeconds / jobSeconds, 100 * singleSeconds / withStartup))
+        print(
+            "bytes per level (received + sent by the coordinator): "
+                + (report.cluster?.bytesByLevel ?? [:]).sorted { $0.key < $1.key }.map { "L\($0.key): \($0.value / 1024) KiB" }.joined(
+                    separator: ", "))
+        print(
+            "seconds per level, single: " + singleLevels.map { String(format: "%.2f", $0.seconds) }.joined(separator: " ")
+                + "; distributed: " + report.levels.map { String(format: "%.2f", $0.seconds) }.joined(separator: " ")
+                + String(
+                    format:
+                        "; loading: single %.2f s, distributed %.2f s; coordinator waited %.2f s for workers (%.2f s of it for routing)",
+                    singleSeconds - singleLevels.reduce(0) { $0 + $1.seconds }, jobSeconds - report.levels.reduce(0) { $0 + $1.seconds },
+                    report.cluster?.secondsWaiting ?? 0, record.applySeconds))
         print("identical forest: \(identical ? "yes" : "NO")")
         if !identical { throw CommandFailure("the distributed forest differs from the single-process forest") }
     }

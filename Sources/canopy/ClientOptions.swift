@@ -16,7 +16,8 @@ struct ClientOptions: ParsableArguments {
 
     /// A client of the coordinator, waiting `timeout` seconds or else `defaultSeconds`.
     func client(defaultSeconds: Int) throws -> CoordinatorClient {
-        try CoordinatorClient(endpoint: coordinator, timeoutMs: (timeout ?? defaultSeconds) * 1000,
-                              configure: try security.client(try security.config()).apply)
+        try CoordinatorClient(
+            endpoint: coordinator, timeoutMs: (timeout ?? defaultSeconds) * 1000,
+            configure: try security.client(try security.config()).apply)
     }
 }

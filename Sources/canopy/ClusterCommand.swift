@@ -21,7 +21,9 @@ struct Cluster: ParsableCommand {
             for (field, ext) in [("coordinator", ".pub"), ("client", ".key")] {
                 let file = try config.keyFile(field, ext)
                 guard FileManager.default.fileExists(atPath: file) else {
-                    throw CommandFailure("\(config.path): key file \(file) is missing; make it with `canopy keys generate --out \(config.keyDirectory ?? "keys") \(config.keys?[field]?.stringValue ?? field)`")
+                    throw CommandFailure(
+                        "\(config.path): key file \(file) is missing; make it with `canopy keys generate --out \(config.keyDirectory ?? "keys") \(config.keys?[field]?.stringValue ?? field)`"
+                    )
                 }
             }
         }

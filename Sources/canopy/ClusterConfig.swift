@@ -25,10 +25,12 @@ struct ClusterConfig {
             places.append(checkout.path + "/cluster-configs/" + name + ".json")
         }
         guard let found = places.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw CommandFailure("unknown cluster \(name): no \(places.joined(separator: " or ")); see cluster-configs/example-cluster.json")
+            throw CommandFailure(
+                "unknown cluster \(name): no \(places.joined(separator: " or ")); see cluster-configs/example-cluster.json")
         }
         guard let data = FileManager.default.contents(atPath: found), let json = try? JSON.parse([UInt8](data)),
-              case .object = json else {
+            case .object = json
+        else {
             throw CommandFailure("\(found): not a JSON object; compare it with cluster-configs/example-cluster.json")
         }
         self.name = name

@@ -1,8 +1,8 @@
 import ArgumentParser
 import CSupport
 import Coordinator
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 import Training
@@ -11,17 +11,19 @@ import Worker
 
 /// One progress line per level.
 func levelLine(_ job: String, _ r: LevelRecord) -> String {
-    String(format: "%@ level %2d: %5d open, %5d splits, %5d leaves, %9d pixels, histograms %d counted + %d derived, gain max %.3f, %.2f s",
-           job, r.level, r.openNodes, r.splits, r.leaves, r.pixels, r.histogramsComputed, r.histogramsDerived, r.maxGain,
-           r.seconds)
+    String(
+        format: "%@ level %2d: %5d open, %5d splits, %5d leaves, %9d pixels, histograms %d counted + %d derived, gain max %.3f, %.2f s",
+        job, r.level, r.openNodes, r.splits, r.leaves, r.pixels, r.histogramsComputed, r.histogramsDerived, r.maxGain,
+        r.seconds)
 }
 
 /// This process's peak resident set size in bytes: VmHWM of /proc/self/status (ru_maxrss is no
 /// good here: Linux carries it across exec, so a spawned worker would report its parent's peak).
 func peakResidentBytes() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kib = Int(line.split(separator: " ").dropFirst().first ?? "")
+    else { return 0 }
     return kib * 1024
 }
 

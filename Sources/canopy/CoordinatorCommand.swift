@@ -1,8 +1,8 @@
 import ArgumentParser
 import CSupport
 import Coordinator
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 import Training
@@ -24,10 +24,15 @@ struct CoordinatorCommand: ParsableCommand {
     var linger = 0.0
     @Option(help: "Seconds of silence after which a worker is lost and its shards go to others (at least 2 heartbeats).")
     var workerTimeout = 3.0
-    @Option(help: ArgumentHelp("Seconds a worker with a request outstanding may go without answering one, plus the factor's share; then it is lost.",
-                               discussion: "Separate from heartbeats: a worker whose computation hangs (a stuck NFS read) still heartbeats."))
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a worker with a request outstanding may go without answering one, plus the factor's share; then it is lost.",
+            discussion: "Separate from heartbeats: a worker whose computation hangs (a stuck NFS read) still heartbeats."))
     var requestTimeout = 30.0
-    @Option(help: "Added to --request-timeout: this many times what counting all of a worker's samples once costs (5 ns per sample and candidate).")
+    @Option(
+        help:
+            "Added to --request-timeout: this many times what counting all of a worker's samples once costs (5 ns per sample and candidate)."
+    )
     var requestTimeoutFactor = 10.0
     @OptionGroup var security: SecurityOptions
 
@@ -74,8 +79,16 @@ struct CoordinatorCommand: ParsableCommand {
         options.pool.requestTimeoutMs = Int(requestTimeout * 1000)
         options.pool.requestTimeoutFactor = requestTimeoutFactor
         options.shutdownWorkers = true
-        let coordinator = try TrainingCoordinator(options: options, jobs: queue, log: { print("coordinator: \($0)"); fflush(stdout) })
-        coordinator.onLevel = { record, level in print(levelLine(record.job.name, level)); fflush(stdout) }
+        let coordinator = try TrainingCoordinator(
+            options: options, jobs: queue,
+            log: {
+                print("coordinator: \($0)")
+                fflush(stdout)
+            })
+        coordinator.onLevel = { record, level in
+            print(levelLine(record.job.name, level))
+            fflush(stdout)
+        }
         print("coordinator: listening on \(coordinator.endpoint)")
         if let endpointFile {
             let host = ProcessInfo.processInfo.hostName

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 
@@ -25,7 +25,9 @@ struct Eval: ParsableCommand {
         let trees = try TreeFile.loadForest(forest)
         let manifest = try DatasetManifest(root: data)
         guard trees[0].labelCount == manifest.labelMap.count else {
-            throw CommandFailure("the forest has \(trees[0].labelCount) labels, the dataset \(manifest.labelMap.count); use a forest trained on this label map")
+            throw CommandFailure(
+                "the forest has \(trees[0].labelCount) labels, the dataset \(manifest.labelMap.count); use a forest trained on this label map"
+            )
         }
         let compiled = CompiledForest(trees)
         let ids = try manifest.index(index)
@@ -49,7 +51,10 @@ struct Eval: ParsableCommand {
             one.add(truth: truth, predicted: predicted)
             matrix.add(one)
             if one.pixelAccuracy < lowAccuracy { low.append((id, one.pixelAccuracy)) }
-            if pictures.count < 4 { pictures.append((depth, truth, predicted)); size = (frame.width, frame.height) }
+            if pictures.count < 4 {
+                pictures.append((depth, truth, predicted))
+                size = (frame.width, frame.height)
+            }
             if !json && (n + 1) % 200 == 0 { print("eval: \(n + 1)/\(ids.count) frames") }
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -67,20 +72,26 @@ struct Eval: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(start)
         if json {
-            let perLabel = JSON.array(zip(reportNames, report.perLabelAccuracy).map { name, acc in
-                .object([("label", .string(name)), ("accuracy", acc.map { JSON.double($0) } ?? .null)])
-            })
-            print(JSON.object([("frames", .int(ids.count)), ("pixel_accuracy", .double(report.pixelAccuracy)),
-                               ("mean_class_accuracy", .double(report.meanClassAccuracy)), ("per_label", perLabel),
-                               ("low_accuracy_frames", .int(low.count))]).serialized())
+            let perLabel = JSON.array(
+                zip(reportNames, report.perLabelAccuracy).map { name, acc in
+                    .object([("label", .string(name)), ("accuracy", acc.map { JSON.double($0) } ?? .null)])
+                })
+            print(
+                JSON.object([
+                    ("frames", .int(ids.count)), ("pixel_accuracy", .double(report.pixelAccuracy)),
+                    ("mean_class_accuracy", .double(report.meanClassAccuracy)), ("per_label", perLabel),
+                    ("low_accuracy_frames", .int(low.count)),
+                ]).serialized())
             return
         }
         print(String(format: "eval: %d frames of index %@ in %.1f s", ids.count, index, seconds))
         for (name, acc) in zip(reportNames, report.perLabelAccuracy) {
             if let acc { print(String(format: "  %-20@ %5.1f%%", name, acc * 100)) }
         }
-        print(String(format: "pixel accuracy %.1f%%, mean per-class accuracy %.1f%% (%d frames below %.0f%%)",
-                     report.pixelAccuracy * 100, report.meanClassAccuracy * 100, low.count, lowAccuracy * 100))
+        print(
+            String(
+                format: "pixel accuracy %.1f%%, mean per-class accuracy %.1f%% (%d frames below %.0f%%)",
+                report.pixelAccuracy * 100, report.meanClassAccuracy * 100, low.count, lowAccuracy * 100))
         print("wrote \(out)/confusion.csv, \(out)/confusion.png, \(out)/labels.png, \(out)/low-accuracy.txt")
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import CSupport
 import Coordinator
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 import Training
@@ -10,7 +10,8 @@ import WireProtocol
 import Worker
 
 struct Fetch: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Fetch a finished job's forest (JSON and .rdt) and its report.json from a coordinator.")
+    static let configuration = CommandConfiguration(
+        abstract: "Fetch a finished job's forest (JSON and .rdt) and its report.json from a coordinator.")
     @OptionGroup var client: ClientOptions
     @Option(help: "The job's name.") var job: String
     @Option(help: "Folder to write the files into.") var out: String

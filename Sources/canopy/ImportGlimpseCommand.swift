@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 

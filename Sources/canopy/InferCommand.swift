@@ -1,12 +1,14 @@
 import ArgumentParser
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 
 struct Infer: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Label depth images with a forest: NAME-labels.png (palette PNG of packed labels), NAME-overlay.png, optional probabilities and joints.")
+        abstract:
+            "Label depth images with a forest: NAME-labels.png (palette PNG of packed labels), NAME-overlay.png, optional probabilities and joints."
+    )
 
     @Option(parsing: .upToNextOption, help: "Tree files of the forest (.json or .rdt).") var forest: [String]
     @Argument(help: "16-bit depth PNGs in millimetres (0 = no reading).") var depth: [String]
@@ -22,7 +24,9 @@ struct Infer: ParsableCommand {
         let trees = try TreeFile.loadForest(forest)
         let compiled = CompiledForest(trees)
         let map = try jointMap.map { try JointMap(contentsOf: $0, labelCount: compiled.labelCount) }
-        let params = try map.map { m in try jointParams.map { try JointParameters.load($0, map: m) } ?? m.joints.map { _ in JointParameters() } }
+        let params = try map.map { m in
+            try jointParams.map { try JointParameters.load($0, map: m) } ?? m.joints.map { _ in JointParameters() }
+        }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var probs: [Float] = []
         for path in depth {
@@ -34,8 +38,10 @@ struct Infer: ParsableCommand {
             let ms = Date().timeIntervalSince(start) * 1000
             let name = out + "/" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             // A palette PNG, as glimpse's label images: pixels are packed labels, viewers show colours.
-            try PNGImage(width: image.width, height: image.height, channels: 1, samples: .u8(labels),
-                         palette: Pictures.palette(count: compiled.labelCount)).write(name + "-labels.png")
+            try PNGImage(
+                width: image.width, height: image.height, channels: 1, samples: .u8(labels),
+                palette: Pictures.palette(count: compiled.labelCount)
+            ).write(name + "-labels.png")
             // Overlay: depth in grey, body pixels in their label's colour blended over it.
             let grey = Pictures.grey(mm, background: compiled.backgroundDepthMM)
             var rgb = [UInt8](repeating: 0, count: mm.count * 3)
@@ -49,20 +55,34 @@ struct Infer: ParsableCommand {
             }
             if let map, let params {
                 let camera = Camera(width: image.width, height: image.height, verticalFOV: trees[0].verticalFOV)
-                let joints = JointInference.joints(probabilities: probs, labelCount: compiled.labelCount, depth: mm, camera: camera,
-                                                   map: map, parameters: params, backgroundDepthMM: compiled.backgroundDepthMM,
-                                                   fast: fastJoints)
+                let joints = JointInference.joints(
+                    probabilities: probs, labelCount: compiled.labelCount, depth: mm, camera: camera,
+                    map: map, parameters: params, backgroundDepthMM: compiled.backgroundDepthMM,
+                    fast: fastJoints)
                 let pixel = joints.map { $0.map { camera.project(SIMD3<Double>(Double($0.x), Double($0.y), Double($0.z))) } }
                 for (a, b) in map.bones {
                     if let p = pixel[a], let q = pixel[b] {
                         Pictures.line(&rgb, width: image.width, height: image.height, from: p, to: q, colour: (255, 255, 255))
                     }
                 }
-                for p in pixel.compactMap({ $0 }) { Pictures.dot(&rgb, width: image.width, height: image.height, at: p, radius: 1, colour: (255, 255, 0)) }
-                let json = JSON.object([("joints", .array(zip(map.joints, joints).map { j, p in
-                    .object([("joint", .string(j.name)),
-                             ("position", p.map { .array([.double(Double($0.x)), .double(Double($0.y)), .double(Double($0.z))]) } ?? .null)])
-                }))])
+                for p in pixel.compactMap({ $0 }) {
+                    Pictures.dot(&rgb, width: image.width, height: image.height, at: p, radius: 1, colour: (255, 255, 0))
+                }
+                let json = JSON.object([
+                    (
+                        "joints",
+                        .array(
+                            zip(map.joints, joints).map { j, p in
+                                .object([
+                                    ("joint", .string(j.name)),
+                                    (
+                                        "position",
+                                        p.map { .array([.double(Double($0.x)), .double(Double($0.y)), .double(Double($0.z))]) } ?? .null
+                                    ),
+                                ])
+                            })
+                    )
+                ])
                 try AtomicFile.write(Array(json.serialized().utf8), to: name + "-joints.json")
             }
             try PNGImage(width: image.width, height: image.height, channels: 3, samples: .u8(rgb)).write(name + "-overlay.png")

@@ -10,7 +10,9 @@ struct Keys: ParsableCommand {
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make CURVE key pairs: NAME.key (private, mode 0600) and NAME.pub for each NAME.",
-            discussion: "Typical: `canopy keys generate --out keys coordinator worker`; give the coordinator coordinator.key and the allowed worker.pub, give workers worker.key and coordinator.pub. An existing key file is never overwritten.")
+            discussion:
+                "Typical: `canopy keys generate --out keys coordinator worker`; give the coordinator coordinator.key and the allowed worker.pub, give workers worker.key and coordinator.pub. An existing key file is never overwritten."
+        )
 
         @Option(help: "Folder for the key files.") var out = "keys"
         @Argument(help: "Names of the key pairs.") var names: [String]

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 
@@ -21,8 +21,9 @@ struct Preprocess: ParsableCommand {
     func run() throws {
         let map = try LabelMap(contentsOf: labelMap)
         let settings = try config.map { try PreprocessConfig(contentsOf: $0) } ?? PreprocessConfig()
-        var job = PreprocessJob(source: source, destination: destination,
-                                processor: FrameProcessor(labelMap: map, config: settings), labelMapJSON: map.json)
+        var job = PreprocessJob(
+            source: source, destination: destination,
+            processor: FrameProcessor(labelMap: map, config: settings), labelMapJSON: map.json)
         job.framesPerShard = framesPerShard
         if merge {
             _ = try job.merge { print($0) }
@@ -35,8 +36,10 @@ struct Preprocess: ParsableCommand {
         let results = try job.run { print("task \(id)/\(count): \($0)") }
         let frames = results.reduce(0) { $0 + $1.rawFrames }
         let seconds = Date().timeIntervalSince(start)
-        print(String(format: "task %d/%d: %d clips, %d raw frames in %.2f s (%.0f frames/s)", id, count, results.count,
-                     frames, seconds, seconds > 0 ? Double(frames) / seconds : 0))
+        print(
+            String(
+                format: "task %d/%d: %d clips, %d raw frames in %.2f s (%.0f frames/s)", id, count, results.count,
+                frames, seconds, seconds > 0 ? Double(frames) / seconds : 0))
     }
 }
 

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 
 struct Render: ParsableCommand {
@@ -19,7 +19,9 @@ struct Render: ParsableCommand {
 
     func validate() throws {
         guard every >= 1 else { throw ValidationError("--every must be >= 1 (1 renders every frame), got \(every)") }
-        guard (1...1_000_000).contains(builtInFrames) else { throw ValidationError("--built-in-frames must be 1...1000000, got \(builtInFrames)") }
+        guard (1...1_000_000).contains(builtInFrames) else {
+            throw ValidationError("--built-in-frames must be 1...1000000, got \(builtInFrames)")
+        }
         if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be >= 1, got \(maxFrames)") }
     }
 

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 
@@ -14,7 +14,8 @@ struct Report: ParsableCommand {
     func run() throws {
         let tree = try TreeFile.load(forest)
         guard let history = tree.history.last(where: { $0["tool"]?.stringValue == "canopy" }),
-              let levels = history["levels"]?.arrayValue, !levels.isEmpty else {
+            let levels = history["levels"]?.arrayValue, !levels.isEmpty
+        else {
             throw CommandFailure("\(forest): no canopy training history in this tree (trained by another tool?)")
         }
         let dir = URL(fileURLWithPath: forest).deletingLastPathComponent().path
@@ -22,11 +23,14 @@ struct Report: ParsableCommand {
         let timed = report?["levels"]?.arrayValue ?? []
         // Bytes moved, keyed by level (a resumed job has none for the levels before it resumed).
         let bytes = report?["bytes_by_level"]
-        print("job \(history["job"]?["name"]?.stringValue ?? "?"), tree \(history["tree"]?.intValue ?? 0), index \(history["index"]?.stringValue ?? "?") (\(history["index_frames"]?.intValue ?? 0) frames)")
+        print(
+            "job \(history["job"]?["name"]?.stringValue ?? "?"), tree \(history["tree"]?.intValue ?? 0), index \(history["index"]?.stringValue ?? "?") (\(history["index_frames"]?.intValue ?? 0) frames)"
+        )
         if let report {
-            print("mode \(report["mode"]?.stringValue ?? "?"), \(String(format: "%.1f", report["seconds"]?.doubleValue ?? 0)) s"
-                  + (report["workers"]?.intValue.map { ", \($0) workers" } ?? "")
-                  + (report["workers_lost"]?.intValue.map { $0 > 0 ? ", \($0) workers lost" : "" } ?? ""))
+            print(
+                "mode \(report["mode"]?.stringValue ?? "?"), \(String(format: "%.1f", report["seconds"]?.doubleValue ?? 0)) s"
+                    + (report["workers"]?.intValue.map { ", \($0) workers" } ?? "")
+                    + (report["workers_lost"]?.intValue.map { $0 > 0 ? ", \($0) workers lost" : "" } ?? ""))
         }
         // This tree's own splits and leaves per level, from its nodes; the rest is forest-wide.
         func treeCounts(_ level: Int) -> (Int, Int) {
@@ -46,16 +50,22 @@ struct Report: ParsableCommand {
         for (i, l) in levels.enumerated() {
             let seconds = i < timed.count ? timed[i]["seconds"]?.doubleValue : nil
             let moved = bytes?[String(l["level"]?.intValue ?? i)]?.intValue.map { Double($0) / 1_048_576 }
-            let row = [Double(l["level"]?.intValue ?? i), Double(l["open_nodes"]?.intValue ?? 0), Double(l["splits"]?.intValue ?? 0),
-                       Double(l["leaves"]?.intValue ?? 0), Double(l["pixels"]?.intValue ?? 0), l["max_gain"]?.doubleValue ?? 0,
-                       l["mean_gain"]?.doubleValue ?? 0, seconds ?? 0, moved ?? 0]
+            let row = [
+                Double(l["level"]?.intValue ?? i), Double(l["open_nodes"]?.intValue ?? 0), Double(l["splits"]?.intValue ?? 0),
+                Double(l["leaves"]?.intValue ?? 0), Double(l["pixels"]?.intValue ?? 0), l["max_gain"]?.doubleValue ?? 0,
+                l["mean_gain"]?.doubleValue ?? 0, seconds ?? 0, moved ?? 0,
+            ]
             rows.append(row)
-            print(String(format: "%5.0f %6.0f %7.0f %7.0f %10.0f %9.3f %10.3f", row[0], row[1], row[2], row[3], row[4], row[5], row[6])
-                  + (seconds.map { String(format: " %9.2f", $0) } ?? "         -") + (moved.map { String(format: " %13.1f", $0) } ?? "             -")
-                  + String(format: " %7d %6d", treeCounts(Int(row[0])).0, treeCounts(Int(row[0])).1))
+            print(
+                String(format: "%5.0f %6.0f %7.0f %7.0f %10.0f %9.3f %10.3f", row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+                    + (seconds.map { String(format: " %9.2f", $0) } ?? "         -")
+                    + (moved.map { String(format: " %13.1f", $0) } ?? "             -")
+                    + String(format: " %7d %6d", treeCounts(Int(row[0])).0, treeCounts(Int(row[0])).1))
         }
         let out = png ?? (forest as NSString).deletingPathExtension + "-training.png"
         try TrainingChart.draw(rows, to: out)
-        print("chart: \(out) (top left: splits and leaves; top right: pixels; bottom left: max and mean gain; bottom right: seconds and MiB per level)")
+        print(
+            "chart: \(out) (top left: splits and leaves; top right: pixels; bottom left: max and mean gain; bottom right: seconds and MiB per level)"
+        )
     }
 }

@@ -9,7 +9,10 @@ struct SecurityOptions: ParsableArguments {
     @Option(help: "Cluster config: a name in cluster-configs/ or a path (keys, port, threads).") var cluster: String?
     @Option(help: "This process's key pair (NAME.key from `canopy keys generate`).") var key: String?
     @Option(help: "The coordinator's public key (NAME.pub), for workers and clients.") var serverKey: String?
-    @Option(help: "A worker's public key (.pub) or a folder of them the coordinator admits (repeatable); they may also ask for status and forests.")
+    @Option(
+        help:
+            "A worker's public key (.pub) or a folder of them the coordinator admits (repeatable); they may also ask for status and forests."
+    )
     var allow: [String] = []
     @Option(help: "A client's public key (.pub) or a folder of them: admitted for status and fetch only, never as a worker (repeatable).")
     var allowClient: [String] = []
@@ -19,7 +22,8 @@ struct SecurityOptions: ParsableArguments {
     func config() throws -> ClusterConfig? { try cluster.map { try ClusterConfig(named: $0) } }
 
     func warnPlaintext() {
-        FileHandle.standardError.write(Data("warning: plaintext ZeroMQ: no encryption and anyone who can reach the port can join; use it only on loopback\n".utf8))
+        FileHandle.standardError.write(
+            Data("warning: plaintext ZeroMQ: no encryption and anyone who can reach the port can join; use it only on loopback\n".utf8))
     }
 
     /// The coordinator's side: its key pair and the keys it admits, workers' and clients' (`config`: from `config()`).
@@ -36,7 +40,10 @@ struct SecurityOptions: ParsableArguments {
             workerPaths = names("allowed").map { dir + "/" + $0 + ".pub" }
             clientPaths = names("clients").map { dir + "/" + $0 + ".pub" }
         }
-        guard !workerPaths.isEmpty else { throw CommandFailure("no allowed worker keys: pass --allow KEY.pub (or a folder), or list them in the cluster config's keys.allowed") }
+        guard !workerPaths.isEmpty else {
+            throw CommandFailure(
+                "no allowed worker keys: pass --allow KEY.pub (or a folder), or list them in the cluster config's keys.allowed")
+        }
         var allowed: [String: AllowedKey] = [:]
         for (paths, role) in [(workerPaths, PeerRole.worker), (clientPaths, PeerRole.client)] {
             for p in paths {

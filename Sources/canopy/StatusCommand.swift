@@ -1,8 +1,8 @@
 import ArgumentParser
 import CSupport
 import Coordinator
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 import Training
@@ -16,10 +16,14 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let text = try client.client(defaultSeconds: 10).status()
-        if json { print(text); return }
+        if json {
+            print(text)
+            return
+        }
         let status = try JSON.parse(text)
         for j in status["jobs"]?.arrayValue ?? [] {
-            var line = "job \(j["name"]?.stringValue ?? "?"): \(j["state"]?.stringValue ?? "?"), level \(j["level"]?.intValue ?? 0)"
+            var line =
+                "job \(j["name"]?.stringValue ?? "?"): \(j["state"]?.stringValue ?? "?"), level \(j["level"]?.intValue ?? 0)"
                 + " of \(j["max_depth"]?.intValue ?? 0), nodes \(j["nodes_done"]?.intValue ?? 0)/\(j["nodes_at_level"]?.intValue ?? 0) at this level"
             if let pps = j["pixels_per_second"]?.doubleValue { line += String(format: ", %.0f pixels/s", pps) }
             if let eta = j["eta_seconds"]?.doubleValue { line += String(format: ", ETA %.0f s", eta) }
@@ -33,8 +37,9 @@ struct Status: ParsableCommand {
             }
         }
         for w in status["workers"]?.arrayValue ?? [] {
-            print("worker \(w["id"]?.stringValue ?? "?") on \(w["host"]?.stringValue ?? "?"): \(w["threads"]?.intValue ?? 0) threads, "
-                  + "\(w["shards"]?.intValue ?? 0) shard(s)" + ((w["ready"]?.boolValue ?? false) ? ", ready" : ""))
+            print(
+                "worker \(w["id"]?.stringValue ?? "?") on \(w["host"]?.stringValue ?? "?"): \(w["threads"]?.intValue ?? 0) threads, "
+                    + "\(w["shards"]?.intValue ?? 0) shard(s)" + ((w["ready"]?.boolValue ?? false) ? ", ready" : ""))
         }
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import CSupport
 import Coordinator
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 import Training
@@ -38,7 +38,10 @@ struct Train: ParsableCommand {
                     print("\(j.name): already finished in \(run.directory) (remove that folder to train it again)")
                     continue
                 }
-                run.onLevel = { print(levelLine(j.name, $0)); fflush(stdout) }
+                run.onLevel = {
+                    print(levelLine(j.name, $0))
+                    fflush(stdout)
+                }
                 try run.start()
                 try run.grow(source: LocalSource(setup: setup, threads: threads ?? cores))
             }
@@ -51,10 +54,15 @@ struct Train: ParsableCommand {
         let keys = try EphemeralKeys()
         defer { keys.remove() }
         options.security = keys.server
-        let coordinator = try TrainingCoordinator(options: options, jobs: jobs.map { ($0, $0.dataset ?? data) }, log: { line in
-            if line.contains("failed") || line.contains("error") || line.contains("lost") { print("coordinator: \(line)") }
-        })
-        coordinator.onLevel = { record, level in print(levelLine(record.job.name, level)); fflush(stdout) }
+        let coordinator = try TrainingCoordinator(
+            options: options, jobs: jobs.map { ($0, $0.dataset ?? data) },
+            log: { line in
+                if line.contains("failed") || line.contains("error") || line.contains("lost") { print("coordinator: \(line)") }
+            })
+        coordinator.onLevel = { record, level in
+            print(levelLine(record.job.name, level))
+            fflush(stdout)
+        }
         let perWorker = threads ?? max(1, cores / workers)
         let children = try WorkerProcesses(
             count: workers,
@@ -66,8 +74,10 @@ struct Train: ParsableCommand {
             children.stop()
             keys.remove()
             let folders = jobs.map { "\(out)/\($0.name)" }.joined(separator: ", ")
-            FileHandle.standardError.write(Data(
-                "canopy train: stopped by signal \(signal); the workers are stopped and the last checkpoint in \(folders) is kept: run the same command to resume\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "canopy train: stopped by signal \(signal); the workers are stopped and the last checkpoint in \(folders) is kept: run the same command to resume\n"
+                        .utf8))
         }
         defer { stopper.cancel() }
         coordinator.abortReason = { children.allExitedReason }

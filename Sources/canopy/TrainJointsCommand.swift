@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 
@@ -33,7 +33,8 @@ struct TrainJoints: ParsableCommand {
         let map = try JointMap(contentsOf: jointMap, labelCount: compiled.labelCount)
         let truth: [BodyPoint] = try map.joints.map { j in
             guard let p = BodyPoint(glimpseJoint: j.name) else {
-                throw CommandFailure("\(jointMap): joint \(j.name) has no rendered ground truth (known: head.tail, neck_01.head, upperarm_l.head, ...)")
+                throw CommandFailure(
+                    "\(jointMap): joint \(j.name) has no rendered ground truth (known: head.tail, neck_01.head, upperarm_l.head, ...)")
             }
             return p
         }
@@ -48,8 +49,9 @@ struct TrainJoints: ParsableCommand {
         let start = Date()
         for (k, name) in names.enumerated() {
             let frame = try TruthFrame(raw: raw, name: name)
-            Inference.probabilities(compiled, depth: frame.depth, width: frame.camera.width, height: frame.camera.height,
-                                    flip: flipTta, into: &probs)
+            Inference.probabilities(
+                compiled, depth: frame.depth, width: frame.camera.width, height: frame.camera.height,
+                flip: flipTta, into: &probs)
             probs.withUnsafeBufferPointer { p in
                 frame.depth.withUnsafeBufferPointer { d in
                     // Joints are independent: fit them on all cores.
@@ -58,9 +60,10 @@ struct TrainJoints: ParsableCommand {
                         guard let gt = frame.joints[truth[j]] else { return }
                         var local = [Float](repeating: 0, count: T * B * O)
                         for t in 0..<T {
-                            let votes = JointInference.votes(probabilities: p, labelCount: compiled.labelCount, depth: d, camera: frame.camera,
-                                                             labels: map.joints[j].labels, threshold: Self.thresholds[t],
-                                                             backgroundDepthMM: compiled.backgroundDepthMM)
+                            let votes = JointInference.votes(
+                                probabilities: p, labelCount: compiled.labelCount, depth: d, camera: frame.camera,
+                                labels: map.joints[j].labels, threshold: Self.thresholds[t],
+                                backgroundDepthMM: compiled.backgroundDepthMM)
                             for b in 0..<B {
                                 let mode = JointInference.locate(votes, bandwidth: Self.bandwidths[b])
                                 for o in 0..<O {
@@ -88,23 +91,31 @@ struct TrainJoints: ParsableCommand {
         for j in 0..<J {
             let slice = errors[(j * T * B * O)..<((j + 1) * T * B * O)]
             let best = slice.indices.min { (slice[$0], $0) < (slice[$1], $1) }! - j * T * B * O
-            params.append(JointParameters(bandwidth: Self.bandwidths[(best / O) % B], threshold: Self.thresholds[best / (B * O)],
-                                          offset: Self.offsets[best % O]))
+            params.append(
+                JointParameters(
+                    bandwidth: Self.bandwidths[(best / O) % B], threshold: Self.thresholds[best / (B * O)],
+                    offset: Self.offsets[best % O]))
         }
         // Measure the chosen parameters on the held-out frames, in full and fast mode (each frame
         // read and labelled once).
         var errorsByMode = [[[Float]]](repeating: [[Float]](repeating: [], count: J), count: 2)  // [fast][joint]
         for name in heldOut {
             let frame = try TruthFrame(raw: raw, name: name)
-            Inference.probabilities(compiled, depth: frame.depth, width: frame.camera.width, height: frame.camera.height,
-                                    flip: flipTta, into: &probs)
+            Inference.probabilities(
+                compiled, depth: frame.depth, width: frame.camera.width, height: frame.camera.height,
+                flip: flipTta, into: &probs)
             for (mode, fast) in [false, true].enumerated() {
-                let found = JointInference.joints(probabilities: probs, labelCount: compiled.labelCount, depth: frame.depth,
-                                                  camera: frame.camera, map: map, parameters: params,
-                                                  backgroundDepthMM: compiled.backgroundDepthMM, fast: fast)
+                let found = JointInference.joints(
+                    probabilities: probs, labelCount: compiled.labelCount, depth: frame.depth,
+                    camera: frame.camera, map: map, parameters: params,
+                    backgroundDepthMM: compiled.backgroundDepthMM, fast: fast)
                 for j in 0..<J {
                     guard let gt = frame.joints[truth[j]] else { continue }
-                    errorsByMode[mode][j].append(found[j].map { let d = $0 - gt; return (d * d).sum().squareRoot() } ?? Self.missPenalty)
+                    errorsByMode[mode][j].append(
+                        found[j].map {
+                            let d = $0 - gt
+                            return (d * d).sum().squareRoot()
+                        } ?? Self.missPenalty)
                 }
             }
         }
@@ -114,23 +125,32 @@ struct TrainJoints: ParsableCommand {
         print("joint                 bandwidth threshold offset  mean error  within 0.1 m")
         for j in 0..<J {
             let (m, w) = stats(errorsByMode[0][j])
-            print(map.joints[j].name.padding(toLength: 20, withPad: " ", startingAt: 0)
-                  + String(format: "  %8.2f  %8.1f  %5.2f  %8.3f m  %10.0f%%", params[j].bandwidth, params[j].threshold,
-                           params[j].offset, m, w * 100))
+            print(
+                map.joints[j].name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + String(
+                        format: "  %8.2f  %8.1f  %5.2f  %8.3f m  %10.0f%%", params[j].bandwidth, params[j].threshold,
+                        params[j].offset, m, w * 100))
         }
         var report: [(String, JSON)] = []
         var summary: [String: (mean: Double, within: Double)] = [:]
         for (mode, name) in [(0, "mean-shift"), (1, "fast")] {
             let s = stats(errorsByMode[mode].flatMap { $0 })
             summary[name] = s
-            report.append((mode == 0 ? "mean_shift" : "fast", .object([("mean_error_m", .double(s.mean)), ("within_0_1m", .double(s.within))])))
+            report.append(
+                (mode == 0 ? "mean_shift" : "fast", .object([("mean_error_m", .double(s.mean)), ("within_0_1m", .double(s.within))])))
         }
         for (mode, s) in summary.sorted(by: { $0.key > $1.key }) {
-            print(String(format: "%@: mean error %.3f m, %.1f%% of joints within 0.1 m (%d held-out frames; fitted on %d)", mode,
-                         s.mean, s.within * 100, heldOut.count, names.count))
+            print(
+                String(
+                    format: "%@: mean error %.3f m, %.1f%% of joints within 0.1 m (%d held-out frames; fitted on %d)", mode,
+                    s.mean, s.within * 100, heldOut.count, names.count))
         }
-        let json = JointParameters.json(params, map: map, extra: [("frames_fitted", .int(names.count)),
-                                                                  ("frames_held_out", .int(heldOut.count))] + report)
+        let json = JointParameters.json(
+            params, map: map,
+            extra: [
+                ("frames_fitted", .int(names.count)),
+                ("frames_held_out", .int(heldOut.count)),
+            ] + report)
         try AtomicFile.write(Array(json.serialized().utf8), to: out)
         print("parameters written to \(out)")
     }

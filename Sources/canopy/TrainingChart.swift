@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 
@@ -28,7 +28,9 @@ enum TrainingChart {
                 let points = values.enumerated().map { i, v in
                     SIMD2(left + (right - left) * Double(i) / Double(n), bottom - (bottom - top) * v / hi)
                 }
-                for (a, b) in zip(points, points.dropFirst()) { Pictures.line(&rgb, width: width, height: height, from: a, to: b, colour: colour) }
+                for (a, b) in zip(points, points.dropFirst()) {
+                    Pictures.line(&rgb, width: width, height: height, from: a, to: b, colour: colour)
+                }
                 for p in points { Pictures.dot(&rgb, width: width, height: height, at: p, radius: 1, colour: colour) }
             }
         }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 
@@ -22,19 +22,24 @@ struct TruthFrame {
         self.name = name
         let metaPath = raw + "/meta/" + name + ".json"
         guard let data = FileManager.default.contents(atPath: metaPath), let meta = try? JSON.parse([UInt8](data)),
-              let w = meta["camera"]?["width"]?.intValue, let h = meta["camera"]?["height"]?.intValue,
-              let fov = meta["camera"]?["vertical_fov"]?.doubleValue, let joints = meta["joints"] else {
+            let w = meta["camera"]?["width"]?.intValue, let h = meta["camera"]?["height"]?.intValue,
+            let fov = meta["camera"]?["vertical_fov"]?.doubleValue, let joints = meta["joints"]
+        else {
             throw CommandFailure("\(metaPath): not a render meta file with camera and joints")
         }
         camera = Camera(width: w, height: h, verticalFOVDegrees: fov)
         var points: [BodyPoint: SIMD3<Float>] = [:]
         for p in BodyPoint.allCases {
-            if let v = joints[p.rawValue]?.arrayValue?.compactMap(\.doubleValue), v.count == 3 { points[p] = SIMD3(Float(v[0]), Float(v[1]), Float(v[2])) }
+            if let v = joints[p.rawValue]?.arrayValue?.compactMap(\.doubleValue), v.count == 3 {
+                points[p] = SIMD3(Float(v[0]), Float(v[1]), Float(v[2]))
+            }
         }
         self.joints = points
         let path = raw + "/depth/" + name + ".png"
         let image = try PNGImage.read(path)
-        guard image.width == w, image.height == h else { throw CommandFailure("\(path): \(image.width)x\(image.height), its meta says \(w)x\(h)") }
+        guard image.width == w, image.height == h else {
+            throw CommandFailure("\(path): \(image.width)x\(image.height), its meta says \(w)x\(h)")
+        }
         depth = try image.grey16(path: path)
     }
 }

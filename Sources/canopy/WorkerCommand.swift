@@ -1,8 +1,8 @@
 import ArgumentParser
 import CSupport
 import Coordinator
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 import Training
@@ -21,8 +21,10 @@ struct WorkerCommand: ParsableCommand {
     @OptionGroup var security: SecurityOptions
     @Option(help: "Seconds without a word from the coordinator before giving up (a restarted coordinator has this long to come back).")
     var coordinatorTimeout = 15
-    @Option(help: ArgumentHelp("Fault injection for tests: histograms:N dies instead of sending its Nth histogram reply, applied:N right after its Nth Applied.",
-                               visibility: .hidden))
+    @Option(
+        help: ArgumentHelp(
+            "Fault injection for tests: histograms:N dies instead of sending its Nth histogram reply, applied:N right after its Nth Applied.",
+            visibility: .hidden))
     var die: String?
     @Flag(help: ArgumentHelp("Exit when the parent process dies (set by canopy train for its workers).", visibility: .hidden))
     var dieWithParent = false
@@ -35,14 +37,21 @@ struct WorkerCommand: ParsableCommand {
     /// The endpoint: given, or read from the file once the coordinator has written it.
     func endpoint() throws -> String {
         if let coordinator { return coordinator }
-        guard let file = coordinatorFile else { throw CommandFailure("canopy worker: pass --coordinator tcp://HOST:PORT or --coordinator-file FILE") }
+        guard let file = coordinatorFile else {
+            throw CommandFailure("canopy worker: pass --coordinator tcp://HOST:PORT or --coordinator-file FILE")
+        }
         let deadline = Date().addingTimeInterval(Double(max(1, coordinatorTimeout)) * 4)
         while Date() < deadline {
             if let text = try? String(contentsOfFile: file, encoding: .utf8),
-               let line = text.split(separator: "\n").first, line.hasPrefix("tcp://") { return String(line) }
+                let line = text.split(separator: "\n").first, line.hasPrefix("tcp://")
+            {
+                return String(line)
+            }
             usleep(100_000)
         }
-        throw CommandFailure("\(file): no coordinator endpoint appeared within \(max(1, coordinatorTimeout) * 4) s; is the coordinator running with --endpoint-file \(file)?")
+        throw CommandFailure(
+            "\(file): no coordinator endpoint appeared within \(max(1, coordinatorTimeout) * 4) s; is the coordinator running with --endpoint-file \(file)?"
+        )
     }
 
     func run() throws {

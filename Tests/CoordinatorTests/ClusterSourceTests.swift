@@ -1,9 +1,10 @@
 import Dataset
 import RDTCore
-import Testing
 import TestSupport
+import Testing
 import Training
 import WireProtocol
+
 @testable import Coordinator
 
 /// A coordinator without sockets: the pool under a fake clock, sends recorded, and each pump
@@ -62,8 +63,9 @@ final class FakeLink: ClusterLink {
         var template = Canopy_Wire_AssignShards()
         template.job = "j"
         let uses = FrameUses(indexes: [[10, 11, 12]])
-        let source = ClusterSource(link: link, job: "j", shape: shape, shardFrames: ["s1": [11, 10], "s2": [12]], uses: uses,
-                                   template: template, prefetchDepth: 2)
+        let source = ClusterSource(
+            link: link, job: "j", shape: shape, shardFrames: ["s1": [11, 10], "s2": [12]], uses: uses,
+            template: template, prefetchDepth: 2)
         return (link, source)
     }
 
@@ -92,8 +94,14 @@ final class FakeLink: ClusterLink {
         let (link, source) = loaded()
         let x: [UInt32] = [1, 2, 3, 4, 5, 6, 7, 8], y: [UInt32] = [8, 7, 6, 5, 4, 3, 2, 1]
         link.script = [
-            { _ in let (h, bulk) = reply(1, [x]); source.receive(h, bulk: bulk, from: a) },
-            { _ in let (h, bulk) = reply(1, [y]); source.receive(h, bulk: bulk, from: b) },
+            { _ in
+                let (h, bulk) = reply(1, [x])
+                source.receive(h, bulk: bulk, from: a)
+            },
+            { _ in
+                let (h, bulk) = reply(1, [y])
+                source.receive(h, bulk: bulk, from: b)
+            },
         ]
         let sums = try source.histograms(for: [n0])
         #expect(sums == [[UInt32](repeating: 9, count: 8)])
@@ -103,19 +111,26 @@ final class FakeLink: ClusterLink {
 
     @Test func aReplyWithTooFewHistogramsDropsItsSenderAndInterruptsTheLevel() {
         let (link, source) = loaded()
-        link.script = [{ _ in let (h, bulk) = reply(1, []); source.receive(h, bulk: bulk, from: a) }]
+        link.script = [
+            { _ in
+                let (h, bulk) = reply(1, [])
+                source.receive(h, bulk: bulk, from: a)
+            }
+        ]
         #expect(throws: LevelInterrupted.self) { try source.histograms(for: [n0]) }
         #expect(link.refused == [a] && link.pool.peers[a] == nil)
     }
 
     @Test func appliedAnsweringAHistogramRequestIsRejected() {
         let (link, source) = loaded()
-        link.script = [{ _ in
-            var applied = Canopy_Wire_Applied()
-            applied.job = "j"
-            applied.request = 1
-            source.receive(applied: applied, from: b)
-        }]
+        link.script = [
+            { _ in
+                var applied = Canopy_Wire_Applied()
+                applied.job = "j"
+                applied.request = 1
+                source.receive(applied: applied, from: b)
+            }
+        ]
         #expect(throws: LevelInterrupted.self) { try source.histograms(for: [n0]) }
         #expect(link.refused == [b])
     }
@@ -124,11 +139,26 @@ final class FakeLink: ClusterLink {
         let (link, source) = loaded()
         let x = [UInt32](repeating: 1, count: 8)
         link.script = [
-            { _ in let (h, bulk) = reply(1, [x], job: "other"); source.receive(h, bulk: bulk, from: a) },
-            { _ in let (h, bulk) = reply(7, [x]); source.receive(h, bulk: bulk, from: a) },
-            { _ in let (h, bulk) = reply(1, [x]); source.receive(h, bulk: bulk, from: a) },
-            { _ in let (h, bulk) = reply(1, [x]); source.receive(h, bulk: bulk, from: a) },  // a duplicate: stale
-            { _ in let (h, bulk) = reply(1, [x]); source.receive(h, bulk: bulk, from: b) },
+            { _ in
+                let (h, bulk) = reply(1, [x], job: "other")
+                source.receive(h, bulk: bulk, from: a)
+            },
+            { _ in
+                let (h, bulk) = reply(7, [x])
+                source.receive(h, bulk: bulk, from: a)
+            },
+            { _ in
+                let (h, bulk) = reply(1, [x])
+                source.receive(h, bulk: bulk, from: a)
+            },
+            { _ in
+                let (h, bulk) = reply(1, [x])
+                source.receive(h, bulk: bulk, from: a)
+            },  // a duplicate: stale
+            { _ in
+                let (h, bulk) = reply(1, [x])
+                source.receive(h, bulk: bulk, from: b)
+            },
         ]
         #expect(try source.histograms(for: [n0]) == [[UInt32](repeating: 2, count: 8)])
         #expect(link.refused.isEmpty)
@@ -137,7 +167,10 @@ final class FakeLink: ClusterLink {
     @Test func aHolderLostMidBatchInterruptsTheLevel() {
         let (link, source) = loaded()
         link.script = [
-            { _ in let (h, bulk) = reply(1, [[UInt32](repeating: 1, count: 8)]); source.receive(h, bulk: bulk, from: a) },
+            { _ in
+                let (h, bulk) = reply(1, [[UInt32](repeating: 1, count: 8)])
+                source.receive(h, bulk: bulk, from: a)
+            },
             { link in link.update(.unreachable(b)) },
         ]
         #expect(throws: LevelInterrupted.self) { try source.histograms(for: [n0]) }
@@ -152,12 +185,26 @@ final class FakeLink: ClusterLink {
         try source.prefetch([n2])
         #expect(requests(link).map(\.request) == [1, 2])
         link.script = [
-            { _ in let (h, bulk) = reply(2, [[UInt32](repeating: 2, count: 8)]); source.receive(h, bulk: bulk, from: a) },
-            { _ in let (h, bulk) = reply(1, [[UInt32](repeating: 1, count: 8)]); source.receive(h, bulk: bulk, from: a) },
-            { _ in let (h, bulk) = reply(1, [[UInt32](repeating: 1, count: 8)]); source.receive(h, bulk: bulk, from: b) },
+            { _ in
+                let (h, bulk) = reply(2, [[UInt32](repeating: 2, count: 8)])
+                source.receive(h, bulk: bulk, from: a)
+            },
+            { _ in
+                let (h, bulk) = reply(1, [[UInt32](repeating: 1, count: 8)])
+                source.receive(h, bulk: bulk, from: a)
+            },
+            { _ in
+                let (h, bulk) = reply(1, [[UInt32](repeating: 1, count: 8)])
+                source.receive(h, bulk: bulk, from: b)
+            },
         ]
         #expect(try source.histograms(for: [n1]) == [[UInt32](repeating: 2, count: 8)])
-        link.script = [{ _ in let (h, bulk) = reply(2, [[UInt32](repeating: 2, count: 8)]); source.receive(h, bulk: bulk, from: b) }]
+        link.script = [
+            { _ in
+                let (h, bulk) = reply(2, [[UInt32](repeating: 2, count: 8)])
+                source.receive(h, bulk: bulk, from: b)
+            }
+        ]
         #expect(try source.histograms(for: [n2]) == [[UInt32](repeating: 4, count: 8)])
         #expect(requests(link).count == 2, "no batch asked for twice")
     }
@@ -188,8 +235,9 @@ final class FakeLink: ClusterLink {
         link.update(.startJob(shards: ["s1": 2, "s2": 1], candidates: 2))
         var template = Canopy_Wire_AssignShards()
         template.job = "j"
-        let source = ClusterSource(link: link, job: "j", shape: shape, shardFrames: ["s1": [11, 10], "s2": [12]],
-                                   uses: FrameUses(indexes: [[10, 11, 12]]), template: template, prefetchDepth: 1)
+        let source = ClusterSource(
+            link: link, job: "j", shape: shape, shardFrames: ["s1": [11, 10], "s2": [12]],
+            uses: FrameUses(indexes: [[10, 11, 12]]), template: template, prefetchDepth: 1)
         func ready(_ w: PeerIdentity) -> (FakeLink) -> Void {
             { link in link.update(.ready(w, epoch: link.pool.peers[w]?.assignedEpoch ?? 0, samples: 5, memoryBytes: 0)) }
         }
@@ -209,8 +257,9 @@ final class FakeLink: ClusterLink {
         let link = FakeLink()
         for w in [a, b] { link.update(.hello(w, host: "h", pid: 1, threads: 1)) }
         link.update(.startJob(shards: ["s1": 2, "s2": 1], candidates: 2))
-        let source = ClusterSource(link: link, job: "j", shape: shape, shardFrames: ["s1": [11, 10], "s2": [12]],
-                                   uses: FrameUses(indexes: [[10, 11, 12]]), template: Canopy_Wire_AssignShards(), prefetchDepth: 1)
+        let source = ClusterSource(
+            link: link, job: "j", shape: shape, shardFrames: ["s1": [11, 10], "s2": [12]],
+            uses: FrameUses(indexes: [[10, 11, 12]]), template: Canopy_Wire_AssignShards(), prefetchDepth: 1)
         link.script = [
             { link in link.update(.ready(self.a, epoch: link.pool.peers[self.a]?.assignedEpoch ?? 0, samples: 5, memoryBytes: 0)) },
             { link in link.update(.unreachable(self.b)) },

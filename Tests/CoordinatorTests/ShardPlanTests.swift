@@ -1,5 +1,6 @@
-@testable import Coordinator
 import Testing
+
+@testable import Coordinator
 
 struct ShardPlanTests {
     let sizes = ["a": 40, "b": 30, "c": 20, "d": 10, "e": 10]

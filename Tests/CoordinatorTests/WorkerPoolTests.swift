@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import Coordinator
 
 /// The worker pool as a state machine under a fake clock: no sockets, no waiting.
@@ -24,8 +25,10 @@ import TestSupport
     }
 
     /// Registers `workers`, starts a job of `shards`, rebalances and makes everyone ready.
-    func loaded(_ workers: [PeerIdentity], shards: [String: Int], clock: FakeClock, settings: WorkerPool.Settings = .init(),
-                candidates: Int = 100) -> WorkerPool {
+    func loaded(
+        _ workers: [PeerIdentity], shards: [String: Int], clock: FakeClock, settings: WorkerPool.Settings = .init(),
+        candidates: Int = 100
+    ) -> WorkerPool {
         var p = pool(workers, clock: clock, settings: settings)
         _ = p.on(.startJob(shards: shards, candidates: candidates), now: clock.now)
         for case let .assign(id, epoch, _) in p.on(.rebalance, now: clock.now) {

@@ -1,7 +1,8 @@
 import Foundation
 import RDTCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import Dataset
 
 @Suite struct DatasetIndexTests {

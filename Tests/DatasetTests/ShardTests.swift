@@ -1,16 +1,18 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Dataset
 
 @Suite struct ShardTests {
     func frames(_ n: Int) -> [ShardFrame] {
         (0..<n).map { i in
             let cw = 5 + i, ch = 3 + i % 4
-            return ShardFrame(id: UInt64(100 + i), name: "clip-\(i)", width: 320, height: 240, cropX: 10 * i, cropY: 7,
-                              cropWidth: cw, cropHeight: ch, flipped: i % 2 == 1,
-                              depth: (0..<(cw * ch)).map { UInt16(1000 + 37 * $0 + i) },
-                              labels: (0..<(cw * ch)).map { UInt8(($0 + i) % 34) })
+            return ShardFrame(
+                id: UInt64(100 + i), name: "clip-\(i)", width: 320, height: 240, cropX: 10 * i, cropY: 7,
+                cropWidth: cw, cropHeight: ch, flipped: i % 2 == 1,
+                depth: (0..<(cw * ch)).map { UInt16(1000 + 37 * $0 + i) },
+                labels: (0..<(cw * ch)).map { UInt8(($0 + i) % 34) })
         }
     }
 
@@ -40,7 +42,10 @@ import TestSupport
             if validate { try reader.validate() }
             Issue.record("corruption not detected")
         } catch let error as ShardError {
-            guard case let .corrupt(p, f, _) = error else { Issue.record("wrong error \(error)"); return }
+            guard case let .corrupt(p, f, _) = error else {
+                Issue.record("wrong error \(error)")
+                return
+            }
             #expect(p == path && f == frame, "\(error)")
             #expect(!"\(error)".contains("\n") && "\(error)".hasPrefix(path))
         } catch {

@@ -10,10 +10,11 @@ import Testing
     @Test func helpListsEverySubcommand() throws {
         let result = try CanopyBinary().run(["--help"])
         #expect(result.status == 0)
-        let listed = Set(result.stdout.split(separator: "\n").compactMap { line -> String? in
-            let words = line.split(separator: " ")
-            return line.hasPrefix("  ") ? words.first.map(String.init) : nil
-        })
+        let listed = Set(
+            result.stdout.split(separator: "\n").compactMap { line -> String? in
+                let words = line.split(separator: " ")
+                return line.hasPrefix("  ") ? words.first.map(String.init) : nil
+            })
         for name in Self.subcommands {
             #expect(listed.contains(name), "canopy --help does not list \(name)")
         }

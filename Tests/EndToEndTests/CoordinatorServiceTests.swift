@@ -11,8 +11,10 @@ final class CoordinatorProcess {
     let logPath: String
 
     /// `openFiles`: the coordinator starts under this soft descriptor limit (`ulimit -S -n`).
-    init(_ fx: TrainingFixture, arguments: [String], bind: String = "tcp://127.0.0.1:*", plaintext: Bool = false,
-         openFiles: Int? = nil) throws {
+    init(
+        _ fx: TrainingFixture, arguments: [String], bind: String = "tcp://127.0.0.1:*", plaintext: Bool = false,
+        openFiles: Int? = nil
+    ) throws {
         let canopy = fx.canopy, dir = fx.dir
         let file = dir + "/endpoint-\(UUID().uuidString)"
         logPath = file + ".log"
@@ -57,8 +59,9 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
     @Test func anotherProtocolVersionIsRefusedNamingBothVersions() throws {
         let fx = try TrainingFixture(frames: 3)
         defer { fx.remove() }
-        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data"],
-                                                 plaintext: true)
+        let coordinator = try CoordinatorProcess(
+            fx, arguments: ["--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data"],
+            plaintext: true)
         defer { coordinator.stop() }
         let socket = try ZMQSocket(try ZMQContext(), .dealer)
         try socket.connect(coordinator.endpoint)
@@ -68,7 +71,10 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
         try socket.send(WireMessage(hello), version: WireCodec.version + 1)
         let reply = try #require(try socket.receive(timeoutMs: 10_000))
         let message = try WireCodec.decode(reply[...])
-        guard case .refused(let r) = message.envelope.body else { Issue.record("expected Refused, got \(message.kind)"); return }
+        guard case .refused(let r) = message.envelope.body else {
+            Issue.record("expected Refused, got \(message.kind)")
+            return
+        }
         #expect(r.reason.contains("version \(WireCodec.version + 1)") && r.reason.contains("version \(WireCodec.version)"), "\(r.reason)")
         // Garbage is dropped without harm: the coordinator still answers status afterwards.
         try socket.send([[1, 2, 3], [UInt8](repeating: 0xff, count: 100)])
@@ -82,12 +88,16 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
         let out = fx.dir + "/forests"
         // Heavy enough to train for seconds, so status polls (a process each) see it training.
         let slow = """
-        {"name": "small", "n_trees": 2, "index_name": "tree{job}", "out_file": "small-{index}.json",
-         "n_pixels": 2000, "n_uvs": 400, "n_thresholds": 31, "max_depth": 12}
-        """
+            {"name": "small", "n_trees": 2, "index_name": "tree{job}", "out_file": "small-{index}.json",
+             "n_pixels": 2000, "n_uvs": 400, "n_thresholds": 31, "max_depth": 12}
+            """
         try slow.write(toFile: fx.dir + "/slow.json", atomically: true, encoding: .utf8)
-        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/slow.json", "--data", fx.dir + "/data",
-                                                                 "--out", out, "--min-workers", "2"])
+        let coordinator = try CoordinatorProcess(
+            fx,
+            arguments: [
+                "--jobs", fx.dir + "/slow.json", "--data", fx.dir + "/data",
+                "--out", out, "--min-workers", "2",
+            ])
         defer { coordinator.stop() }
         let first = try startWorker(fx, coordinator.endpoint)
         defer { if first.isRunning { first.terminate() } }
@@ -99,10 +109,12 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
             usleep(50_000)
         }
         #expect(status.contains("job small: queued") && status.contains("worker w1"), "\(status)")
-        let early = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"] + fx.clientKeys)
+        let early = try fx.canopy.run(
+            ["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"] + fx.clientKeys)
         #expect(early.status != 0 && early.stderr.contains("job small is not finished"), "\(early.stderr)")
         #expect(!FileManager.default.fileExists(atPath: fx.dir + "/got"))
-        let unknown = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "nope", "--out", fx.dir + "/got"] + fx.clientKeys)
+        let unknown = try fx.canopy.run(
+            ["fetch", "--coordinator", coordinator.endpoint, "--job", "nope", "--out", fx.dir + "/got"] + fx.clientKeys)
         #expect(unknown.status != 0 && unknown.stderr.contains("no job named nope"))
         // The second worker starts the job; status follows it to the end.
         let second = try startWorker(fx, coordinator.endpoint)
@@ -110,7 +122,8 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
         var states = Set<String>()
         var sawLevel = false
         for _ in 0..<1200 {
-            let json = try JSON.parse(try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--json"] + fx.clientKeys).stdout)
+            let json = try JSON.parse(
+                try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--json"] + fx.clientKeys).stdout)
             let job = json["jobs"]?.arrayValue?.first
             if let s = job?["state"]?.stringValue { states.insert(s) }
             if (job?["level"]?.intValue ?? 0) > 0 && job?["state"]?.stringValue == "training" { sawLevel = true }
@@ -119,7 +132,8 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
         }
         #expect(states.contains("finished"), "\(states)")
         #expect(sawLevel, "status never showed the job training past level 0: \(states)")
-        let fetched = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"] + fx.clientKeys)
+        let fetched = try fx.canopy.run(
+            ["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"] + fx.clientKeys)
         #expect(fetched.status == 0, "\(fetched.stderr)")
         // The forest and the run's report.json, which lists the forest's files.
         let names = try FileManager.default.contentsOfDirectory(atPath: fx.dir + "/got").sorted().filter { $0 != "report.json" }
@@ -127,7 +141,8 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
         let report = try JSON.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: fx.dir + "/got/report.json"))))
         #expect(report["files"]?.arrayValue?.compactMap(\.stringValue) == names)
         for name in names {
-            #expect(try Data(contentsOf: URL(fileURLWithPath: fx.dir + "/got/" + name))
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: fx.dir + "/got/" + name))
                     == Data(contentsOf: URL(fileURLWithPath: out + "/small/" + name)))
         }
     }
@@ -154,14 +169,22 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
             }
         }
         try handle.close()
-        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data",
-                                                                 "--out", fx.dir + "/forests", "--exit-when-done", "--linger", "120"])
+        let coordinator = try CoordinatorProcess(
+            fx,
+            arguments: [
+                "--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data",
+                "--out", fx.dir + "/forests", "--exit-when-done", "--linger", "120",
+            ])
         defer { coordinator.stop() }
-        let fetched = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got",
-                                         "--timeout", "120"] + fx.clientKeys)
+        let fetched = try fx.canopy.run(
+            [
+                "fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got",
+                "--timeout", "120",
+            ] + fx.clientKeys)
         #expect(fetched.status == 0, "\(fetched.stderr) \(coordinator.log)")
         for name in names + ["report.json"] {
-            #expect(try Data(contentsOf: URL(fileURLWithPath: fx.dir + "/got/" + name))
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: fx.dir + "/got/" + name))
                     == Data(contentsOf: URL(fileURLWithPath: dir + "/" + name)), "\(name) differs")
         }
     }

@@ -1,5 +1,5 @@
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 import Testing
@@ -15,18 +15,22 @@ struct TrainingFixture {
         let root = PipelineTests.root
         let map = try LabelMap(contentsOf: root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json")
         try SyntheticRawFrames.write(to: dir + "/raw", frames: frames, width: 80, height: 60, map: map, clips: 3, seed: 9)
-        let pre = try canopy.run(["preprocess", dir + "/raw", dir + "/data", "--label-map",
-                                  root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"])
+        let pre = try canopy.run([
+            "preprocess", dir + "/raw", dir + "/data", "--label-map",
+            root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json",
+        ])
         precondition(pre.status == 0, pre.stderr)
-        let merge = try canopy.run(["preprocess", dir + "/raw", dir + "/data", "--label-map",
-                                    root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json", "--merge"])
+        let merge = try canopy.run([
+            "preprocess", dir + "/raw", dir + "/data", "--label-map",
+            root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json", "--merge",
+        ])
         precondition(merge.status == 0, merge.stderr)
         let index = try canopy.run(["index", dir + "/data", "-i", "tree0", "20", "-i", "tree1", "20"])
         precondition(index.status == 0, index.stderr)
         let job = """
-        {"name": "small", "n_trees": 2, "index_name": "tree{job}", "out_file": "small-{index}.json",
-         "n_pixels": 200, "n_uvs": 60, "n_thresholds": 9, "max_depth": 7, "uvt_histograms_mem": 2000000}
-        """
+            {"name": "small", "n_trees": 2, "index_name": "tree{job}", "out_file": "small-{index}.json",
+             "n_pixels": 200, "n_uvs": 60, "n_thresholds": 9, "max_depth": 7, "uvt_histograms_mem": 2000000}
+            """
         try job.write(toFile: dir + "/job.json", atomically: true, encoding: .utf8)
         let keys = try canopy.run(["keys", "generate", "--out", dir + "/keys", "coordinator", "worker"])
         precondition(keys.status == 0, keys.stderr)
@@ -58,8 +62,10 @@ struct TrainingFixture {
         var forests: [Int: [String: Data]] = [:]
         for workers in [0, 1, 2, 3] {
             let out = fx.dir + "/out\(workers)"
-            let r = try fx.canopy.run(["train", "--data", fx.dir + "/data", "--job", fx.dir + "/job.json",
-                                       "--workers", String(workers), "--out", out])
+            let r = try fx.canopy.run([
+                "train", "--data", fx.dir + "/data", "--job", fx.dir + "/job.json",
+                "--workers", String(workers), "--out", out,
+            ])
             #expect(r.status == 0, "workers \(workers): \(r.stdout) \(r.stderr)")
             #expect(r.stdout.contains("small level  0:"), "no progress line: \(r.stdout)")
             forests[workers] = try fx.files(out + "/small")
@@ -82,8 +88,10 @@ struct TrainingFixture {
         try job.write(toFile: fx.dir + "/plain.json", atomically: true, encoding: .utf8)
         for workers in [0, 2] {
             let out = fx.dir + "/plain\(workers)"
-            let r = try fx.canopy.run(["train", "--data", fx.dir + "/data", "--job", fx.dir + "/plain.json",
-                                       "--workers", String(workers), "--out", out])
+            let r = try fx.canopy.run([
+                "train", "--data", fx.dir + "/data", "--job", fx.dir + "/plain.json",
+                "--workers", String(workers), "--out", out,
+            ])
             #expect(r.status == 0, "\(r.stderr)")
             let report = try JSON.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: out + "/small/report.json"))))
             let listed = report["files"]?.arrayValue?.compactMap(\.stringValue) ?? []

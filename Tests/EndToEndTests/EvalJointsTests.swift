@@ -1,5 +1,5 @@
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 import Testing
@@ -14,8 +14,9 @@ import Testing
         let labels = manifest.labelMap.count
         var probabilities = [Float](repeating: 0, count: labels)
         probabilities[5] = 1
-        var tree = DecisionTree(depth: 1, labels: manifest.labelMap.labels, verticalFOV: manifest.camera!.verticalFOV,
-                                backgroundDepthMM: manifest.backgroundDepthMM)
+        var tree = DecisionTree(
+            depth: 1, labels: manifest.labelMap.labels, verticalFOV: manifest.camera!.verticalFOV,
+            backgroundDepthMM: manifest.backgroundDepthMM)
         tree.nodes = [.leaf(probabilities)]
         try TreeFile.save(tree, to: fx.dir + "/constant.rdt")
         // The expected matrix, straight from the shards.
@@ -29,8 +30,10 @@ import Testing
                 expected[Int(t) * labels + (d == 0 || Int(d) >= manifest.backgroundDepthMM ? 0 : 5)] += 1
             }
         }
-        let r = try fx.canopy.run(["eval", "--forest", fx.dir + "/constant.rdt", "--data", fx.dir + "/data", "--index", "tree0",
-                                   "--out", fx.dir + "/eval", "--json"])
+        let r = try fx.canopy.run([
+            "eval", "--forest", fx.dir + "/constant.rdt", "--data", fx.dir + "/data", "--index", "tree0",
+            "--out", fx.dir + "/eval", "--json",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let csv = try String(contentsOfFile: fx.dir + "/eval/confusion.csv", encoding: .utf8).split(separator: "\n").dropFirst()
         let got = csv.flatMap { $0.split(separator: ",").dropFirst().map { Int($0) ?? -1 } }
@@ -59,24 +62,28 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let root = PipelineTests.root
         let map = root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"
-        for args in [["render", "--out", dir + "/raw", "--built-in-frames", "30"],
-                     ["preprocess", dir + "/raw", dir + "/data", "--label-map", map],
-                     ["preprocess", dir + "/raw", dir + "/data", "--label-map", map, "--merge"],
-                     ["index", dir + "/data", "-i", "tree0", "60"]] {
+        for args in [
+            ["render", "--out", dir + "/raw", "--built-in-frames", "30"],
+            ["preprocess", dir + "/raw", dir + "/data", "--label-map", map],
+            ["preprocess", dir + "/raw", dir + "/data", "--label-map", map, "--merge"],
+            ["index", dir + "/data", "-i", "tree0", "60"],
+        ] {
             let r = try canopy.run(args)
             #expect(r.status == 0, "\(args): \(r.stderr)")
         }
         let job = """
-        {"name": "j", "n_trees": 1, "index_name": "tree{job}", "out_file": "j-{index}.json",
-         "n_pixels": 800, "n_uvs": 300, "n_thresholds": 21, "max_depth": 12}
-        """
+            {"name": "j", "n_trees": 1, "index_name": "tree{job}", "out_file": "j-{index}.json",
+             "n_pixels": 800, "n_uvs": 300, "n_thresholds": 21, "max_depth": 12}
+            """
         try job.write(toFile: dir + "/job.json", atomically: true, encoding: .utf8)
         let train = try canopy.run(["train", "--data", dir + "/data", "--job", dir + "/job.json", "--workers", "0", "--out", dir + "/f"])
         #expect(train.status == 0, "\(train.stderr)")
         let tree = dir + "/f/j/j-tree0.json"
         let jointMap = root + "/reference/glimpse/joint-maps/2018-08-joint-map.json"
-        let fit = try canopy.run(["train-joints", "--forest", tree, "--joint-map", jointMap, "--raw", dir + "/raw", "--max-frames", "8",
-                                  "--out", dir + "/params.json"])
+        let fit = try canopy.run([
+            "train-joints", "--forest", tree, "--joint-map", jointMap, "--raw", dir + "/raw", "--max-frames", "8",
+            "--out", dir + "/params.json",
+        ])
         #expect(fit.status == 0, "\(fit.stderr)")
         #expect(fit.stdout.contains("mean-shift: mean error") && fit.stdout.contains("within 0.1 m"), "\(fit.stdout)")
         let params = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: dir + "/params.json")).map { $0 })
@@ -85,8 +92,10 @@ import Testing
         let error = try #require(params["mean_shift"]?["mean_error_m"]?.doubleValue)
         #expect(error < 0.25, "mean joint error \(error) m")
         let depth = try #require(try FileManager.default.contentsOfDirectory(atPath: dir + "/raw/depth").sorted().first)
-        let infer = try canopy.run(["infer", "--forest", tree, "--joint-map", jointMap, "--joint-params", dir + "/params.json",
-                                    "--out", dir + "/i", dir + "/raw/depth/" + depth])
+        let infer = try canopy.run([
+            "infer", "--forest", tree, "--joint-map", jointMap, "--joint-params", dir + "/params.json",
+            "--out", dir + "/i", dir + "/raw/depth/" + depth,
+        ])
         #expect(infer.status == 0, "\(infer.stderr)")
         let name = String(depth.dropLast(4))
         let joints = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: dir + "/i/" + name + "-joints.json")).map { $0 })
@@ -94,7 +103,10 @@ import Testing
         let overlay = try PNGImage.read(dir + "/i/" + name + "-overlay.png")
         #expect(overlay.width == 320 && overlay.height == 240 && overlay.channels == 3)
         // The skeleton is drawn: white bone pixels and yellow joint dots exist.
-        guard case .u8(let rgb) = overlay.samples else { Issue.record("overlay is not 8-bit"); return }
+        guard case .u8(let rgb) = overlay.samples else {
+            Issue.record("overlay is not 8-bit")
+            return
+        }
         var white = 0, yellow = 0
         for i in stride(from: 0, to: rgb.count, by: 3) {
             if rgb[i] == 255 && rgb[i + 1] == 255 { if rgb[i + 2] == 255 { white += 1 } else if rgb[i + 2] == 0 { yellow += 1 } }
@@ -102,7 +114,9 @@ import Testing
         #expect(white > 0 && yellow > 0, "white \(white), yellow \(yellow)")
         // The training report: a table per level and a chart.
         let report = try canopy.run(["report", tree, "--png", dir + "/chart.png"])
-        #expect(report.status == 0 && report.stdout.contains("level   open  splits") && report.stdout.contains("this tree"), "\(report.stdout) \(report.stderr)")
+        #expect(
+            report.status == 0 && report.stdout.contains("level   open  splits") && report.stdout.contains("this tree"),
+            "\(report.stdout) \(report.stderr)")
         let chart = try PNGImage.read(dir + "/chart.png")
         #expect(chart.width == 640 && chart.height == 400)
     }

@@ -1,7 +1,7 @@
-import Foundation
-import RDTCore
 import Dataset
+import Foundation
 import ImagePipeline
+import RDTCore
 import Testing
 
 @Suite struct ExportTests {
@@ -10,12 +10,12 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let text = """
-        {"depth": 3, "vertical_fov": 0.7669, "n_labels": 3, "bg_label": 0, "bg_depth": 32.0,
-         "labels": [{"name": "background"}, {"name": "left", "opposite": "right"}, {"name": "right", "opposite": "left"}],
-         "root": {"t": 0.125, "u": [12.5, -3], "v": [0, 4.25],
-                  "l": {"t": -0.3, "u": [1, 2], "v": [3, 4], "l": {"p": [0, 1, 0]}, "r": {"p": [0, 0, 1]}},
-                  "r": {"p": [0.5, 0.25, 0.25]}}}
-        """
+            {"depth": 3, "vertical_fov": 0.7669, "n_labels": 3, "bg_label": 0, "bg_depth": 32.0,
+             "labels": [{"name": "background"}, {"name": "left", "opposite": "right"}, {"name": "right", "opposite": "left"}],
+             "root": {"t": 0.125, "u": [12.5, -3], "v": [0, 4.25],
+                      "l": {"t": -0.3, "u": [1, 2], "v": [3, 4], "l": {"p": [0, 1, 0]}, "r": {"p": [0, 0, 1]}},
+                      "r": {"p": [0.5, 0.25, 0.25]}}}
+            """
         try text.write(toFile: dir + "/a.json", atomically: true, encoding: .utf8)
         let canopy = try CanopyBinary()
         let toRDT = try canopy.run(["export", dir + "/a.json", dir + "/b.rdt"])
@@ -42,8 +42,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // A depth-2 tree: probe 5 pixel-metres right (2.5 px at 2 m); f < 100 mm -> label 1, else 2.
-        var tree = DecisionTree(depth: 2, labels: [LabelInfo(name: "bg"), LabelInfo(name: "a"), LabelInfo(name: "b")],
-                                verticalFOV: 1)
+        var tree = DecisionTree(
+            depth: 2, labels: [LabelInfo(name: "bg"), LabelInfo(name: "a"), LabelInfo(name: "b")],
+            verticalFOV: 1)
         tree.nodes = [.split(uv: SIMD4(5, 0, 0, 0), thresholdMM: 100), .leaf([0, 1, 0]), .leaf([0, 0, 1])]
         try TreeFile.save(tree, to: dir + "/t.rdt")
         var depth = [UInt16](repeating: 0, count: 10 * 3)

@@ -1,5 +1,5 @@
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
 import Testing
@@ -26,9 +26,12 @@ import Testing
         #expect(early.status != 0 && early.stderr.contains("run the remaining array tasks"))
         // Two array tasks, told their place the way Slurm tells them (ids 1 and 2 of an array 1-2).
         for id in ["1", "2"] {
-            let r = try canopy.run(["preprocess", dir + "/raw", dir + "/data", "--label-map", map, "--config", config],
-                                   environment: ["SLURM_ARRAY_TASK_ID": id, "SLURM_ARRAY_TASK_MIN": "1",
-                                                 "SLURM_ARRAY_TASK_COUNT": "2"])
+            let r = try canopy.run(
+                ["preprocess", dir + "/raw", dir + "/data", "--label-map", map, "--config", config],
+                environment: [
+                    "SLURM_ARRAY_TASK_ID": id, "SLURM_ARRAY_TASK_MIN": "1",
+                    "SLURM_ARRAY_TASK_COUNT": "2",
+                ])
             #expect(r.status == 0, "\(r.stderr)")
         }
         let merge = try canopy.run(["preprocess", dir + "/raw", dir + "/data", "--label-map", map, "--merge"])
@@ -42,8 +45,10 @@ import Testing
         // Every shard the manifest names reads back intact.
         for shard in Set(manifest.frames.map(\.shard)) { try ShardReader(path: dir + "/data/shards/" + shard).validate() }
         // A wrong label map is one line naming the label image.
-        let wrong = try canopy.run(["preprocess", dir + "/raw", dir + "/other", "--label-map",
-                                    Self.root + "/reference/glimpse/label-maps/2018-06-nop-map.json"])
+        let wrong = try canopy.run([
+            "preprocess", dir + "/raw", dir + "/other", "--label-map",
+            Self.root + "/reference/glimpse/label-maps/2018-06-nop-map.json",
+        ])
         #expect(wrong.status != 0 && wrong.stderr.contains("labels/synthetic0-00000.png") && wrong.stderr.contains("not in the label map"))
     }
 }

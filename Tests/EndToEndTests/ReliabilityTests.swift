@@ -9,16 +9,18 @@ import WireProtocol
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ReliabilityTests {
     /// Heavy enough to run for several seconds, so faults land mid-job.
     static let job = """
-    {"name": "small", "n_trees": 2, "index_name": "tree{job}", "out_file": "small-{index}.json",
-     "n_pixels": 3000, "n_uvs": 500, "n_thresholds": 31, "max_depth": 12}
-    """
+        {"name": "small", "n_trees": 2, "index_name": "tree{job}", "out_file": "small-{index}.json",
+         "n_pixels": 3000, "n_uvs": 500, "n_thresholds": 31, "max_depth": 12}
+        """
 
     /// The fixture, the job file and the forest of an undisturbed single-process run.
     static func reference() throws -> (TrainingFixture, [String: Data]) {
         let fx = try TrainingFixture()
         try job.write(toFile: fx.dir + "/heavy.json", atomically: true, encoding: .utf8)
-        let r = try fx.canopy.run(["train", "--data", fx.dir + "/data", "--job", fx.dir + "/heavy.json", "--workers", "0",
-                                   "--out", fx.dir + "/reference"])
+        let r = try fx.canopy.run([
+            "train", "--data", fx.dir + "/data", "--job", fx.dir + "/heavy.json", "--workers", "0",
+            "--out", fx.dir + "/reference",
+        ])
         precondition(r.status == 0, r.stderr)
         return (fx, try fx.files(fx.dir + "/reference/small"))
     }
@@ -40,8 +42,12 @@ import WireProtocol
 
     /// A coordinator for the heavy job that waits for `minWorkers` and exits when done.
     static func coordinator(_ fx: TrainingFixture, out: String, minWorkers: Int) throws -> CoordinatorProcess {
-        try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out,
-                                               "--min-workers", String(minWorkers), "--exit-when-done"])
+        try CoordinatorProcess(
+            fx,
+            arguments: [
+                "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out,
+                "--min-workers", String(minWorkers), "--exit-when-done",
+            ])
     }
 
     static func level(_ job: JSON) -> Int { job["state"]?.stringValue == "training" ? job["level"]?.intValue ?? 0 : -1 }
@@ -55,9 +61,12 @@ import WireProtocol
         let (fx, reference) = try Self.reference()
         defer { fx.remove() }
         let out = fx.dir + "/forests"
-        let coordinator = try CoordinatorProcess(fx, arguments: [
-            "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out, "--min-workers", "2",
-            "--exit-when-done", "--request-timeout", "5", "--request-timeout-factor", "1"])
+        let coordinator = try CoordinatorProcess(
+            fx,
+            arguments: [
+                "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out, "--min-workers", "2",
+                "--exit-when-done", "--request-timeout", "5", "--request-timeout-factor", "1",
+            ])
         defer { coordinator.stop() }
         let fake = try ZMQSocket(try ZMQContext(), .dealer)
         let pair = try CurveKeyPair.load(secretFile: fx.dir + "/keys/worker.key")
@@ -68,7 +77,12 @@ import WireProtocol
             body(&e)
             try fake.send(WireMessage(e))
         }
-        try send { $0.hello = Canopy_Wire_Hello(); $0.hello.role = "worker"; $0.hello.host = "fake"; $0.hello.threads = 1 }
+        try send {
+            $0.hello = Canopy_Wire_Hello()
+            $0.hello.role = "worker"
+            $0.hello.host = "fake"
+            $0.hello.threads = 1
+        }
         var real: Process?
         defer { if let real, real.isRunning { real.terminate() } }
         var refused: String?
@@ -86,14 +100,27 @@ import WireProtocol
                 // Joined first, so it holds shards once the real worker makes two.
                 real = try startWorker(fx, coordinator.endpoint)
             case .assign(let a):
-                try send { $0.ready = Canopy_Wire_Ready(); $0.ready.job = a.job; $0.ready.epoch = a.epoch; $0.ready.samples = 1 }
+                try send {
+                    $0.ready = Canopy_Wire_Ready()
+                    $0.ready.job = a.job
+                    $0.ready.epoch = a.epoch
+                    $0.ready.samples = 1
+                }
             case .compute(let c):
                 wrongReplies += 1
                 if fault == "wrong reply" {
-                    try send { $0.applied = Canopy_Wire_Applied(); $0.applied.job = c.job; $0.applied.request = c.request }
+                    try send {
+                        $0.applied = Canopy_Wire_Applied()
+                        $0.applied.job = c.job
+                        $0.applied.request = c.request
+                    }
                 }
             case .apply(let a):
-                try send { $0.applied = Canopy_Wire_Applied(); $0.applied.job = a.job; $0.applied.request = a.request }
+                try send {
+                    $0.applied = Canopy_Wire_Applied()
+                    $0.applied.job = a.job
+                    $0.applied.request = a.request
+                }
             case .refused(let r):
                 refused = r.reason
             default:
@@ -106,8 +133,11 @@ import WireProtocol
         }
         coordinator.process.waitUntilExit()
         #expect(coordinator.process.terminationStatus == 0, "\(coordinator.log)")
-        #expect(coordinator.log.contains(fault == "wrong reply" ? "lost: bad reply: answered a histogram request with Applied"
-                                                               : "lost: no reply to request"), "\(coordinator.log)")
+        #expect(
+            coordinator.log.contains(
+                fault == "wrong reply"
+                    ? "lost: bad reply: answered a histogram request with Applied"
+                    : "lost: no reply to request"), "\(coordinator.log)")
         #expect(try fx.files(out + "/small") == reference, "the forest differs from the undisturbed one")
     }
 
@@ -119,9 +149,13 @@ import WireProtocol
         let (fx, reference) = try Self.reference()
         defer { fx.remove() }
         let out = fx.dir + "/forests"
-        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data",
-                                                                 "--out", out, "--min-workers", "2", "--exit-when-done"],
-                                                 openFiles: 1024)
+        let coordinator = try CoordinatorProcess(
+            fx,
+            arguments: [
+                "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data",
+                "--out", out, "--min-workers", "2", "--exit-when-done",
+            ],
+            openFiles: 1024)
         defer { coordinator.stop() }
         // This process needs room for the flood too.
         var limit = rlimit()
@@ -204,8 +238,12 @@ import WireProtocol
         let (fx, reference) = try Self.reference()
         defer { fx.remove() }
         let out = fx.dir + "/forests"
-        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data",
-                                                                        "--out", out, "--exit-when-done"])
+        let coordinator = try CoordinatorProcess(
+            fx,
+            arguments: [
+                "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data",
+                "--out", out, "--exit-when-done",
+            ])
         defer { coordinator.stop() }
         let first = try startWorker(fx, coordinator.endpoint)
         defer { if first.isRunning { first.terminate() } }
@@ -223,8 +261,10 @@ import WireProtocol
         let (fx, reference) = try Self.reference()
         defer { fx.remove() }
         let out = fx.dir + "/forests"
-        let arguments = ["--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out, "--min-workers", "2",
-                         "--exit-when-done"]
+        let arguments = [
+            "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out, "--min-workers", "2",
+            "--exit-when-done",
+        ]
         let first = try CoordinatorProcess(fx, arguments: arguments)
         let workers = try (0..<2).map { _ in try startWorker(fx, first.endpoint, ["--coordinator-timeout", "60"]) }
         defer { for w in workers where w.isRunning { w.terminate() } }
@@ -265,16 +305,20 @@ import WireProtocol
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[bytes.count / 3] ^= 0x10
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let r = try fx.canopy.run(["train", "--data", fx.dir + "/data", "--job", fx.dir + "/job.json", "--workers", "2",
-                                   "--out", fx.dir + "/out"])
+        let r = try fx.canopy.run([
+            "train", "--data", fx.dir + "/data", "--job", fx.dir + "/job.json", "--workers", "2",
+            "--out", fx.dir + "/out",
+        ])
         #expect(r.status != 0)
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.count == 1 && r.stderr.contains(shard) && r.stderr.contains("frame"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: fx.dir + "/out/small/small-tree0.json"))
         // A shard cut short, too.
         try Data(bytes.prefix(bytes.count / 2)).write(to: URL(fileURLWithPath: path))
-        let cut = try fx.canopy.run(["train", "--data", fx.dir + "/data", "--job", fx.dir + "/job.json", "--workers", "1",
-                                     "--out", fx.dir + "/out"])
+        let cut = try fx.canopy.run([
+            "train", "--data", fx.dir + "/data", "--job", fx.dir + "/job.json", "--workers", "1",
+            "--out", fx.dir + "/out",
+        ])
         #expect(cut.status != 0 && cut.stderr.split(separator: "\n").count == 1 && cut.stderr.contains(shard), "\(cut.stderr)")
     }
 
@@ -282,10 +326,13 @@ import WireProtocol
         let fx = try TrainingFixture(frames: 3)
         defer { fx.remove() }
         for workers in ["0", "2"] {
-            let r = try fx.canopy.run(["train", "--data", fx.dir + "/nowhere", "--job", fx.dir + "/job.json", "--workers", workers,
-                                       "--out", fx.dir + "/out"])
-            #expect(r.status != 0 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(fx.dir + "/nowhere"),
-                    "\(workers) workers: \(r.stderr)")
+            let r = try fx.canopy.run([
+                "train", "--data", fx.dir + "/nowhere", "--job", fx.dir + "/job.json", "--workers", workers,
+                "--out", fx.dir + "/out",
+            ])
+            #expect(
+                r.status != 0 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(fx.dir + "/nowhere"),
+                "\(workers) workers: \(r.stderr)")
         }
     }
 
@@ -294,8 +341,10 @@ import WireProtocol
     @Test func interruptedTrainStopsItsWorkersAndTheSameCommandResumes() throws {
         let (fx, reference) = try ReliabilityTests.reference()
         defer { fx.remove() }
-        let arguments = ["train", "--data", fx.dir + "/data", "--job", fx.dir + "/heavy.json", "--workers", "2",
-                         "--out", fx.dir + "/out"]
+        let arguments = [
+            "train", "--data", fx.dir + "/data", "--job", fx.dir + "/heavy.json", "--workers", "2",
+            "--out", fx.dir + "/out",
+        ]
         let train = Process(), err = Pipe()
         train.executableURL = URL(fileURLWithPath: fx.canopy.path)
         train.arguments = arguments
@@ -322,7 +371,8 @@ import WireProtocol
         #expect(stderr.contains("stopped by signal \(SIGINT)") && stderr.contains("run the same command to resume"), "\(stderr)")
         for w in workers { #expect(kill(w, 0) != 0, "worker \(w) outlived canopy train") }
         let keyFolder = keyFile.map { ($0 as NSString).deletingLastPathComponent }
-        #expect(keyFolder != nil && !FileManager.default.fileExists(atPath: keyFolder ?? "/"), "the key folder is left: \(keyFolder ?? "?")")
+        #expect(
+            keyFolder != nil && !FileManager.default.fileExists(atPath: keyFolder ?? "/"), "the key folder is left: \(keyFolder ?? "?")")
         #expect(FileManager.default.fileExists(atPath: checkpoint))
         // The same command picks up from the checkpoint and gives the undisturbed forest.
         let again = try fx.canopy.run(arguments)
@@ -338,8 +388,10 @@ import WireProtocol
         try ReliabilityTests.job.write(toFile: fx.dir + "/heavy.json", atomically: true, encoding: .utf8)
         let train = Process(), err = Pipe()
         train.executableURL = URL(fileURLWithPath: fx.canopy.path)
-        train.arguments = ["train", "--data", fx.dir + "/data", "--job", fx.dir + "/heavy.json", "--workers", "2",
-                           "--out", fx.dir + "/out"]
+        train.arguments = [
+            "train", "--data", fx.dir + "/data", "--job", fx.dir + "/heavy.json", "--workers", "2",
+            "--out", fx.dir + "/out",
+        ]
         train.standardOutput = FileHandle.nullDevice
         train.standardError = err
         try train.run()
@@ -375,7 +427,8 @@ func childProcesses(of pid: pid_t) -> [pid_t] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.compactMap { name -> pid_t? in
         guard let child = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         return fields.count > 1 && pid_t(fields[1]) == pid ? child : nil
     }

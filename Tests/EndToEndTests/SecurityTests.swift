@@ -1,8 +1,8 @@
 import CZeroMQ
 import Foundation
 import RDTCore
-import Testing
 import TestSupport
+import Testing
 import WireProtocol
 
 /// CURVE and hostile input against real coordinator processes (docs/reliability.md).
@@ -20,26 +20,37 @@ import WireProtocol
         let bare = try fx.canopy.run(["status", "--coordinator", "tcp://127.0.0.1:1"])
         #expect(bare.status != 0 && bare.stderr.contains("no CURVE keys"), "\(bare.stderr)")
 
-        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data",
-                                                                 "--out", fx.dir + "/forests"])
+        let coordinator = try CoordinatorProcess(
+            fx,
+            arguments: [
+                "--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data",
+                "--out", fx.dir + "/forests",
+            ])
         defer { coordinator.stop() }
         let stranger = ["--key", fx.dir + "/keys/stranger.key", "--server-key", fx.dir + "/keys/coordinator.pub"]
         let worker = try startWorker(fx, coordinator.endpoint, ["--coordinator-timeout", "3"])
         defer { if worker.isRunning { worker.terminate() } }
         // A stranger's worker never joins; it gives up, saying why it might have.
-        let intruder = try fx.canopy.run(["worker", "--coordinator", coordinator.endpoint, "--threads", "1",
-                                          "--coordinator-timeout", "2"] + stranger)
+        let intruder = try fx.canopy.run(
+            [
+                "worker", "--coordinator", coordinator.endpoint, "--threads", "1",
+                "--coordinator-timeout", "2",
+            ] + stranger)
         #expect(intruder.status != 0 && intruder.stdout.contains("refused this worker's key"), "\(intruder.stdout)")
         for args in [stranger, ["--plaintext"]] {
             let r = try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--timeout", "2"] + args)
             #expect(r.status != 0 && r.stderr.contains("no answer"), "\(args): \(r.stdout) \(r.stderr)")
-            let f = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/stolen",
-                                       "--timeout", "2"] + args)
+            let f = try fx.canopy.run(
+                [
+                    "fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/stolen",
+                    "--timeout", "2",
+                ] + args)
             #expect(f.status != 0)
             #expect(!FileManager.default.fileExists(atPath: fx.dir + "/stolen"))
         }
-        #expect(try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--timeout", "2", "--plaintext"]).stderr
-            .contains("warning: plaintext"))
+        #expect(
+            try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--timeout", "2", "--plaintext"]).stderr
+                .contains("warning: plaintext"))
         // The allowed worker trains the job; the allowed client sees it and fetches it.
         var finished = false
         for _ in 0..<600 where !finished {
@@ -50,8 +61,9 @@ import WireProtocol
         #expect(finished, "\(coordinator.log)")
         let status = try JSON.parse(try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--json"] + fx.clientKeys).stdout)
         #expect(status["workers"]?.arrayValue?.count == 1, "only the allowed worker is listed: \(status.serialized())")
-        let fetched = try fx.canopy.run(["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"]
-                                        + fx.clientKeys)
+        let fetched = try fx.canopy.run(
+            ["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"]
+                + fx.clientKeys)
         #expect(fetched.status == 0, "\(fetched.stderr)")
         // Every attempt was logged: the stranger's key by name, the keyless handshakes.
         let log = coordinator.log
@@ -66,25 +78,35 @@ import WireProtocol
         defer { fx.remove() }
         let made = try fx.canopy.run(["keys", "generate", "--out", fx.dir + "/keys", "viewer"])
         #expect(made.status == 0, "\(made.stderr)")
-        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data",
-                                                                 "--out", fx.dir + "/forests", "--allow-client",
-                                                                 fx.dir + "/keys/viewer.pub"])
+        let coordinator = try CoordinatorProcess(
+            fx,
+            arguments: [
+                "--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data",
+                "--out", fx.dir + "/forests", "--allow-client",
+                fx.dir + "/keys/viewer.pub",
+            ])
         defer { coordinator.stop() }
         let viewer = ["--key", fx.dir + "/keys/viewer.key", "--server-key", fx.dir + "/keys/coordinator.pub"]
         let status = try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--json"] + viewer)
         #expect(status.status == 0, "\(status.stderr)")
         // As a worker it never joins: its Hello is dropped, so it hears nothing and gives up.
-        let worker = try fx.canopy.run(["worker", "--coordinator", coordinator.endpoint, "--threads", "1",
-                                        "--coordinator-timeout", "2"] + viewer)
+        let worker = try fx.canopy.run(
+            [
+                "worker", "--coordinator", coordinator.endpoint, "--threads", "1",
+                "--coordinator-timeout", "2",
+            ] + viewer)
         #expect(worker.status != 0)
         #expect(coordinator.log.contains("client keys may only ask for status and forests"), "\(coordinator.log)")
-        let after = try JSON.parse(Array(try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--json"] + viewer).stdout.utf8))
+        let after = try JSON.parse(
+            Array(try fx.canopy.run(["status", "--coordinator", coordinator.endpoint, "--json"] + viewer).stdout.utf8))
         #expect(after["workers"]?.arrayValue?.isEmpty == true, "\(after.serialized())")
         // A status request carrying 2 MiB of bulk frames is over a client's cap: dropped, and the
         // next request on the same connection is answered.
         let socket = try ZMQSocket(try ZMQContext(), .dealer)
-        try Security.client(serverKey: try CurveKeyPair.loadPublic(fx.dir + "/keys/coordinator.pub"),
-                            try CurveKeyPair.load(secretFile: fx.dir + "/keys/viewer.key")).apply(to: socket)
+        try Security.client(
+            serverKey: try CurveKeyPair.loadPublic(fx.dir + "/keys/coordinator.pub"),
+            try CurveKeyPair.load(secretFile: fx.dir + "/keys/viewer.key")
+        ).apply(to: socket)
         try socket.connect(coordinator.endpoint)
         var ask = Canopy_Wire_Envelope()
         ask.statusRequest = Canopy_Wire_StatusRequest()
@@ -106,8 +128,12 @@ import WireProtocol
         let fx = try TrainingFixture(frames: 3)
         defer { fx.remove() }
         // A job that waits for two workers, so hostile Hellos cannot start it.
-        let coordinator = try CoordinatorProcess(fx, arguments: ["--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data",
-                                                                 "--min-workers", "2"], plaintext: true)
+        let coordinator = try CoordinatorProcess(
+            fx,
+            arguments: [
+                "--jobs", fx.dir + "/job.json", "--data", fx.dir + "/data",
+                "--min-workers", "2",
+            ], plaintext: true)
         defer { coordinator.stop() }
         let socket = try ZMQSocket(try ZMQContext(), .dealer)
         try socket.setOption(ZMQ_SNDHWM, Int32(100_000))
@@ -147,7 +173,8 @@ import WireProtocol
 /// A process's resident set in MiB (VmRSS), 0 if unknown.
 func residentMiB(_ pid: Int32) -> Int {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kib = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+        let kib = Int(line.split(separator: " ").dropFirst().first ?? "")
+    else { return 0 }
     return kib / 1024
 }

@@ -6,8 +6,9 @@ import Testing
 /// jobs, merge and index as a dependent job, train through sbatch with 1 coordinator + 3 workers,
 /// fetch from the coordinator, compare with `canopy train`. Runs when CANOPY_SLURM_TESTS=1
 /// (scripts/test slurm sets it after starting Slurm).
-@Suite(.serialized, .timeLimit(.minutes(10)),
-       .enabled(if: ProcessInfo.processInfo.environment["CANOPY_SLURM_TESTS"] == "1", "needs scripts/local-slurm start"))
+@Suite(
+    .serialized, .timeLimit(.minutes(10)),
+    .enabled(if: ProcessInfo.processInfo.environment["CANOPY_SLURM_TESTS"] == "1", "needs scripts/local-slurm start"))
 struct SlurmTests {
     static let root = PipelineTests.root
     static let map = root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"
@@ -25,9 +26,9 @@ struct SlurmTests {
             let keys = try canopy.run(["keys", "generate", "--out", dir + "/keys", "coordinator", "worker"])
             precondition(keys.status == 0, keys.stderr)
             let config = """
-            {"name": "test", "partition": "debug", "coordinator_port": 0, "threads_per_worker": 1,
-             "keys": {"directory": "keys", "coordinator": "coordinator", "client": "worker", "allowed": ["worker"]}}
-            """
+                {"name": "test", "partition": "debug", "coordinator_port": 0, "threads_per_worker": 1,
+                 "keys": {"directory": "keys", "coordinator": "coordinator", "client": "worker", "allowed": ["worker"]}}
+                """
             try config.write(toFile: dir + "/test-cluster.json", atomically: true, encoding: .utf8)
             let bin = URL(fileURLWithPath: canopy.path).deletingLastPathComponent().path
             let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -76,8 +77,10 @@ struct SlurmTests {
     static func waitStatus(_ site: Site, _ jobDir: String, seconds: Double = 240, _ condition: (JSON) -> Bool) throws -> String? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if let endpoint = try? String(contentsOfFile: jobDir + "/endpoint", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-               !endpoint.isEmpty {
+            if let endpoint = try? String(contentsOfFile: jobDir + "/endpoint", encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines),
+                !endpoint.isEmpty
+            {
                 let r = try site.canopy.run(["status", "--coordinator", endpoint, "--json", "--timeout", "5"] + site.clientArgs)
                 if r.status == 0, let json = try? JSON.parse(r.stdout), let job = json["jobs"]?.arrayValue?.first, condition(job) {
                     return endpoint
@@ -102,8 +105,10 @@ struct SlurmTests {
         #expect(rendered.count == 80 && rendered == renderedLocally)
         // Preprocess: a 2-task array, then merge + index only after it succeeded.
         let pre = try site.sbatch(["--array=0-1", Self.slurm("preprocess.sbatch"), "raw", "data", "--label-map", Self.map])
-        let merge = try site.sbatch(["--dependency=afterok:\(pre)", Self.slurm("merge-index.sbatch"), "raw", "data", "--label-map", Self.map,
-                                     "--", "-i", "tree0", "40", "-i", "tree1", "40", "-i", "test", "10"])
+        let merge = try site.sbatch([
+            "--dependency=afterok:\(pre)", Self.slurm("merge-index.sbatch"), "raw", "data", "--label-map", Self.map,
+            "--", "-i", "tree0", "40", "-i", "tree1", "40", "-i", "test", "10",
+        ])
         try site.waitGone(merge)
         #expect(try site.state(merge) == "COMPLETED", "\(site.read("canopy-merge-index-\(merge).log"))")
         for file in ["manifest.json", "index/tree0.txt", "index/tree1.txt", "index/test.txt"] {
@@ -111,43 +116,55 @@ struct SlurmTests {
         }
         // Train: one allocation, coordinator + 3 workers (oversubscribed on 2 cores), fetch on the "login node".
         let job = """
-        {"name": "slurmy", "n_trees": 2, "index_name": "tree{job}", "out_file": "slurmy-{index}.json",
-         "n_pixels": 500, "n_uvs": 200, "n_thresholds": 15, "max_depth": 9}
-        """
+            {"name": "slurmy", "n_trees": 2, "index_name": "tree{job}", "out_file": "slurmy-{index}.json",
+             "n_pixels": 500, "n_uvs": 200, "n_thresholds": 15, "max_depth": 9}
+            """
         try job.write(toFile: site.dir + "/job.json", atomically: true, encoding: .utf8)
         let train = try site.sbatch(["-n", "4", Self.slurm("train.sbatch"), "data", "job.json", "jobdir"])
         let endpoint = try Self.waitStatus(site, site.dir + "/jobdir") { $0["state"]?.stringValue == "finished" }
         #expect(endpoint != nil, "\(site.read("canopy-train-\(train).log")) \(site.read("jobdir/coordinator.log"))")
         guard let endpoint else { return }
-        let fetched = try site.canopy.run(["fetch", "--coordinator", endpoint, "--job", "slurmy", "--out", site.dir + "/got"] + site.clientArgs)
+        let fetched = try site.canopy.run(
+            ["fetch", "--coordinator", endpoint, "--job", "slurmy", "--out", site.dir + "/got"] + site.clientArgs)
         #expect(fetched.status == 0, "\(fetched.stderr)")
         _ = try site.sh("/usr/bin/scancel", [train])
-        let reference = try site.canopy.run(["train", "--data", site.dir + "/data", "--job", site.dir + "/job.json", "--out", site.dir + "/ref"])
+        let reference = try site.canopy.run([
+            "train", "--data", site.dir + "/data", "--job", site.dir + "/job.json", "--out", site.dir + "/ref",
+        ])
         #expect(reference.status == 0, "\(reference.stderr)")
         // The forest (compared with the reference) and the run's report.json.
         let names = try FileManager.default.contentsOfDirectory(atPath: site.dir + "/got").sorted().filter { $0 != "report.json" }
         #expect(names == ["slurmy-tree0.json", "slurmy-tree0.rdt", "slurmy-tree1.json", "slurmy-tree1.rdt"])
         #expect(FileManager.default.fileExists(atPath: site.dir + "/got/report.json"))
         for name in names {
-            #expect(try Data(contentsOf: URL(fileURLWithPath: site.dir + "/got/" + name))
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: site.dir + "/got/" + name))
                     == Data(contentsOf: URL(fileURLWithPath: site.dir + "/ref/slurmy/" + name)), "\(name) differs")
         }
         #expect(site.read("jobdir/coordinator.log").contains("worker w3"), "three workers joined")
 
         // A worker's step cancelled mid-job (one step per process): same forest.
         let heavy = """
-        {"name": "slurmy", "n_trees": 2, "index_name": "tree{job}", "out_file": "slurmy-{index}.json",
-         "n_pixels": 3000, "n_uvs": 500, "n_thresholds": 31, "max_depth": 12}
-        """
+            {"name": "slurmy", "n_trees": 2, "index_name": "tree{job}", "out_file": "slurmy-{index}.json",
+             "n_pixels": 3000, "n_uvs": 500, "n_thresholds": 31, "max_depth": 12}
+            """
         try heavy.write(toFile: site.dir + "/heavy.json", atomically: true, encoding: .utf8)
-        let stepped = try site.sbatch(["-n", "4", Self.slurm("train.sbatch"), "data", "heavy.json", "jobdir2"],
-                                      env: ["CANOPY_TRAIN_LAUNCH": "steps"])
-        let running = try Self.waitStatus(site, site.dir + "/jobdir2") { ($0["level"]?.intValue ?? 0) >= 2 && $0["state"]?.stringValue == "training" }
+        let stepped = try site.sbatch(
+            ["-n", "4", Self.slurm("train.sbatch"), "data", "heavy.json", "jobdir2"],
+            env: ["CANOPY_TRAIN_LAUNCH": "steps"])
+        let running = try Self.waitStatus(site, site.dir + "/jobdir2") {
+            ($0["level"]?.intValue ?? 0) >= 2 && $0["state"]?.stringValue == "training"
+        }
         #expect(running != nil, "\(site.read("jobdir2/coordinator.log"))")
         // Cancel the step of a worker that holds shards (a worker may hold none: shards are the
         // unit of work), found from the coordinator's status (its pid) and Slurm's pid list.
-        let status = try JSON.parse(try site.canopy.run(["status", "--coordinator", try #require(running), "--json",
-                                                          "--timeout", "5"] + site.clientArgs).stdout)
+        let status = try JSON.parse(
+            try site.canopy.run(
+                [
+                    "status", "--coordinator", try #require(running), "--json",
+                    "--timeout", "5",
+                ] + site.clientArgs
+            ).stdout)
         let holder = status["workers"]?.arrayValue?.first { ($0["shards"]?.intValue ?? 0) > 0 }
         let pid = try #require(holder?["pid"]?.intValue, "no worker holds shards: \(status.serialized())")
         let pids = try site.sh("/usr/bin/scontrol", ["listpids", stepped]).stdout
@@ -158,16 +175,21 @@ struct SlurmTests {
         let done = try Self.waitStatus(site, site.dir + "/jobdir2") { $0["state"]?.stringValue == "finished" }
         #expect(done != nil, "\(site.read("jobdir2/coordinator.log"))")
         guard let done else { return }
-        let fetched2 = try site.canopy.run(["fetch", "--coordinator", done, "--job", "slurmy", "--out", site.dir + "/got2"] + site.clientArgs)
+        let fetched2 = try site.canopy.run(
+            ["fetch", "--coordinator", done, "--job", "slurmy", "--out", site.dir + "/got2"] + site.clientArgs)
         #expect(fetched2.status == 0, "\(fetched2.stderr)")
         _ = try site.sh("/usr/bin/scancel", [stepped])
         #expect(site.read("jobdir2/coordinator.log").contains("lost"), "\(site.read("jobdir2/coordinator.log"))")
-        let reference2 = try site.canopy.run(["train", "--data", site.dir + "/data", "--job", site.dir + "/heavy.json", "--workers", "0",
-                                              "--out", site.dir + "/ref2"])
+        let reference2 = try site.canopy.run([
+            "train", "--data", site.dir + "/data", "--job", site.dir + "/heavy.json", "--workers", "0",
+            "--out", site.dir + "/ref2",
+        ])
         #expect(reference2.status == 0)
         for name in names {
-            #expect(try Data(contentsOf: URL(fileURLWithPath: site.dir + "/got2/" + name))
-                    == Data(contentsOf: URL(fileURLWithPath: site.dir + "/ref2/slurmy/" + name)), "\(name) differs after a cancelled worker")
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: site.dir + "/got2/" + name))
+                    == Data(contentsOf: URL(fileURLWithPath: site.dir + "/ref2/slurmy/" + name)), "\(name) differs after a cancelled worker"
+            )
         }
     }
 
@@ -180,12 +202,15 @@ struct SlurmTests {
             #expect(r.status != 0, "\(args) succeeded")
             #expect(site.read(log).contains(expected), "\(log): \(site.read(log))")
         }
-        try fails([Self.slurm("train.sbatch"), "data", "job.json", "jobdir"], env: ["CANOPY_CLUSTER": "no-such-cluster"],
-                  log: "unknown.log", saying: "unknown cluster no-such-cluster")
-        try fails([Self.slurm("preprocess.sbatch"), "raw", "data"], env: ["PATH": "/usr/bin:/bin"],
-                  log: "nopath.log", saying: "canopy is not on PATH")
-        try fails(["-n", "2", Self.slurm("train.sbatch"), "nowhere", "job.json", "jobdir"], log: "nodata.log",
-                  saying: "nowhere/manifest.json is missing")
+        try fails(
+            [Self.slurm("train.sbatch"), "data", "job.json", "jobdir"], env: ["CANOPY_CLUSTER": "no-such-cluster"],
+            log: "unknown.log", saying: "unknown cluster no-such-cluster")
+        try fails(
+            [Self.slurm("preprocess.sbatch"), "raw", "data"], env: ["PATH": "/usr/bin:/bin"],
+            log: "nopath.log", saying: "canopy is not on PATH")
+        try fails(
+            ["-n", "2", Self.slurm("train.sbatch"), "nowhere", "job.json", "jobdir"], log: "nodata.log",
+            saying: "nowhere/manifest.json is missing")
         try fails([Self.slurm("preprocess.sbatch"), "noraw", "data"], log: "noraw.log", saying: "noraw does not exist")
     }
 }

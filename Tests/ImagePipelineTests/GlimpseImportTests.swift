@@ -1,7 +1,8 @@
 import Foundation
 import RDTCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import Dataset
 @testable import ImagePipeline
 
@@ -25,8 +26,11 @@ import TestSupport
         for (k, d) in frame.depth.prefix(5).enumerated() { #expect(abs(Int(d) - (2250 + 2 + k)) <= 1, "\(d)") }
         // glimpse's indexes map to the same frames.
         let names = Dictionary(uniqueKeysWithValues: data.frames.map { ($0.id, $0.name) })
-        #expect(try data.index("tree0").map { names[$0]! } == ["walk/take1/Image0000-flipped", "walk/take1/Image0001",
-                                                                 "walk/take1/Image0001", "run/take1/Image0001-flipped"])
+        #expect(
+            try data.index("tree0").map { names[$0]! } == [
+                "walk/take1/Image0000-flipped", "walk/take1/Image0001",
+                "walk/take1/Image0001", "run/take1/Image0001-flipped",
+            ])
         #expect(try data.index("full").count == 8 && data.index("test").count == 2)
     }
 

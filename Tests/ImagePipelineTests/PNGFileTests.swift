@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Dataset
 @testable import ImagePipeline
 
@@ -61,7 +62,8 @@ import TestSupport
         func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
         // 16000 x 16000, 16-bit grey: signature, IHDR, a 2-byte IDAT, IEND (next to no pixel data).
         let ihdr = be(16000) + be(16000) + [16, 0, 0, 0, 0]
-        let bytes = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", [0x78, 0x9C]) + chunk("IEND", [])
+        let bytes =
+            [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", ihdr) + chunk("IDAT", [0x78, 0x9C]) + chunk("IEND", [])
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         do {
             _ = try PNGImage.read(path)

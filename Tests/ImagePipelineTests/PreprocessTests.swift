@@ -1,7 +1,8 @@
 import Foundation
 import RDTCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import Dataset
 @testable import ImagePipeline
 
@@ -90,8 +91,9 @@ import TestSupport
         let dir = try TemporaryDirectory()
         try RawFixture.write(to: dir.path + "/raw", clips: 2, frames: 1)
         let nop = try LabelMap(contentsOf: RawFixture.root + "/reference/glimpse/label-maps/2018-06-nop-map.json")
-        let job = PreprocessJob(source: dir.path + "/raw", destination: dir.path + "/out",
-                                processor: FrameProcessor(labelMap: nop, config: PreprocessConfig()), labelMapJSON: nop.json)
+        let job = PreprocessJob(
+            source: dir.path + "/raw", destination: dir.path + "/out",
+            processor: FrameProcessor(labelMap: nop, config: PreprocessConfig()), labelMapJSON: nop.json)
         do {
             try job.run()
             Issue.record("a render label image passed through a map without render values")

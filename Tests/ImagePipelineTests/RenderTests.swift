@@ -1,14 +1,17 @@
 import Foundation
 import RDTCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import ImagePipeline
 
 @Suite struct RenderTests {
     /// The CMU clips (CI has ../shared/data/mocap beside the checkout); CANOPY_MOCAP overrides.
     static let mocap: String = {
-        let candidates = [ProcessInfo.processInfo.environment["CANOPY_MOCAP"], RawFixture.root + "/../shared/data/mocap",
-                          "/work/shared/data/mocap"].compactMap { $0 }
+        let candidates = [
+            ProcessInfo.processInfo.environment["CANOPY_MOCAP"], RawFixture.root + "/../shared/data/mocap",
+            "/work/shared/data/mocap",
+        ].compactMap { $0 }
         return candidates.first { FileManager.default.fileExists(atPath: $0 + "/MANIFEST.txt") } ?? candidates[1]
     }()
 
@@ -23,7 +26,9 @@ import TestSupport
         var sx = 0.0, sy = 0.0, n = 0
         let values = Set(labels.map(\.rawValue))
         for i in 0..<frame.labels.count where values.contains(frame.labels[i]) {
-            sx += Double(i % frame.width); sy += Double(i / frame.width); n += 1
+            sx += Double(i % frame.width)
+            sy += Double(i / frame.width)
+            n += 1
         }
         return (sx / Double(max(n, 1)), sy / Double(max(n, 1)), n)
     }
@@ -53,20 +58,27 @@ import TestSupport
             let frame = renderer.render(pose, rng: &rng)
             // The same camera and body again, to get the capsules in camera space.
             var rng2 = DeterministicRandom(9, UInt64(f))
-            _ = rng2.uniform(0.0, 1.0); _ = rng2.uniform(0.0, 1.0); _ = rng2.uniform(0.0, 1.0)
+            _ = rng2.uniform(0.0, 1.0)
+            _ = rng2.uniform(0.0, 1.0)
+            _ = rng2.uniform(0.0, 1.0)
             let capsules = renderer.capsules(pose, rng: &rng2)
             let position = frame.cameraPosition
-            let forward = { () -> SIMD3<Double> in let d = pose[.pelvis] - position; return d / (d * d).sum().squareRoot() }()
-            let nearest = capsules.map { c in min(((c.a - position) * forward).sum(), ((c.b - position) * forward).sum()) - c.radius }.min()!
+            let forward = { () -> SIMD3<Double> in
+                let d = pose[.pelvis] - position
+                return d / (d * d).sum().squareRoot()
+            }()
+            let nearest = capsules.map { c in min(((c.a - position) * forward).sum(), ((c.b - position) * forward).sum()) - c.radius }
+                .min()!
             let rendered = Double(frame.depth.filter { $0 > 0 }.min()!) / 1000
             #expect(abs(rendered - nearest) < 0.005, "frame \(f): rendered \(rendered) m, geometry \(nearest) m")
         }
     }
 
     @Test func everyBodyPartAppearsAcrossARealWalk() throws {
-        var job = try RenderJob(bvh: [Self.mocap + "/cmu-mb2_08_01_walk.bvh"], jointMap: nil,
-                                config: try RenderConfig(contentsOf: RawFixture.root + "/reference/glimpse/render-configs/iphone-x-training.json"),
-                                output: "/dev/null")
+        var job = try RenderJob(
+            bvh: [Self.mocap + "/cmu-mb2_08_01_walk.bvh"], jointMap: nil,
+            config: try RenderConfig(contentsOf: RawFixture.root + "/reference/glimpse/render-configs/iphone-x-training.json"),
+            output: "/dev/null")
         job.every = 4
         var seen = Set<UInt8>()
         for item in job.frameList() {
@@ -95,7 +107,8 @@ import TestSupport
             let names = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/one/" + sub).sorted()
             #expect(names.count == 14)
             for n in names {
-                #expect(FileManager.default.contents(atPath: dir.path + "/one/\(sub)/\(n)")
+                #expect(
+                    FileManager.default.contents(atPath: dir.path + "/one/\(sub)/\(n)")
                         == FileManager.default.contents(atPath: dir.path + "/three/\(sub)/\(n)"), "\(sub)/\(n)")
             }
         }
@@ -124,7 +137,8 @@ import TestSupport
     }
 
     @Test func malformedBVHNamesFileLineAndExpectation() throws {
-        let text = "HIERARCHY\r\nROOT Hips\r\n{\r\n  OFFSET 0 0 0\r\n  CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Wrotation\r\n}\r\n"
+        let text =
+            "HIERARCHY\r\nROOT Hips\r\n{\r\n  OFFSET 0 0 0\r\n  CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Wrotation\r\n}\r\n"
         #expect(throws: BVHError(path: "x.bvh", line: 5, expected: "a channel name (Xposition ... Zrotation)")) {
             try BVHMotion(text: text, source: "x.bvh")
         }
@@ -136,7 +150,8 @@ import TestSupport
             #expect(e.line > 10 && e.expected.contains("channel values for frame"), "\(e)")
         }
         // Counts no file can hold are refused before anything is allocated, not trapped on.
-        let header = "HIERARCHY\nROOT Hips\n{\n  OFFSET 0 0 0\n  CHANNELS 3 Xposition Yposition Zposition\n"
+        let header =
+            "HIERARCHY\nROOT Hips\n{\n  OFFSET 0 0 0\n  CHANNELS 3 Xposition Yposition Zposition\n"
             + "  End Site\n  {\n    OFFSET 0 1 0\n  }\n}\nMOTION\n"
         for frames in ["1e300", "100000000000000", "-1", "2.5"] {
             #expect(throws: BVHError.self, "Frames: \(frames)") {

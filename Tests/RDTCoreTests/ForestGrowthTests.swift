@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RDTCore
 
 /// glimpse's training, plain: per node, left/right counts per (candidate, threshold) from the
@@ -25,8 +26,9 @@ enum ReferenceTrainer {
                 nodes[node] = leaf
                 continue
             }
-            let (left, right) = ReferenceKernel.leftRight(samples: samples, frames: data.frames, candidates: candidates,
-                                                          labels: labels)
+            let (left, right) = ReferenceKernel.leftRight(
+                samples: samples, frames: data.frames, candidates: candidates,
+                labels: labels)
             let T = candidates.thresholds.count
             let h = entropy(totals), n = Double(samples.count)
             var best: (c: Int, j: Int, gain: Double)?
@@ -40,14 +42,18 @@ enum ReferenceTrainer {
                     if best == nil || gain > best!.gain + 1e-12 { best = (c, j, gain) }
                 }
             }
-            guard let b = best, b.gain > p.minGain else { nodes[node] = leaf; continue }
+            guard let b = best, b.gain > p.minGain else {
+                nodes[node] = leaf
+                continue
+            }
             let uv = candidates.uvs[b.c], t = candidates.thresholds[b.j]
             nodes[node] = .split(uv: uv, thresholdMM: t)
             var ls: [PixelSample] = [], rs: [PixelSample] = []
             data.frames.depth.withUnsafeBufferPointer { d in
                 for s in samples {
-                    let f = Feature.value(depth: d.baseAddress!, frame: data.frames.frames[Int(s.frame)], x: Int32(s.x),
-                                          y: Int32(s.y), depthMM: s.depth, uv: uv)
+                    let f = Feature.value(
+                        depth: d.baseAddress!, frame: data.frames.frames[Int(s.frame)], x: Int32(s.x),
+                        y: Int32(s.y), depthMM: s.depth, uv: uv)
                     if f < t { ls.append(s) } else { rs.append(s) }
                 }
             }
@@ -59,10 +65,13 @@ enum ReferenceTrainer {
 }
 
 @Suite struct ForestGrowthTests {
-    func grow(_ frames: [SyntheticFrame], _ p: TrainingParameters, trees: Int = 2, labels: Int = 5, crop: Bool = true,
-              kernel: HistogramKernel = HistogramKernel(threads: 1), smallNodePixels: Int? = nil) throws -> [DecisionTree] {
-        let data = TestSetup.data(frames, parameters: p, trees: trees, labels: labels, crop: crop, kernel: kernel,
-                                  smallNodePixels: smallNodePixels)
+    func grow(
+        _ frames: [SyntheticFrame], _ p: TrainingParameters, trees: Int = 2, labels: Int = 5, crop: Bool = true,
+        kernel: HistogramKernel = HistogramKernel(threads: 1), smallNodePixels: Int? = nil
+    ) throws -> [DecisionTree] {
+        let data = TestSetup.data(
+            frames, parameters: p, trees: trees, labels: labels, crop: crop, kernel: kernel,
+            smallNodePixels: smallNodePixels)
         let grower = ForestGrower(parameters: p, candidates: data.candidates, labelCount: labels)
         return try grower.grow(labels: TestSetup.labels(labels), camera: TestSetup.camera, source: data)
     }
@@ -146,8 +155,11 @@ enum ReferenceTrainer {
         grower.onLevel = { counted += $0.histogramsComputed + $0.histogramsDerived }
         let forest = try grower.grow(labels: TestSetup.labels(5), camera: TestSetup.camera, source: data)
         for t in 0..<2 {
-            #expect(forest[t].nodes == ReferenceTrainer.train(data: TestSetup.data(frames, parameters: p, trees: 2, labels: 5),
-                                                             tree: t, parameters: p, labels: 5), "tree \(t)")
+            #expect(
+                forest[t].nodes
+                    == ReferenceTrainer.train(
+                        data: TestSetup.data(frames, parameters: p, trees: 2, labels: 5),
+                        tree: t, parameters: p, labels: 5), "tree \(t)")
         }
         // Only the roots (level 0 has no known totals) are dense when every node is small.
         if limit == .max { #expect(counted == 2) } else if limit == 0 { #expect(counted > 20) }
@@ -195,8 +207,9 @@ enum ReferenceTrainer {
         let candidates = (0..<2).map { Candidates(parameters: p, camera: TestSetup.camera, tree: $0) }
         let b = LocalTrainingData(parameters: p, candidates: candidates, labelCount: 5)
         let c = frames[1].cropped()
-        b.addFrame(depth: c.depth, labels: c.labels, width: c.width, height: c.height, originX: c.x, originY: c.y,
-                   uses: [(tree: 1, position: 1)])
+        b.addFrame(
+            depth: c.depth, labels: c.labels, width: c.width, height: c.height, originX: c.x, originY: c.y,
+            uses: [(tree: 1, position: 1)])
         b.finishLoading()
         let full = a.trees[1].samples.filter { $0.frame == 1 }
         #expect(b.trees[1].samples.map { [$0.x, $0.y, $0.depth] } == full.map { [$0.x, $0.y, $0.depth] })
@@ -214,7 +227,8 @@ final class DenseForCounter: HistogramSource {
     func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] { try data.histograms(for: nodes) }
     func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try data.apply(decisions) }
     func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
-        -> SmallSubtreeGrowth {
+        -> SmallSubtreeGrowth
+    {
         asked += denseFor.count
         return try data.growSmallSubtrees(roots, level: level, rules: rules, denseFor: denseFor)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RDTCore
 
 @Suite struct HistogramKernelTests {
@@ -8,13 +9,15 @@ import Testing
         let labels = 5
         var p = TestSetup.parameters()
         p.nThresholds = 9 + Int(seed % 3) * 2
-        let data = TestSetup.data(SyntheticFrame.make(count: 6, labels: labels, seed: seed), parameters: p, trees: 1,
-                                  labels: labels, kernel: HistogramKernel(threads: Int(seed % 3) + 1, tile: 16))
+        let data = TestSetup.data(
+            SyntheticFrame.make(count: 6, labels: labels, seed: seed), parameters: p, trees: 1,
+            labels: labels, kernel: HistogramKernel(threads: Int(seed % 3) + 1, tile: 16))
         let samples = data.trees[0].samples
         #expect(samples.count == 6 * p.nPixels)
         let hist = try data.histograms(for: [NodeKey(tree: 0, node: 0)])[0]
-        let reference = ReferenceKernel.leftRight(samples: samples, frames: data.frames, candidates: data.candidates[0],
-                                                  labels: labels)
+        let reference = ReferenceKernel.leftRight(
+            samples: samples, frames: data.frames, candidates: data.candidates[0],
+            labels: labels)
         let shape = data.shape
         let T = shape.bins - 1
         var mismatches = 0
@@ -37,16 +40,18 @@ import Testing
 
     @Test func narrowAndWideCountersAgree() {
         let labels = 5
-        let data = TestSetup.data(SyntheticFrame.make(count: 4, labels: labels, seed: 9), parameters: TestSetup.parameters(),
-                                  trees: 1, labels: labels)
+        let data = TestSetup.data(
+            SyntheticFrame.make(count: 4, labels: labels, seed: 9), parameters: TestSetup.parameters(),
+            trees: 1, labels: labels)
         let range = data.trees[0].range(of: 0)
         let shape = data.shape
         let narrow = NodeCounts(count: shape.countsPerNode, narrow: true)
         let wide = NodeCounts(count: shape.countsPerNode, narrow: false)
         data.trees[0].samples.withUnsafeBufferPointer { s in
-            data.kernel.accumulate(samples: s, nodes: [range, range], outputs: [narrow.output, wide.output],
-                                   frames: data.frames, candidates: data.candidates[0],
-                                   binTable: data.candidates[0].binTable, shape: shape)
+            data.kernel.accumulate(
+                samples: s, nodes: [range, range], outputs: [narrow.output, wide.output],
+                frames: data.frames, candidates: data.candidates[0],
+                binTable: data.candidates[0].binTable, shape: shape)
         }
         #expect(narrow.widened(count: shape.countsPerNode) == wide.widened(count: shape.countsPerNode))
     }

@@ -1,13 +1,18 @@
 import Foundation
 import Testing
+
 @testable import RDTCore
 
 @Suite struct InferenceTests {
     /// A depth-2 tree: probe 5 pixel-metres right (2.5 px at 2 m) minus the pixel itself; f < 100 mm
     /// goes left (label 1), else right (label 2).
     func rightEdgeTree() -> DecisionTree {
-        var tree = DecisionTree(depth: 2, labels: [LabelInfo(name: "bg"), LabelInfo(name: "a", opposite: "b"),
-                                                   LabelInfo(name: "b", opposite: "a")], verticalFOV: 1)
+        var tree = DecisionTree(
+            depth: 2,
+            labels: [
+                LabelInfo(name: "bg"), LabelInfo(name: "a", opposite: "b"),
+                LabelInfo(name: "b", opposite: "a"),
+            ], verticalFOV: 1)
         tree.nodes = [.split(uv: SIMD4(5, 0, 0, 0), thresholdMM: 100), .leaf([0, 1, 0]), .leaf([0, 0, 1])]
         return tree
     }
@@ -18,8 +23,9 @@ import Testing
         var depth = [UInt16](repeating: 0, count: w * h)
         for y in 0..<h { for x in 2...6 { depth[y * w + x] = 2000 } }
         let forest = CompiledForest([rightEdgeTree()])
-        let labels = Inference.labels(Inference.probabilities(forest, depth: depth, width: w, height: h, threads: 2),
-                                      labelCount: 3)
+        let labels = Inference.labels(
+            Inference.probabilities(forest, depth: depth, width: w, height: h, threads: 2),
+            labelCount: 3)
         // x + 2.5 truncates to x + 2: columns 5 and 6 probe background (32 m) -> right (label 2).
         let expected: [UInt8] = [0, 0, 1, 1, 1, 2, 2, 0, 0, 0]
         for y in 0..<h { #expect(Array(labels[(y * w)..<(y * w + w)]) == expected) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RDTCore
 
 struct JointInferenceTests {
@@ -31,23 +32,27 @@ struct JointInferenceTests {
         let (probs, depth, camera) = Self.frame()
         let map = JointMap(joints: [JointMap.Joint(name: "head.tail", labels: [2]), JointMap.Joint(name: "body", labels: [1, 3])])
         let params = [JointParameters(bandwidth: 0.3, threshold: 0.5, offset: 0.04), JointParameters()]
-        let joints = JointInference.joints(probabilities: probs, labelCount: 4, depth: depth, camera: camera, map: map,
-                                           parameters: params, backgroundDepthMM: 8000)
+        let joints = JointInference.joints(
+            probabilities: probs, labelCount: 4, depth: depth, camera: camera, map: map,
+            parameters: params, backgroundDepthMM: 8000)
         // The patch's centre is pixel (30, 20) (pixel centres 25.5...34.5), at 2 m, pushed 4 cm deeper.
         let expected = camera.unproject(x: 30, y: 20, depth: 2.0) + SIMD3(0, 0, 0.04)
         let head = try #require(joints[0])
         let error = SIMD3<Double>(Double(head.x), Double(head.y), Double(head.z)) - expected
         #expect((error * error).sum().squareRoot() < 0.01, "head at \(head), expected \(expected)")
         // The stray patch pulls the fast (weighted mean) estimate away; mean-shift ignores it.
-        let fast = try #require(JointInference.joints(probabilities: probs, labelCount: 4, depth: depth, camera: camera, map: map,
-                                                      parameters: params, backgroundDepthMM: 8000, fast: true)[0])
+        let fast = try #require(
+            JointInference.joints(
+                probabilities: probs, labelCount: 4, depth: depth, camera: camera, map: map,
+                parameters: params, backgroundDepthMM: 8000, fast: true)[0])
         let fastError = SIMD3<Double>(Double(fast.x), Double(fast.y), Double(fast.z)) - expected
         #expect((fastError * fastError).sum().squareRoot() > 0.02)
         #expect(joints[1] != nil)
         // A joint whose labels no pixel has is nil.
-        let none = JointInference.joints(probabilities: probs, labelCount: 4, depth: depth, camera: camera,
-                                         map: JointMap(joints: [JointMap.Joint(name: "x", labels: [3])]), parameters: [JointParameters()],
-                                         backgroundDepthMM: 8000)
+        let none = JointInference.joints(
+            probabilities: probs, labelCount: 4, depth: depth, camera: camera,
+            map: JointMap(joints: [JointMap.Joint(name: "x", labels: [3])]), parameters: [JointParameters()],
+            backgroundDepthMM: 8000)
         #expect(none == [nil])
     }
 
@@ -61,7 +66,9 @@ struct JointInferenceTests {
         let params = (0..<14).map { JointParameters(bandwidth: 0.01 * Float($0 + 1), threshold: 0.5, offset: 0.02) }
         let file = NSTemporaryDirectory() + "canopy-joint-params-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: file) }
-        try Array(JointParameters.json(params, map: map).serialized().utf8).withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: file)) }
+        try Array(JointParameters.json(params, map: map).serialized().utf8).withUnsafeBytes {
+            try Data($0).write(to: URL(fileURLWithPath: file))
+        }
         #expect(try JointParameters.load(file, map: map) == params)
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RDTCore
 
 /// The level plan's pure steps: which nodes are leaves, small, grown ahead or counted; which of
@@ -12,11 +13,11 @@ import Testing
         p.minSamples = 5
         let rules = StoppingRules(p)
         let open: [NodeKey: [UInt32]?] = [
-            key(1): .some([3, 0]),      // one label: a leaf
-            key(2): .some([2, 1]),      // under min_samples: a leaf
-            key(3): .some([40, 40]),    // small
+            key(1): .some([3, 0]),  // one label: a leaf
+            key(2): .some([2, 1]),  // under min_samples: a leaf
+            key(3): .some([40, 40]),  // small
             key(4): .some([400, 400]),  // dense
-            key(5): .some([9, 9]),      // grown ahead
+            key(5): .some([9, 9]),  // grown ahead
             key(0): Optional<[UInt32]>.none,  // unknown counts (a root): dense
         ]
         let ahead = [key(5): NodeEvaluation(totals: [9, 9], choice: nil, left: nil)]
@@ -27,13 +28,16 @@ import Testing
         #expect(plan.needs == [key(0), key(4)])
         let noSmall = LevelPlan.classify(open: open, grownAhead: [:], level: 2, rules: rules, smallLimit: 0)
         #expect(noSmall.small.isEmpty && noSmall.needs == [key(0), key(3), key(4), key(5)])
-        #expect(LevelPlan.classify(open: open, grownAhead: [:], level: 9, rules: rules, smallLimit: 0).leaves.count == 5,
-                "the last level closes every node it knows the counts of")
+        #expect(
+            LevelPlan.classify(open: open, grownAhead: [:], level: 9, rules: rules, smallLimit: 0).leaves.count == 5,
+            "the last level closes every node it knows the counts of")
     }
 
     @Test func theSmallerSiblingIsCountedAndTheOtherDerived() {
-        let open: [NodeKey: [UInt32]?] = [key(3): .some([10, 10]), key(4): .some([5, 5]), key(5): .some([7, 7]),
-                                          key(6): .some([7, 7]), key(7): .some([1, 1])]
+        let open: [NodeKey: [UInt32]?] = [
+            key(3): .some([10, 10]), key(4): .some([5, 5]), key(5): .some([7, 7]),
+            key(6): .some([7, 7]), key(7): .some([1, 1]),
+        ]
         let needs = [key(3), key(4), key(5), key(6), key(7)]
         let cachedParents: Set<NodeKey> = [key(1), key(2)]
         let (compute, derived) = LevelPlan.pairs(needs, needed: Set(needs), open: open, cached: cachedParents.contains)

@@ -34,7 +34,10 @@ struct SyntheticFrame {
         var x0 = width, y0 = height, x1 = -1, y1 = -1
         for y in 0..<height {
             for x in 0..<width where labels[y * width + x] != 0 {
-                x0 = min(x0, x); y0 = min(y0, y); x1 = max(x1, x); y1 = max(y1, y)
+                x0 = min(x0, x)
+                y0 = min(y0, y)
+                x1 = max(x1, x)
+                y1 = max(y1, y)
             }
         }
         if x1 < 0 { return ([32000], [0], 1, 1, 0, 0) }
@@ -68,20 +71,24 @@ enum TestSetup {
     static func labels(_ n: Int) -> [LabelInfo] { (0..<n).map { LabelInfo(name: "label \($0)") } }
 
     /// Builds local training data; each tree's index is every frame once, in order.
-    static func data(_ frames: [SyntheticFrame], parameters p: TrainingParameters, trees: Int, labels: Int,
-                     crop: Bool = true, kernel: HistogramKernel = HistogramKernel(threads: 1),
-                     smallNodePixels: Int? = nil) -> LocalTrainingData {
+    static func data(
+        _ frames: [SyntheticFrame], parameters p: TrainingParameters, trees: Int, labels: Int,
+        crop: Bool = true, kernel: HistogramKernel = HistogramKernel(threads: 1),
+        smallNodePixels: Int? = nil
+    ) -> LocalTrainingData {
         let candidates = (0..<trees).map { Candidates(parameters: p, camera: camera, tree: $0) }
         let data = LocalTrainingData(parameters: p, candidates: candidates, labelCount: labels, kernel: kernel)
         for (i, f) in frames.enumerated() {
             let uses = (0..<trees).map { (tree: $0, position: i) }
             if crop {
                 let c = f.cropped()
-                data.addFrame(depth: c.depth, labels: c.labels, width: c.width, height: c.height, originX: c.x,
-                              originY: c.y, uses: uses)
+                data.addFrame(
+                    depth: c.depth, labels: c.labels, width: c.width, height: c.height, originX: c.x,
+                    originY: c.y, uses: uses)
             } else {
-                data.addFrame(depth: f.depth, labels: f.labels, width: f.width, height: f.height, originX: 0, originY: 0,
-                              uses: uses)
+                data.addFrame(
+                    depth: f.depth, labels: f.labels, width: f.width, height: f.height, originX: 0, originY: 0,
+                    uses: uses)
             }
         }
         data.finishLoading()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RDTCore
 
 @Suite struct TreeFileTests {
@@ -35,11 +36,11 @@ import Testing
 
     @Test func handWrittenGlimpseJSONLoads() throws {
         let text = """
-        {"depth": 2, "vertical_fov": 0.7669, "n_labels": 3, "bg_label": 0, "bg_depth": 32.0,
-         "labels": ["background", "left", "right"],
-         "root": {"t": 0.125, "u": [12.5, -3], "v": [0, 4.25],
-                  "l": {"p": [0.0, 1.0, 0.0]}, "r": {"p": [0.0, 0.25, 0.75]}}}
-        """
+            {"depth": 2, "vertical_fov": 0.7669, "n_labels": 3, "bg_label": 0, "bg_depth": 32.0,
+             "labels": ["background", "left", "right"],
+             "root": {"t": 0.125, "u": [12.5, -3], "v": [0, 4.25],
+                      "l": {"p": [0.0, 1.0, 0.0]}, "r": {"p": [0.0, 0.25, 0.75]}}}
+            """
         let tree = try TreeFile.decodeJSON(Array(text.utf8), path: "hand.json")
         #expect(tree.depth == 2 && tree.labelCount == 3 && tree.labels[2].name == "right")
         #expect(tree.nodes[0] == .split(uv: SIMD4(12.5, -3, 0, 4.25), thresholdMM: 125))
@@ -70,12 +71,14 @@ import Testing
         var fewer = good
         fewer[5] = 4  // n_labels 4: tables no longer line up
         try expectError(fewer, "fewer.rdt", mentions: "label")
-        try expectError(Array("{\"depth\": 2, \"n_labels\": 3, \"vertical_fov\": 1, \"root\": {\"p\": [1, 0]}}".utf8),
-                        "leaf.json", mentions: "2 probabilities but n_labels is 3")
+        try expectError(
+            Array("{\"depth\": 2, \"n_labels\": 3, \"vertical_fov\": 1, \"root\": {\"p\": [1, 0]}}".utf8),
+            "leaf.json", mentions: "2 probabilities but n_labels is 3")
         try expectError(Array("{\"depth\": 2,".utf8), "cut.json", mentions: "JSON syntax error at line 1")
         // A depth no tree can be allocated for is refused before allocating (not a trap).
-        try expectError(Array("{\"depth\": 30, \"n_labels\": 2, \"vertical_fov\": 1, \"root\": {\"p\": [1, 0]}}".utf8),
-                        "deep.json", mentions: "\"depth\" must be 1...24")
+        try expectError(
+            Array("{\"depth\": 30, \"n_labels\": 2, \"vertical_fov\": 1, \"root\": {\"p\": [1, 0]}}".utf8),
+            "deep.json", mentions: "\"depth\" must be 1...24")
         var deep = good
         deep[4] = 30
         try expectError(deep, "deep.rdt", mentions: "depth 30 is not 1...24")

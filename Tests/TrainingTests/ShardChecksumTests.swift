@@ -1,9 +1,9 @@
-import Foundation
-import RDTCore
-import Testing
-import TestSupport
 import Dataset
+import Foundation
 import ImagePipeline
+import RDTCore
+import TestSupport
+import Testing
 import Training
 
 /// Training checks each shard's whole-file CRC against manifest.json: another valid shard put
@@ -23,8 +23,9 @@ import Training
             let manifest = try DatasetManifest(root: root)
             let p = TrainingParameters()
             let camera = try #require(manifest.camera)
-            let data = LocalTrainingData(parameters: p, candidates: [Candidates(parameters: p, camera: camera, tree: 0)],
-                                         labelCount: manifest.labelMap.count)
+            let data = LocalTrainingData(
+                parameters: p, candidates: [Candidates(parameters: p, camera: camera, tree: 0)],
+                labelCount: manifest.labelMap.count)
             let ids = manifest.frames.map(\.id)
             let uses = FrameUses(indexes: [ids])
             try TrainingSetLoader.load(manifest: manifest, frames: uses.frames, uses: uses, into: data)

@@ -1,6 +1,7 @@
 import Foundation
 import RDTCore
 import Testing
+
 @testable import Training
 
 @Suite struct TrainingJobTests {
@@ -96,15 +97,17 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let job = TrainingJob(name: "j", trees: 2, outFile: "forest-{index}")
         let trees = (0..<2).map { _ in DecisionTree(depth: 2, labels: [LabelInfo(name: "bg"), LabelInfo(name: "a")], verticalFOV: 0.7) }
-        try FileManager.default.createDirectory(atPath: AtomicFile.temporaryName(dir + "/forest-tree1.rdt"),
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: AtomicFile.temporaryName(dir + "/forest-tree1.rdt"),
+            withIntermediateDirectories: true)
         #expect(throws: TreeFileError.self) { try ForestFiles.write(trees, job: job, directory: dir, date: "D") }
         let left = try FileManager.default.contentsOfDirectory(atPath: dir)
         #expect(left == [(AtomicFile.temporaryName(dir + "/forest-tree1.rdt") as NSString).lastPathComponent], "\(left)")
         try FileManager.default.removeItem(atPath: AtomicFile.temporaryName(dir + "/forest-tree1.rdt"))
         let written = try ForestFiles.write(trees, job: job, directory: dir, date: "D")
         #expect(written == [dir + "/forest-tree0", dir + "/forest-tree1"])
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir))
+        #expect(
+            Set(try FileManager.default.contentsOfDirectory(atPath: dir))
                 == ["forest-tree0", "forest-tree0.rdt", "forest-tree1", "forest-tree1.rdt"])
     }
 }

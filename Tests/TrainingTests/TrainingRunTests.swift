@@ -1,9 +1,10 @@
-import Foundation
 import Dataset
+import Foundation
 import ImagePipeline
 import RDTCore
-import Testing
 import TestSupport
+import Testing
+
 @testable import Training
 
 /// A `LocalSource` that fails on cue: a crash after some levels, or one interrupted level.
@@ -40,7 +41,8 @@ final class FaultySource: TrainingSource {
     func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try inner.apply(decisions) }
     var smallNodePixels: Int { inner.smallNodePixels }
     func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
-        -> SmallSubtreeGrowth {
+        -> SmallSubtreeGrowth
+    {
         try inner.growSmallSubtrees(roots, level: level, rules: rules, denseFor: denseFor)
     }
 }
@@ -54,8 +56,9 @@ final class FaultySource: TrainingSource {
 
     init() throws {
         scratch = try TemporaryDirectory()
-        try SyntheticDataset.make(in: scratch.path, frames: 12, trees: 2,
-                                  labelMap: Self.root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json")
+        try SyntheticDataset.make(
+            in: scratch.path, frames: 12, trees: 2,
+            labelMap: Self.root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json")
         var p = TrainingParameters()
         p.nPixels = 300
         p.nUVs = 40

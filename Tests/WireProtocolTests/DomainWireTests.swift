@@ -9,8 +9,9 @@ import WireProtocol
         var p = TrainingParameters()
         p.nUVs = 3
         p.nThresholds = 2
-        let c = Candidates(uvs: [SIMD4(1, -2, 3.5, 0), SIMD4(0, 0, 0, 0), SIMD4(-9_999, 9_999, 1e-3, -1e-3)],
-                           thresholds: [-100, 0, 100])
+        let c = Candidates(
+            uvs: [SIMD4(1, -2, 3.5, 0), SIMD4(0, 0, 0, 0), SIMD4(-9_999, 9_999, 1e-3, -1e-3)],
+            thresholds: [-100, 0, 100])
         let wire = Canopy_Wire_TreeCandidates(c)
         #expect(try wire.candidates(p) == c)
         var bad = wire

@@ -1,7 +1,8 @@
-import Testing
-@testable import BlockCompression
 import TestSupport
+import Testing
 import WireProtocol
+
+@testable import BlockCompression
 
 @Suite struct LZ4CodecTests {
     @Test func roundTripCompressesRedundantData() throws {
@@ -32,9 +33,11 @@ import WireProtocol
 
 struct RouteWireTests {
     @Test func routesRoundTripAndRefuseDisorder() throws {
-        let records = [RouteWire.Record(node: 0, leaf: false, uv: SIMD4(1.5, -2, 0.25, 8), thresholdMM: -37),
-                       RouteWire.Record(node: 1, leaf: true),
-                       RouteWire.Record(node: 6, leaf: false, uv: SIMD4(0, 0, 3, 4), thresholdMM: 250)]
+        let records = [
+            RouteWire.Record(node: 0, leaf: false, uv: SIMD4(1.5, -2, 0.25, 8), thresholdMM: -37),
+            RouteWire.Record(node: 1, leaf: true),
+            RouteWire.Record(node: 6, leaf: false, uv: SIMD4(0, 0, 3, 4), thresholdMM: 250),
+        ]
         let frame = try RouteWire.pack(records)
         #expect(try RouteWire.unpack(frame, count: 3, maxNode: 7) == records)
         #expect(throws: WireError.self) { try RouteWire.unpack(frame, count: 3, maxNode: 6) }
@@ -53,7 +56,10 @@ struct DecoderFuzzTests {
         var acc = [UInt32](repeating: 0, count: 64 * 4)
         for _ in 0..<100_000 {
             let frames = mutator.next()
-            guard let message = try? WireCodec.decode(frames[...]) else { refused += 1; continue }
+            guard let message = try? WireCodec.decode(frames[...]) else {
+                refused += 1
+                continue
+            }
             decoded += 1
             switch message.envelope.body {
             case .histograms(let h):

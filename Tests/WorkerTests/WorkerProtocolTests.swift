@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import WireProtocol
 @testable import Worker
 
@@ -21,10 +22,19 @@ import Testing
         group.enter()
         Thread.detachNewThread {
             let r = try? worker.run()
-            lock.lock(); result = r; lock.unlock()
+            lock.lock()
+            result = r
+            lock.unlock()
             group.leave()
         }
-        return (group, { lock.lock(); defer { lock.unlock() }; return result })
+        return (
+            group,
+            {
+                lock.lock()
+                defer { lock.unlock() }
+                return result
+            }
+        )
     }
 
     func envelope(_ fill: (inout Canopy_Wire_Envelope) -> Void) -> WireMessage {
@@ -38,7 +48,10 @@ import Testing
         let (group, result) = runWorker(endpoint)
         let hello = try #require(try router.receive(timeoutMs: 10_000))
         let message = try WireCodec.decode(hello[1...])
-        guard case .hello(let h) = message.envelope.body else { Issue.record("first message is \(message.kind)"); return }
+        guard case .hello(let h) = message.envelope.body else {
+            Issue.record("first message is \(message.kind)")
+            return
+        }
         #expect(h.role == "worker" && h.threads == 1 && h.pid > 0)
         var w = Canopy_Wire_Welcome()
         w.peerID = "w1"
@@ -64,7 +77,10 @@ import Testing
         let hello = try #require(try router.receive(timeoutMs: 10_000))
         try router.send(envelope { $0.heartbeat = Canopy_Wire_Heartbeat() }, to: hello[0], version: WireCodec.version + 1)
         #expect(group.wait(timeout: .now() + 10) == .success)
-        guard case .refused(let why)? = result() else { Issue.record("expected refused, got \(String(describing: result()))"); return }
+        guard case .refused(let why)? = result() else {
+            Issue.record("expected refused, got \(String(describing: result()))")
+            return
+        }
         #expect(why.contains("version \(WireCodec.version + 1)") && why.contains("version \(WireCodec.version)"))
 
         let (quiet, quietEndpoint) = try coordinator()

@@ -12,8 +12,12 @@ public struct BVHError: Error, CustomStringConvertible, Equatable {
 /// A BVH motion capture: a joint hierarchy with per-joint channel orders, and frames of channel values.
 public struct BVHMotion: Sendable {
     public enum Channel: String, Sendable {
-        case xPosition = "Xposition", yPosition = "Yposition", zPosition = "Zposition"
-        case xRotation = "Xrotation", yRotation = "Yrotation", zRotation = "Zrotation"
+        case xPosition = "Xposition"
+        case yPosition = "Yposition"
+        case zPosition = "Zposition"
+        case xRotation = "Xrotation"
+        case yRotation = "Yrotation"
+        case zRotation = "Zrotation"
     }
 
     public struct Joint: Sendable {
@@ -66,7 +70,10 @@ public struct BVHMotion: Sendable {
         var joints: [Joint] = []
         var stack: [Int] = []
         var channelCount = 0
-        guard try next("ROOT") == "ROOT" else { i -= 1; throw fail("\"ROOT\"") }
+        guard try next("ROOT") == "ROOT" else {
+            i -= 1
+            throw fail("\"ROOT\"")
+        }
         var pendingName: String? = try next("a root joint name")
         var pendingEnd = false
         while true {
@@ -78,7 +85,10 @@ public struct BVHMotion: Sendable {
                 if !pendingEnd {
                     try expect("CHANNELS")
                     let v = try number("a channel count")
-                    guard (0...6).contains(v), v.rounded() == v else { i -= 1; throw fail("a channel count of 0 to 6") }
+                    guard (0...6).contains(v), v.rounded() == v else {
+                        i -= 1
+                        throw fail("a channel count of 0 to 6")
+                    }
                     let n = Int(v)
                     for _ in 0..<n {
                         guard let c = Channel(rawValue: try next("a channel name")) else {
@@ -88,8 +98,10 @@ public struct BVHMotion: Sendable {
                         channels.append(c)
                     }
                 }
-                joints.append(Joint(name: name, parent: stack.last, offset: offset, channels: channels,
-                                    firstChannel: channelCount, isEndSite: pendingEnd))
+                joints.append(
+                    Joint(
+                        name: name, parent: stack.last, offset: offset, channels: channels,
+                        firstChannel: channelCount, isEndSite: pendingEnd))
                 channelCount += channels.count
                 stack.append(joints.count - 1)
                 pendingName = nil

@@ -43,9 +43,10 @@ public struct BodyRenderer: Sendable {
         list.append(Capsule(a: mid, b: spineTop, radius: upperRadius) { _, side in side > 0 ? .clavicleLeft : .clavicleRight })
         list.append(Capsule(a: shoulderMid - up * 0.02, b: headBase, radius: 0.055 * s) { _, _ in .neck })
         let headTopDir = pose[.headTop] - headCentre
-        list.append(Capsule(a: headCentre - headTopDir * 0.3, b: headCentre + headTopDir * 0.35, radius: 0.095 * s) { t, side in
-            t > 0.62 ? (side > 0 ? .headTopLeft : .headTopRight) : (side > 0 ? .headLeft : .headRight)
-        })
+        list.append(
+            Capsule(a: headCentre - headTopDir * 0.3, b: headCentre + headTopDir * 0.35, radius: 0.095 * s) { t, side in
+                t > 0.62 ? (side > 0 ? .headTopLeft : .headTopRight) : (side > 0 ? .headLeft : .headRight)
+            })
         for left in [true, false] {
             func pt(_ l: BodyPoint, _ r: BodyPoint) -> SIMD3<Double> { left ? pose[l] : pose[r] }
             let shoulder = pt(.leftShoulder, .rightShoulder), elbow = pt(.leftElbow, .rightElbow)
@@ -53,28 +54,43 @@ public struct BodyRenderer: Sendable {
             let hip = pt(.leftHip, .rightHip), knee = pt(.leftKnee, .rightKnee), ankle = pt(.leftAnkle, .rightAnkle)
             let toe = pt(.leftToe, .rightToe)
             list.append(Capsule(a: shoulder, b: shoulder, radius: 0.065 * s) { _, _ in left ? .shoulderLeft : .shoulderRight })
-            list.append(Capsule(a: shoulder, b: elbow, radius: 0.048 * s) { t, _ in
-                t > 0.82 ? (left ? .elbowLeft : .elbowRight) : (left ? .upperArmLeft : .upperArmRight)
-            })
-            list.append(Capsule(a: elbow, b: wrist, radius: 0.04 * s) { t, _ in
-                t < 0.15 ? (left ? .elbowLeft : .elbowRight) : t > 0.85 ? (left ? .wristLeft : .wristRight)
-                    : (left ? .forearmLeft : .forearmRight)
-            })
-            list.append(Capsule(a: wrist, b: tip, radius: 0.036 * s) { t, _ in
-                t < 0.2 ? (left ? .wristLeft : .wristRight) : (left ? .handLeft : .handRight)
-            })
+            list.append(
+                Capsule(a: shoulder, b: elbow, radius: 0.048 * s) { t, _ in
+                    t > 0.82 ? (left ? .elbowLeft : .elbowRight) : (left ? .upperArmLeft : .upperArmRight)
+                })
+            list.append(
+                Capsule(a: elbow, b: wrist, radius: 0.04 * s) { t, _ in
+                    t < 0.15
+                        ? (left ? .elbowLeft : .elbowRight)
+                        : t > 0.85
+                            ? (left ? .wristLeft : .wristRight)
+                            : (left ? .forearmLeft : .forearmRight)
+                })
+            list.append(
+                Capsule(a: wrist, b: tip, radius: 0.036 * s) { t, _ in
+                    t < 0.2 ? (left ? .wristLeft : .wristRight) : (left ? .handLeft : .handRight)
+                })
             list.append(Capsule(a: hip, b: hip, radius: 0.095 * s * torso) { _, _ in left ? .hipLeft : .hipRight })
-            list.append(Capsule(a: hip, b: knee, radius: 0.075 * s) { t, _ in
-                t < 0.12 ? (left ? .hipLeft : .hipRight) : t > 0.86 ? (left ? .kneeLeft : .kneeRight)
-                    : (left ? .thighLeft : .thighRight)
-            })
-            list.append(Capsule(a: knee, b: ankle, radius: 0.055 * s) { t, _ in
-                t < 0.12 ? (left ? .kneeLeft : .kneeRight) : t > 0.92 ? (left ? .ankleLeft : .ankleRight)
-                    : (left ? .shinLeft : .shinRight)
-            })
-            list.append(Capsule(a: ankle, b: toe, radius: 0.042 * s) { t, _ in
-                t < 0.35 ? (left ? .ankleLeft : .ankleRight) : (left ? .toesLeft : .toesRight)
-            })
+            list.append(
+                Capsule(a: hip, b: knee, radius: 0.075 * s) { t, _ in
+                    t < 0.12
+                        ? (left ? .hipLeft : .hipRight)
+                        : t > 0.86
+                            ? (left ? .kneeLeft : .kneeRight)
+                            : (left ? .thighLeft : .thighRight)
+                })
+            list.append(
+                Capsule(a: knee, b: ankle, radius: 0.055 * s) { t, _ in
+                    t < 0.12
+                        ? (left ? .kneeLeft : .kneeRight)
+                        : t > 0.92
+                            ? (left ? .ankleLeft : .ankleRight)
+                            : (left ? .shinLeft : .shinRight)
+                })
+            list.append(
+                Capsule(a: ankle, b: toe, radius: 0.042 * s) { t, _ in
+                    t < 0.35 ? (left ? .ankleLeft : .ankleRight) : (left ? .toesLeft : .toesRight)
+                })
         }
         return list
     }
@@ -162,8 +178,6 @@ public struct BodyRenderer: Sendable {
         return best.isFinite ? best : nil
     }
 }
-
-
 
 @inline(__always) func normalize(_ v: SIMD3<Double>) -> SIMD3<Double> { v / (v * v).sum().squareRoot() }
 @inline(__always) func cross(_ a: SIMD3<Double>, _ b: SIMD3<Double>) -> SIMD3<Double> {

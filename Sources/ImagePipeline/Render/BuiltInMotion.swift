@@ -57,11 +57,23 @@ public enum BuiltInMotion {
             let wrist = elbow + (down(armAngle + min(max(elbowBend, 0), 2.6)) * cos(spread) + out) * forearm
             let tip = wrist + (wrist - elbow) / forearm * hand
             if side == 0 {
-                p[.leftHip] = hip; p[.leftKnee] = knee; p[.leftAnkle] = ankle; p[.leftToe] = toe
-                p[.leftShoulder] = shoulder; p[.leftElbow] = elbow; p[.leftWrist] = wrist; p[.leftHandTip] = tip
+                p[.leftHip] = hip
+                p[.leftKnee] = knee
+                p[.leftAnkle] = ankle
+                p[.leftToe] = toe
+                p[.leftShoulder] = shoulder
+                p[.leftElbow] = elbow
+                p[.leftWrist] = wrist
+                p[.leftHandTip] = tip
             } else {
-                p[.rightHip] = hip; p[.rightKnee] = knee; p[.rightAnkle] = ankle; p[.rightToe] = toe
-                p[.rightShoulder] = shoulder; p[.rightElbow] = elbow; p[.rightWrist] = wrist; p[.rightHandTip] = tip
+                p[.rightHip] = hip
+                p[.rightKnee] = knee
+                p[.rightAnkle] = ankle
+                p[.rightToe] = toe
+                p[.rightShoulder] = shoulder
+                p[.rightElbow] = elbow
+                p[.rightWrist] = wrist
+                p[.rightHandTip] = tip
             }
         }
         return Pose(points: p, facing: forward)

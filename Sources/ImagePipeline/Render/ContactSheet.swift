@@ -13,7 +13,8 @@ public enum ContactSheet {
     /// A saturated colour at `degrees` around the hue circle.
     public static func hue(_ degrees: Int) -> (UInt8, UInt8, UInt8) {
         let h = Double(degrees % 360) / 60, x = 1 - abs(h.truncatingRemainder(dividingBy: 2) - 1)
-        let (r, g, b): (Double, Double, Double) = h < 1 ? (1, x, 0) : h < 2 ? (x, 1, 0) : h < 3 ? (0, 1, x) : h < 4 ? (0, x, 1) : h < 5 ? (x, 0, 1) : (1, 0, x)
+        let (r, g, b): (Double, Double, Double) =
+            h < 1 ? (1, x, 0) : h < 2 ? (x, 1, 0) : h < 3 ? (0, 1, x) : h < 4 ? (0, x, 1) : h < 5 ? (x, 0, 1) : (1, 0, x)
         return (UInt8(60 + 195 * r), UInt8(60 + 195 * g), UInt8(60 + 195 * b))
     }
 
@@ -28,9 +29,13 @@ public enum ContactSheet {
                     let i = y * w + x
                     let row = (k * h + y) * 2 * w
                     let g = grey[i]
-                    rgb[(row + x) * 3] = g; rgb[(row + x) * 3 + 1] = g; rgb[(row + x) * 3 + 2] = g
+                    rgb[(row + x) * 3] = g
+                    rgb[(row + x) * 3 + 1] = g
+                    rgb[(row + x) * 3 + 2] = g
                     let c = colour(frame.labels[i])
-                    rgb[(row + w + x) * 3] = c.0; rgb[(row + w + x) * 3 + 1] = c.1; rgb[(row + w + x) * 3 + 2] = c.2
+                    rgb[(row + w + x) * 3] = c.0
+                    rgb[(row + w + x) * 3 + 1] = c.1
+                    rgb[(row + w + x) * 3 + 2] = c.2
                 }
             }
         }

@@ -21,8 +21,9 @@ public struct Matrix3: Sendable {
 
     public static func * (a: Matrix3, b: Matrix3) -> Matrix3 {
         let c0 = SIMD3(b.r0.x, b.r1.x, b.r2.x), c1 = SIMD3(b.r0.y, b.r1.y, b.r2.y), c2 = SIMD3(b.r0.z, b.r1.z, b.r2.z)
-        return Matrix3(r0: SIMD3((a.r0 * c0).sum(), (a.r0 * c1).sum(), (a.r0 * c2).sum()),
-                       r1: SIMD3((a.r1 * c0).sum(), (a.r1 * c1).sum(), (a.r1 * c2).sum()),
-                       r2: SIMD3((a.r2 * c0).sum(), (a.r2 * c1).sum(), (a.r2 * c2).sum()))
+        return Matrix3(
+            r0: SIMD3((a.r0 * c0).sum(), (a.r0 * c1).sum(), (a.r0 * c2).sum()),
+            r1: SIMD3((a.r1 * c0).sum(), (a.r1 * c1).sum(), (a.r1 * c2).sum()),
+            r2: SIMD3((a.r2 * c0).sum(), (a.r2 * c1).sum(), (a.r2 * c2).sum()))
     }
 }

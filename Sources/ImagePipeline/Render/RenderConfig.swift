@@ -17,7 +17,9 @@ public struct RenderConfig: Sendable {
 
     public init(contentsOf path: String) throws {
         func bad(_ p: String) -> PreprocessError { .io(path: path, reason: "invalid render config: \(p)") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw PreprocessError.io(path: path, reason: "missing or unreadable") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PreprocessError.io(path: path, reason: "missing or unreadable")
+        }
         let json: JSON
         do { json = try JSON.parse([UInt8](data)) } catch { throw bad("\(error)") }
         guard let camera = json["camera"] else { throw bad("no \"camera\"") }

@@ -49,7 +49,9 @@ public struct RenderJob {
             guard let mapping = custom ?? SkeletonMapping.builtIn(for: motion) else {
                 throw BVHError(path: file, line: 0, expected: "a known CMU skeleton (mb2, mb2008, max, daz) or --joint-map")
             }
-            return (URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent, .bvh(path: file, motion: motion, mapping: mapping))
+            return (
+                URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent, .bvh(path: file, motion: motion, mapping: mapping)
+            )
         }
         if files.isEmpty { sources = BuiltInMotion.clips.map { ($0, .builtIn($0)) } }
         let blacklist = config.tagBlacklist.map { $0.lowercased() }
@@ -92,16 +94,27 @@ public struct RenderJob {
             .write(output + "/depth/" + item.name + ".png")
         try PNGImage(width: frame.width, height: frame.height, channels: 1, samples: .u8(frame.labels))
             .write(output + "/labels/" + item.name + ".png")
-        let joints = JSON.object(BodyPoint.allCases.map { p in
-            let v = frame.joints[p]!
-            return (p.rawValue, .array([.double(v.x), .double(v.y), .double(v.z)]))
-        })
+        let joints = JSON.object(
+            BodyPoint.allCases.map { p in
+                let v = frame.joints[p]!
+                return (p.rawValue, .array([.double(v.x), .double(v.y), .double(v.z)]))
+            })
         let meta = JSON.object([
             ("clip", .string(item.clip)), ("frame", .int(item.frame)),
-            ("camera", .object([("width", .int(frame.width)), ("height", .int(frame.height)),
-                                ("vertical_fov", .double(config.verticalFOVDegrees)),
-                                ("position", .array([.double(frame.cameraPosition.x), .double(frame.cameraPosition.y),
-                                                     .double(frame.cameraPosition.z)]))])),
+            (
+                "camera",
+                .object([
+                    ("width", .int(frame.width)), ("height", .int(frame.height)),
+                    ("vertical_fov", .double(config.verticalFOVDegrees)),
+                    (
+                        "position",
+                        .array([
+                            .double(frame.cameraPosition.x), .double(frame.cameraPosition.y),
+                            .double(frame.cameraPosition.z),
+                        ])
+                    ),
+                ])
+            ),
             ("joints", joints),
         ])
         try AtomicFile.write(Array(meta.serialized().utf8), to: output + "/meta/" + item.name + ".json")

@@ -33,23 +33,27 @@ public struct SkeletonMapping: Sendable {
             return SkeletonMapping(family: "mb2008", unit: 0.056444, aliases: a, skipFrames: 1)
         }
         if names.contains("LeftElbow") && names.contains("Chest2") {
-            return SkeletonMapping(family: "max", unit: 0.056444, aliases: [
-                .pelvis: "Hips", .chest: "Chest2", .neck: "Neck", .headTop: "Head_end",
-                .leftShoulder: "LeftShoulder", .leftElbow: "LeftElbow", .leftWrist: "LeftWrist", .leftHandTip: "LFingers_end",
-                .leftHip: "LeftHip", .leftKnee: "LeftKnee", .leftAnkle: "LeftAnkle", .leftToe: "LeftToe_end",
-                .rightShoulder: "RightShoulder", .rightElbow: "RightElbow", .rightWrist: "RightWrist",
-                .rightHandTip: "RFingers_end", .rightHip: "RightHip", .rightKnee: "RightKnee", .rightAnkle: "RightAnkle",
-                .rightToe: "RightToe_end",
-            ], skipFrames: 0)
+            return SkeletonMapping(
+                family: "max", unit: 0.056444,
+                aliases: [
+                    .pelvis: "Hips", .chest: "Chest2", .neck: "Neck", .headTop: "Head_end",
+                    .leftShoulder: "LeftShoulder", .leftElbow: "LeftElbow", .leftWrist: "LeftWrist", .leftHandTip: "LFingers_end",
+                    .leftHip: "LeftHip", .leftKnee: "LeftKnee", .leftAnkle: "LeftAnkle", .leftToe: "LeftToe_end",
+                    .rightShoulder: "RightShoulder", .rightElbow: "RightElbow", .rightWrist: "RightWrist",
+                    .rightHandTip: "RFingers_end", .rightHip: "RightHip", .rightKnee: "RightKnee", .rightAnkle: "RightAnkle",
+                    .rightToe: "RightToe_end",
+                ], skipFrames: 0)
         }
         if names.contains("lShldr") && names.contains("hip") {
-            return SkeletonMapping(family: "daz", unit: 0.01, aliases: [
-                .pelvis: "hip", .chest: "chest", .neck: "neck", .headTop: "head^0.2",
-                .leftShoulder: "lShldr", .leftElbow: "lForeArm", .leftWrist: "lHand", .leftHandTip: "lMid1",
-                .leftHip: "lThigh", .leftKnee: "lShin", .leftAnkle: "lFoot", .leftToe: "lFoot_end",
-                .rightShoulder: "rShldr", .rightElbow: "rForeArm", .rightWrist: "rHand", .rightHandTip: "rMid1",
-                .rightHip: "rThigh", .rightKnee: "rShin", .rightAnkle: "rFoot", .rightToe: "rFoot_end",
-            ], skipFrames: 5)
+            return SkeletonMapping(
+                family: "daz", unit: 0.01,
+                aliases: [
+                    .pelvis: "hip", .chest: "chest", .neck: "neck", .headTop: "head^0.2",
+                    .leftShoulder: "lShldr", .leftElbow: "lForeArm", .leftWrist: "lHand", .leftHandTip: "lMid1",
+                    .leftHip: "lThigh", .leftKnee: "lShin", .leftAnkle: "lFoot", .leftToe: "lFoot_end",
+                    .rightShoulder: "rShldr", .rightElbow: "rForeArm", .rightWrist: "rHand", .rightHandTip: "rMid1",
+                    .rightHip: "rThigh", .rightKnee: "rShin", .rightAnkle: "rFoot", .rightToe: "rFoot_end",
+                ], skipFrames: 5)
         }
         return nil
     }
@@ -58,7 +62,8 @@ public struct SkeletonMapping: Sendable {
     /// "Name^0.2" continues the bone into Name by 0.2 m (for a head top without an end site).
     public static func load(_ path: String) throws -> SkeletonMapping {
         guard let data = FileManager.default.contents(atPath: path),
-              let json = try? JSON.parse([UInt8](data)), let joints = json["joints"]?.objectValue else {
+            let json = try? JSON.parse([UInt8](data)), let joints = json["joints"]?.objectValue
+        else {
             throw BVHError(path: path, line: 0, expected: "a JSON alias map with a \"joints\" object")
         }
         var aliases: [BodyPoint: String] = [:]
@@ -68,8 +73,9 @@ public struct SkeletonMapping: Sendable {
             }
             aliases[p] = name
         }
-        return SkeletonMapping(family: "custom", unit: json["unit"]?.doubleValue ?? 0.01, aliases: aliases,
-                               skipFrames: json["skip_frames"]?.intValue ?? 0)
+        return SkeletonMapping(
+            family: "custom", unit: json["unit"]?.doubleValue ?? 0.01, aliases: aliases,
+            skipFrames: json["skip_frames"]?.intValue ?? 0)
     }
 
     /// The pose of a BVH frame; every canonical point must be mapped to a joint of the file.
@@ -80,8 +86,9 @@ public struct SkeletonMapping: Sendable {
             // "name^L": the bone from name's parent through name, continued for L metres past name.
             let parts = (aliases[p] ?? "").split(separator: "^")
             guard let name = parts.first.map(String.init), let j = motion.index(of: name) else {
-                throw BVHError(path: motion.source, line: 0,
-                               expected: "a joint for \(p.rawValue) (\(aliases[p] ?? "unmapped")); give --joint-map for this skeleton")
+                throw BVHError(
+                    path: motion.source, line: 0,
+                    expected: "a joint for \(p.rawValue) (\(aliases[p] ?? "unmapped")); give --joint-map for this skeleton")
             }
             points[p] = positions[j] * unit
             if parts.count == 2, let extra = Double(parts[1]), let parent = motion.joints[j].parent {
