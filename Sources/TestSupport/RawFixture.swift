@@ -15,9 +15,6 @@ public enum RawFixture {
         tiny: Set<String> = []
     ) throws {
         let map = try LabelMap(contentsOf: renderMap)
-        for sub in ["depth", "labels", "meta"] {
-            try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
-        }
         for c in 0..<clips {
             for f in 0..<frames {
                 let name = String(format: "clip%02d-%04d", c, f)
@@ -28,21 +25,9 @@ public enum RawFixture {
                         body.depth[i] = 32000
                     }
                 }
-                let raw = body.labels.map { UInt8(map.labels[Int($0)].inputs[0]) }
-                let depth = zip(body.depth, body.labels).map { $1 == 0 ? UInt16(0) : $0 }
-                try PNGImage(width: width, height: height, channels: 1, samples: .u16(depth)).write(dir + "/depth/\(name).png")
-                try PNGImage(width: width, height: height, channels: 1, samples: .u8(raw)).write(dir + "/labels/\(name).png")
-                let meta = JSON.object([
-                    ("clip", .string("clip\(c)")), ("frame", .int(f)),
-                    (
-                        "camera",
-                        .object([
-                            ("width", .int(width)), ("height", .int(height)),
-                            ("vertical_fov", .double(43.94)),
-                        ])
-                    ),
-                ])
-                try meta.serialized().write(toFile: dir + "/meta/\(name).json", atomically: true, encoding: .utf8)
+                try SyntheticRawFrames.writeFrame(
+                    to: dir, name: name, clip: "clip\(c)", frame: f, depth: body.depth, labels: body.labels, width: width,
+                    height: height, map: map, verticalFOV: 43.94)
             }
         }
     }
