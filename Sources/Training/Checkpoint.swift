@@ -7,8 +7,9 @@ import RDTCore
 /// nodes with their label counts. A restarted coordinator resumes from it; workers rebuild which
 /// pixel sits in which node by routing their pixels through the partial trees.
 public enum Checkpoint {
-    public static func json(_ state: GrowthState, levels: [LevelRecord], job: TrainingJob) throws -> JSON {
-        let trees = try state.trees.map { try JSON.parse(TreeFile.encodeJSON($0)) }
+    /// The checkpoint's text. Each tree's JSON goes in as `TreeFile` encodes it, without being
+    /// parsed again: at depth 20 the trees are most of the bytes, written after every level.
+    public static func encode(_ state: GrowthState, levels: [LevelRecord], job: TrainingJob) -> [UInt8] {
         let open = JSON.array(
             state.open.keys.sorted().map { key in
                 .object([
@@ -16,17 +17,17 @@ public enum Checkpoint {
                     ("counts", (state.open[key] ?? nil).map { .array($0.map { JSON.int($0) }) } ?? .null),
                 ])
             })
-        return .object([
-            ("format", .string("canopy-checkpoint-1")), ("job", job.json), ("level", .int(state.level)),
-            ("trees", .array(trees)), ("open", open), ("levels", .array(levels.map(\.json))),
-        ])
+        var text = "{\"format\":\"canopy-checkpoint-1\",\"job\":" + job.json.serialized(pretty: false)
+        text += ",\"level\":\(state.level),\"trees\":["
+        text += state.trees.map { TreeFile.encodeJSON($0) }.joined(separator: ",")
+        text += "],\"open\":" + open.serialized(pretty: false)
+        text += ",\"levels\":" + JSON.array(levels.map(\.json)).serialized(pretty: false) + "}"
+        return Array(text.utf8)
     }
 
     public static func write(_ state: GrowthState, levels: [LevelRecord], job: TrainingJob, directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try AtomicFile.write(
-            Array(try json(state, levels: levels, job: job).serialized(pretty: false).utf8),
-            to: ForestFiles.checkpoint(in: directory))
+        try AtomicFile.write(encode(state, levels: levels, job: job), to: ForestFiles.checkpoint(in: directory))
     }
 
     /// The state and level records to resume `job` from, if `directory` holds its checkpoint;

@@ -32,6 +32,8 @@ public struct TrainingReport: Equatable {
     public var resumedAt: Int?
     /// Levels started over because a worker was lost.
     public var levelRestarts = 0
+    /// Seconds spent writing checkpoints.
+    public var checkpointSeconds = 0.0
     public var cluster: Cluster?
     public var levels: [LevelRecord] = []
 
@@ -44,6 +46,7 @@ public struct TrainingReport: Equatable {
         var fields: [(String, JSON)] = [("job", .string(job)), ("mode", .string(mode))]
         if let c = cluster { fields.append(("workers", .int(c.workers))) }
         fields.append(("seconds", .double(seconds)))
+        fields.append(("seconds_checkpointing", .double(checkpointSeconds)))
         if let c = cluster {
             fields += [
                 ("bytes_received", .int(c.bytesReceived)), ("bytes_sent", .int(c.bytesSent)),

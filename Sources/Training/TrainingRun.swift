@@ -80,7 +80,9 @@ public final class TrainingRun {
                 continue
             }
             if writesCheckpoints {
+                let start = Date()
                 try Checkpoint.write(state, levels: report.levels, job: job, directory: directory)
+                report.checkpointSeconds += Date().timeIntervalSince(start)
             }
             onCheckpoint(state)
             if !state.finished { try source.prepare(state.trees) }
