@@ -45,7 +45,7 @@ enum StatusService {
     static let fetchChunkBytes = 64 << 20
 
     /// A finished job's file list (names and sizes), or a chunk of one of its files.
-    static func fetchReply(_ f: Canopy_Wire_FetchRequest, jobs: [JobRecord]) -> WireMessage {
+    static func fetchReply(_ f: Canopy_Wire_FetchRequest, queue: JobQueue) -> WireMessage {
         let name = f.job
         var reply = Canopy_Wire_FetchReply()
         reply.job = name
@@ -53,8 +53,8 @@ enum StatusService {
             reply.message = message
             return Envelope.make { $0.fetchReply = reply }
         }
-        guard let r = jobs.first(where: { $0.job.name == name }) else {
-            return answer("no job named \(CoordinatorServer.clip(name)); jobs here: \(jobs.map(\.job.name).joined(separator: ", "))")
+        guard let r = queue[name] else {
+            return answer("no job named \(CoordinatorServer.clip(name)); jobs here: \(queue.names.joined(separator: ", "))")
         }
         guard r.state == .finished else {
             return answer(

@@ -35,7 +35,8 @@ public final class TrainingCoordinator: ClusterLink {
     }
 
     public let options: Options
-    public let jobs: [JobRecord]
+    public let queue: JobQueue
+    public var jobs: [JobRecord] { queue.records }
     public var onLevel: ((JobRecord, LevelRecord) -> Void)?
     /// Polled while a job waits on its workers; a reason fails the job (as when `canopy train`'s
     /// worker processes have all exited, so nobody is left to wait for).
@@ -53,7 +54,7 @@ public final class TrainingCoordinator: ClusterLink {
     /// line per event.
     public init(options: Options, jobs: [(TrainingJob, String)], log: @escaping (String) -> Void = { _ in }) throws {
         self.options = options
-        self.jobs = jobs.map { JobRecord(job: $0.0, dataset: $0.1) }
+        queue = JobQueue(jobs)
         logLine = log
         pool = WorkerPool(settings: options.pool)
         server = try CoordinatorServer(bind: options.bind, security: options.security, log: log)
@@ -184,7 +185,7 @@ public final class TrainingCoordinator: ClusterLink {
             reply.json = statusJSON().serialized(pretty: false)
             send(Envelope.make { $0.statusReply = reply }, to: [identity])
         case .fetchRequest(let f):
-            send(StatusService.fetchReply(f, jobs: jobs), to: [identity])
+            send(StatusService.fetchReply(f, queue: queue), to: [identity])
         default:
             server.drop(from: name(identity), "ignored an unexpected \(message.kind) message from \(name(identity) ?? "an unknown peer")")
         }
@@ -196,9 +197,10 @@ public final class TrainingCoordinator: ClusterLink {
 
     /// Runs the job queue; with `exitWhenDone` false, keeps serving status and fetch afterwards.
     public func run(stopWhen stop: () -> Bool = { false }) throws {
-        for record in jobs where record.state == .queued {
+        while let record = queue.next {
             do {
                 try runJob(record)
+                if record.state != .finished { throw JobFailure(message: "the job ended \(record.state.rawValue)") }
             } catch {
                 record.fail(error)
                 logLine("job \(record.job.name) failed: \(error)")

@@ -3,6 +3,7 @@ import Dataset
 import Foundation
 import ImagePipeline
 import RDTCore
+import Training
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,7 +20,7 @@ struct Report: ParsableCommand {
             throw CommandFailure("\(forest): no canopy training history in this tree (trained by another tool?)")
         }
         let dir = URL(fileURLWithPath: forest).deletingLastPathComponent().path
-        let report = FileManager.default.contents(atPath: dir + "/report.json").flatMap { try? JSON.parse([UInt8]($0)) }
+        let report = FileManager.default.contents(atPath: ForestFiles.report(in: dir)).flatMap { try? JSON.parse([UInt8]($0)) }
         let timed = report?["levels"]?.arrayValue ?? []
         // Bytes moved, keyed by level (a resumed job has none for the levels before it resumed).
         let bytes = report?["bytes_by_level"]
