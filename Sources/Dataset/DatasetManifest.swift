@@ -140,6 +140,7 @@ public struct DatasetManifest: Sendable {
         }
         let manifest = JSON.object([
             ("format", .string(format)),
+            ("canopy_version", .string(CanopyVersion.description)),
             ("camera", camera ?? .object([("width", .int(width)), ("height", .int(height))])),
             ("labels", labels),
             ("n_labels", .int(labelCount)),

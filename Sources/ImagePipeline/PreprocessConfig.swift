@@ -31,11 +31,27 @@ public struct PreprocessConfig: Equatable, Sendable {
         try self.init(json: json, path: path)
     }
 
+    /// The keys of a config, of its properties and of each noise op (glimpse's names).
+    static let keys = InputKeys(["properties", "noise"])
+    static let propertyKeys = InputKeys(
+        ["no_flip", "background_depth_m", "min_body_size_px", "min_body_change_percent", "seed", "bg_far_clamp_mode"])
+    static let noiseKeys: [String: InputKeys] = [
+        "foreground-edge-swizzle": InputKeys(["type"]),
+        "gaussian": InputKeys(["type", "fwtm_range_map_m"]),
+        "perlin": InputKeys(["type", "freq", "amplitude_m", "octaves"]),
+    ]
+
     public init(json: JSON, path: String) throws {
         self.init()
         func bad(_ p: String) -> PreprocessConfigError { .invalid(path: path, problem: p) }
+        try Self.keys.check(json, path: path, what: "pre-processor config")
         if let props = json["properties"] {
-            guard props.objectValue != nil else { throw bad("\"properties\" must be an object") }
+            try Self.propertyKeys.check(props, path: path, what: "pre-processor properties")
+            // Background pixels always take the background depth (the far clamp glimpse's
+            // synthetic-render config asks for); turning it off is not supported.
+            if let v = props["bg_far_clamp_mode"], v.boolValue != true {
+                throw bad("bg_far_clamp_mode: Canopy always sets background pixels to background_depth_m; remove the key or set it true")
+            }
             if let v = props["no_flip"] {
                 guard let b = v.boolValue else { throw bad("no_flip must be true or false") }
                 noFlip = b
@@ -52,9 +68,16 @@ public struct PreprocessConfig: Equatable, Sendable {
                 guard let p = v.doubleValue, p >= 0, p <= 100 else { throw bad("min_body_change_percent must be 0-100") }
                 minBodyChangePercent = p
             }
-            if let v = props["seed"], let s = v.intValue, s >= 0 { seed = UInt64(s) }
+            if let v = props["seed"] {
+                guard let n = v.intValue, n >= 0 else { throw bad("seed must be a whole number >= 0") }
+                seed = UInt64(n)
+            }
         }
+        if let list = json["noise"], list.arrayValue == nil { throw bad("\"noise\" must be a list") }
         for (i, op) in (json["noise"]?.arrayValue ?? []).enumerated() {
+            if let type = op["type"]?.stringValue, let keys = Self.noiseKeys[type] {
+                try keys.check(op, path: path, what: "noise op \(i) (\(type))")
+            }
             switch op["type"]?.stringValue {
             case "foreground-edge-swizzle": noise.append(.foregroundEdgeSwizzle)
             case "gaussian":

@@ -53,7 +53,7 @@ public struct JSONSyntaxError: Error, CustomStringConvertible, Equatable {
 }
 
 extension JSON {
-    /// Parses JSON text (UTF-8).
+    /// Parses JSON text (UTF-8). Comments (`//`, `/* */`) count as white space, as in glimpse.
     public static func parse(_ bytes: [UInt8]) throws -> JSON {
         var parser = JSONParser(bytes: bytes)
         parser.skipSpace()
@@ -152,8 +152,26 @@ private struct JSONParser {
         return JSONSyntaxError(line: line, column: column, expected: expected)
     }
 
+    /// Skips white space and comments, as glimpse's files may hold them (`// to the end of the
+    /// line` and `/* ... */`, JSON5-style); an unterminated comment runs to the end of the input.
     mutating func skipSpace() {
-        while pos < bytes.count, [0x20, 0x0a, 0x0d, 0x09].contains(bytes[pos]) { pos += 1 }
+        while pos < bytes.count {
+            let b = bytes[pos]
+            if b == 0x20 || b == 0x0a || b == 0x0d || b == 0x09 {
+                pos += 1
+            } else if b == UInt8(ascii: "/"), pos + 1 < bytes.count, bytes[pos + 1] == UInt8(ascii: "/") {
+                while pos < bytes.count, bytes[pos] != 0x0a { pos += 1 }
+            } else if b == UInt8(ascii: "/"), pos + 1 < bytes.count, bytes[pos + 1] == UInt8(ascii: "*") {
+                pos += 2
+                while pos < bytes.count, !(bytes[pos] == UInt8(ascii: "*") && pos + 1 < bytes.count && bytes[pos + 1] == UInt8(ascii: "/"))
+                {
+                    pos += 1
+                }
+                pos = min(bytes.count, pos + 2)
+            } else {
+                return
+            }
+        }
     }
 
     mutating func literal(_ word: String, _ value: JSON) throws -> JSON {

@@ -94,6 +94,9 @@ public struct TrainingParameters: Equatable, Sendable {
         try validate()
     }
 
+    /// The keys `init(json:)` reads (those `json` writes).
+    public static let keys: Set<String> = Set(TrainingParameters().json.objectValue?.map(\.0) ?? [])
+
     /// The parameters as JSON (for a forest's history and for the wire).
     public var json: JSON {
         .object([

@@ -38,7 +38,25 @@ public enum TreeFile {
     }
 
     /// Loads trees that must agree on labels (a forest); the first disagreement is named.
-    public static func loadForest(_ paths: [String]) throws -> [DecisionTree] {
+    /// The tree files `arguments` name: files as given; a folder stands for its `.rdt` trees or,
+    /// without any, its `.json` trees (a forest folder's report.json and checkpoint.json are not trees).
+    public static func forestPaths(_ arguments: [String]) throws -> [String] {
+        try arguments.flatMap { path -> [String] in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
+            let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+            let rdt = names.filter { $0.hasSuffix(".rdt") }
+            let json = names.filter { $0.hasSuffix(".json") && $0 != "report.json" && $0 != "checkpoint.json" }
+            let trees = rdt.isEmpty ? json : rdt
+            guard !trees.isEmpty else { throw TreeFileError.unreadable(path: path, reason: "a folder without .rdt or .json trees") }
+            return trees.map { path + "/" + $0 }
+        }
+    }
+
+    /// Loads the trees `arguments` name (files or folders, see `forestPaths`); they must agree on
+    /// their labels.
+    public static func loadForest(_ arguments: [String]) throws -> [DecisionTree] {
+        let paths = try forestPaths(arguments)
         let trees = try paths.map(load)
         for (tree, path) in zip(trees, paths).dropFirst() where tree.labelCount != trees[0].labelCount {
             throw TreeFileError.invalid(

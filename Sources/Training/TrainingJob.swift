@@ -51,21 +51,44 @@ public struct TrainingJob: Equatable, Sendable {
 
     public var indexNames: [String] { (0..<trees).map(indexName) }
 
-    /// Reads one job object.
+    /// The keys a job object may hold: train_rdt's parameters, Canopy's own, and glimpse's
+    /// logging flags (harmless); glimpse keys Canopy does not do are refused by name.
+    public static let keys = InputKeys(
+        TrainingParameters.keys.union(["name", "n_trees", "index_name", "out_file", "data_dir"]),
+        harmless: ["verbose", "profile"],
+        unsupported: [
+            "reload": "continuing a tree from an earlier run is not implemented yet; remove the key to train the tree from its root",
+            "pretty": "Canopy writes compact tree JSON (`canopy export` converts trees); remove the key",
+            "n_threads": "set threads with `canopy train --threads` or the cluster config's threads_per_worker; remove the key",
+            "max_nodes": "a debugging limit of glimpse's trainer; bound the tree with max_depth instead",
+        ])
+
+    /// Reads one job object. Without n_trees, a job whose index_name names one index (no
+    /// `{job}`, as glimpse's job queues write them) grows one tree, any other three.
     public init(json: JSON, defaultName: String, path: String) throws {
         func bad(_ p: String) -> JobError { .invalid(path: path, problem: p) }
-        guard json.objectValue != nil else { throw bad("a job must be a JSON object") }
+        try Self.keys.check(json, path: path, what: "training job \(json["name"]?.stringValue ?? defaultName)")
+        func string(_ key: String) throws -> String? {
+            guard let v = json[key] else { return nil }
+            guard let s = v.stringValue else { throw bad("\(key) must be a string") }
+            return s
+        }
         let params: TrainingParameters
         do { params = try TrainingParameters(json: json) } catch { throw bad("\(error)") }
-        let trees = json["n_trees"]?.intValue ?? 3
+        let indexName = try string("index_name") ?? "tree{job}"
+        let trees: Int
+        if let v = json["n_trees"] {
+            guard let n = v.intValue else { throw bad("n_trees must be an integer") }
+            trees = n
+        } else {
+            trees = indexName.contains("{job}") ? 3 : 1
+        }
         guard (1...64).contains(trees) else { throw bad("n_trees must be 1...64") }
-        let name = json["name"]?.stringValue ?? defaultName
+        let name = try string("name") ?? defaultName
         guard !name.isEmpty, !name.contains("/") else { throw bad("the job name must be non-empty and contain no '/'") }
         self.init(
-            name: name, parameters: params, trees: trees,
-            indexName: json["index_name"]?.stringValue ?? "tree{job}",
-            outFile: json["out_file"]?.stringValue ?? "{name}-tree{job}.json",
-            dataset: json["data_dir"]?.stringValue)
+            name: name, parameters: params, trees: trees, indexName: indexName,
+            outFile: try string("out_file") ?? "{name}-tree{job}.json", dataset: try string("data_dir"))
         guard Set(indexNames).count == trees || trees == 1 else {
             throw bad("index_name \"\(indexNameTemplate)\" gives the same index to several trees; use {job}")
         }

@@ -43,7 +43,9 @@ public struct TrainingReport: Equatable {
     }
 
     public var json: JSON {
-        var fields: [(String, JSON)] = [("job", .string(job)), ("mode", .string(mode))]
+        var fields: [(String, JSON)] = [
+            ("job", .string(job)), ("mode", .string(mode)), ("canopy_version", .string(CanopyVersion.description)),
+        ]
         if let c = cluster { fields.append(("workers", .int(c.workers))) }
         fields.append(("seconds", .double(seconds)))
         fields.append(("seconds_checkpointing", .double(checkpointSeconds)))

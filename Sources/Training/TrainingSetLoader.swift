@@ -5,12 +5,14 @@ import RDTCore
 /// Errors loading training data; one line each.
 public enum TrainingDataError: Error, CustomStringConvertible, Equatable {
     case unknownFrame(id: UInt64, index: String)
+    case emptyIndex(path: String)
     case noCamera(String)
     case noPixels
 
     public var description: String {
         switch self {
         case let .unknownFrame(id, index): return "index \(index) names frame \(id), which the dataset's manifest does not list"
+        case .emptyIndex(let path): return "\(path): the index lists no frames; build it again with `canopy index` and a count above 0"
         case .noCamera(let root): return "\(root)/manifest.json has no camera (width, height, vertical_fov); pre-process with meta files"
         case .noPixels: return "the training frames have no body pixels to sample"
         }
@@ -62,6 +64,7 @@ public enum TrainingSetLoader {
         let known = Set(manifest.frames.map(\.id))
         return try names.map { name in
             let ids = try manifest.index(name)
+            guard !ids.isEmpty else { throw TrainingDataError.emptyIndex(path: manifest.root + "/index/" + name + ".txt") }
             if let bad = ids.first(where: { !known.contains($0) }) { throw TrainingDataError.unknownFrame(id: bad, index: name) }
             return ids
         }

@@ -1,12 +1,14 @@
 import ArgumentParser
 import CSupport
 import Foundation
+import RDTCore
 
 @main
 struct Canopy: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "canopy",
         abstract: "Train randomized decision forests that label depth pixels with body parts, on a cluster.",
+        version: "canopy " + CanopyVersion.description,
         subcommands: [
             Render.self, Preprocess.self, ImportGlimpse.self, Index.self, Train.self, CoordinatorCommand.self, WorkerCommand.self,
             Status.self, Fetch.self, Eval.self, Infer.self, Export.self, TrainJoints.self, Bench.self, Keys.self,

@@ -10,28 +10,47 @@ struct ClusterConfig {
     let path: String
     let json: JSON
 
-    /// Finds NAME (a path to a .json file, or a name looked up in $CANOPY_CLUSTER_CONFIGS,
-    /// ./cluster-configs, and the cluster-configs folder of the checkout this binary was built in).
+    /// The fields a config may hold (docs/cluster.md).
+    static let fields = InputKeys([
+        "name", "description", "partition", "coordinator_port", "dataset_root", "threads_per_worker",
+        "histogram_memory_mb", "keys", "plaintext",
+    ])
+    static let keyFields = InputKeys(["directory", "coordinator", "client", "allowed", "clients"])
+
+    /// The folders NAME.json is looked for in, in order: `$CANOPY_CLUSTER_DIR`, `./cluster-configs`,
+    /// the installed binary's `../share/canopy/cluster-configs`, and the `cluster-configs` of the
+    /// checkout a `.build/<config>/canopy` binary was built in.
+    static func searchPath() -> [String] {
+        var dirs: [String] = []
+        if let dir = ProcessInfo.processInfo.environment["CANOPY_CLUSTER_DIR"], !dir.isEmpty { dirs.append(dir) }
+        dirs.append(FileManager.default.currentDirectoryPath + "/cluster-configs")
+        let bin = URL(fileURLWithPath: selfExecutable()).deletingLastPathComponent()
+        dirs.append(bin.deletingLastPathComponent().path + "/share/canopy/cluster-configs")
+        dirs.append(bin.deletingLastPathComponent().deletingLastPathComponent().path + "/cluster-configs")
+        return dirs
+    }
+
+    /// Finds NAME (a path to a .json file, or a name looked up along `searchPath()`) and checks
+    /// its fields.
     init(named name: String) throws {
-        var places: [String] = []
-        if name.hasSuffix(".json") || name.contains("/") {
-            places = [name]
-        } else {
-            if let dir = ProcessInfo.processInfo.environment["CANOPY_CLUSTER_CONFIGS"] { places.append(dir + "/" + name + ".json") }
-            places.append(FileManager.default.currentDirectoryPath + "/cluster-configs/" + name + ".json")
-            // .build/<config>/canopy -> the checkout's cluster-configs.
-            let checkout = URL(fileURLWithPath: selfExecutable()).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent()
-            places.append(checkout.path + "/cluster-configs/" + name + ".json")
-        }
+        let places = name.hasSuffix(".json") || name.contains("/") ? [name] : Self.searchPath().map { $0 + "/" + name + ".json" }
         guard let found = places.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             throw CommandFailure(
-                "unknown cluster \(name): no \(places.joined(separator: " or ")); see cluster-configs/example-cluster.json")
+                "unknown cluster \(name): no \(places.joined(separator: " or ")); see cluster-configs/example-cluster.json and docs/cluster.md"
+            )
         }
-        guard let data = FileManager.default.contents(atPath: found), let json = try? JSON.parse([UInt8](data)),
-            case .object = json
-        else {
-            throw CommandFailure("\(found): not a JSON object; compare it with cluster-configs/example-cluster.json")
+        guard let data = FileManager.default.contents(atPath: found) else {
+            throw CommandFailure("\(found): cannot read the cluster config")
+        }
+        let json: JSON
+        do { json = try JSON.parse([UInt8](data)) } catch { throw CommandFailure("\(found): cluster config: \(error)") }
+        try Self.fields.check(json, path: found, what: "cluster config")
+        if let keys = json["keys"] { try Self.keyFields.check(keys, path: found, what: "cluster config's keys") }
+        for field in ["coordinator_port", "threads_per_worker", "histogram_memory_mb"] {
+            if let v = json[field], v.intValue == nil { throw CommandFailure("\(found): \(field) must be a whole number") }
+        }
+        if let port = json["coordinator_port"]?.intValue, !(0...65535).contains(port) {
+            throw CommandFailure("\(found): coordinator_port must be 0...65535 (0 picks a free port), got \(port)")
         }
         self.name = name
         path = found

@@ -8,7 +8,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure a forest on a dataset index: accuracies, per-label table, confusion matrix (CSV, PNG).")
 
-    @Option(parsing: .upToNextOption, help: "Tree files of the forest (.json or .rdt).") var forest: [String]
+    @Option(help: "A tree file of the forest (.json or .rdt), once per tree, or the forest's folder.") var forest: [String]
     @Option(help: "Dataset folder.") var data: String
     @Option(help: "Index to evaluate.") var index = "test"
     @Option(help: "glimpse out-map to aggregate labels through for the report.") var outMap: String?

@@ -10,7 +10,7 @@ struct Infer: ParsableCommand {
             "Label depth images with a forest: NAME-labels.png (palette PNG of packed labels), NAME-overlay.png, optional probabilities and joints."
     )
 
-    @Option(parsing: .upToNextOption, help: "Tree files of the forest (.json or .rdt).") var forest: [String]
+    @Option(help: "A tree file of the forest (.json or .rdt), once per tree, or the forest's folder.") var forest: [String]
     @Argument(help: "16-bit depth PNGs in millimetres (0 = no reading).") var depth: [String]
     @Option(help: "Output folder.") var out = "infer"
     @Flag(help: "Average with the mirrored image (flip test-time augmentation).") var flipTta = false

@@ -27,6 +27,7 @@ struct Render: ParsableCommand {
 
     func run() throws {
         let settings = try config.map { try RenderConfig(contentsOf: $0) } ?? RenderConfig()
+        for line in settings.warnings { FileHandle.standardError.write(Data("canopy render: warning: \(line)\n".utf8)) }
         var job = try RenderJob(bvh: bvh, jointMap: jointMap, config: settings, output: out)
         job.every = every
         job.maxFrames = maxFrames

@@ -9,7 +9,7 @@ struct TrainJoints: ParsableCommand {
         commandName: "train-joints",
         abstract: "Fit per-joint inference parameters (bandwidth, threshold, offset) on rendered frames with true joints.")
 
-    @Option(parsing: .upToNextOption, help: "Tree files of the forest (.json or .rdt).") var forest: [String]
+    @Option(help: "A tree file of the forest (.json or .rdt), once per tree, or the forest's folder.") var forest: [String]
     @Option(help: "glimpse joint map for the forest's labels (reference/glimpse/joint-maps).") var jointMap: String
     @Option(help: "Rendered frames (canopy render's output: depth/ and meta/ with true joints).") var raw: String
     @Option(help: "Frames to fit on (evenly spread); as many others, interleaved with them, measure the result.")

@@ -114,3 +114,63 @@ import Testing
         _ = try PreprocessConfig(contentsOf: dir + "/zenfone-config.json")
     }
 }
+
+/// Pre-processor and render configs read strictly; glimpse's reference configs as they are.
+@Suite struct StrictConfigTests {
+    func write(_ text: String) throws -> (TemporaryDirectory, String) {
+        let dir = try TemporaryDirectory()
+        try text.write(toFile: dir.path + "/c.json", atomically: true, encoding: .utf8)
+        return (dir, dir.path + "/c.json")
+    }
+
+    func preprocessError(_ text: String) throws -> String {
+        let (dir, path) = try write(text)
+        defer { _ = dir }
+        do {
+            _ = try PreprocessConfig(contentsOf: path)
+            return "accepted"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func render(_ text: String) throws -> Result<RenderConfig, Error> {
+        let (dir, path) = try write(text)
+        defer { _ = dir }
+        return Result { try RenderConfig(contentsOf: path) }
+    }
+
+    @Test func preprocessorTyposAreRefusedAndGlimpsesConfigsLoad() throws {
+        #expect(
+            try preprocessError(#"{"properties": {"no_flp": true}}"#).contains(
+                #"unknown key "no_flp" in the pre-processor properties; did you mean "no_flip"?"#))
+        #expect(try preprocessError(#"{"properties": {"min_body_sise_px": 5}}"#).contains(#"did you mean "min_body_size_px"?"#))
+        #expect(
+            try preprocessError(#"{"noise": [{"type": "gaussian", "fwtm_range_map": 0.02}]}"#).contains(
+                #"did you mean "fwtm_range_map_m"?"#))
+        #expect(try preprocessError(#"{"properties": {"bg_far_clamp_mode": false}}"#).contains("bg_far_clamp_mode"))
+        for name in ["iphone-x-config", "iphone-x-synthetic-renders-config", "zenfone-config"] {
+            _ = try PreprocessConfig(contentsOf: RawFixture.root + "/reference/glimpse/pre-processor-configs/\(name).json")
+        }
+    }
+
+    @Test func aFixedCameraIsHonouredAndUnsupportedKeysAreNamed() throws {
+        let fixed = try render(
+            #"{"camera": {"width": 64, "height": 48, "position": {"mode": "fixed", "distance": 3, "height": 1.2, "horizontal_rotation": 10}}}"#
+        ).get()
+        #expect(fixed.minDistance == 3 && fixed.maxDistance == 3 && fixed.minHeight == 1.2 && fixed.maxHeight == 1.2)
+        #expect(fixed.minRotation == 10 && fixed.maxRotation == 10)
+        func failure(_ text: String) throws -> String {
+            if case .failure(let e) = try render(text) { return "\(e)" }
+            return "accepted"
+        }
+        #expect(try failure(#"{"camera": {}, "add_background": true}"#).contains(#""add_background" in the render config"#))
+        #expect(try failure(#"{"camera": {"position": {"mode": "orbit"}}}"#).contains(#"mode "orbit""#))
+        #expect(try failure(#"{"camera": {"widht": 64}}"#).contains(#"did you mean "width"?"#))
+        #expect(try failure(#"{"camera": {"position": {"distance": 2}}}"#).contains("for mode \"fixed\""))
+        let training = try RenderConfig(contentsOf: RawFixture.root + "/reference/glimpse/render-configs/iphone-x-training.json")
+        #expect(training.warnings.count == 1 && training.warnings[0].contains("clothing_step 5"), "never ignored in silence")
+        let recording = RawFixture.root + "/reference/glimpse/render-configs/iphone-x-test-recording.json"
+        #expect(throws: InputKeyError.self) { try RenderConfig(contentsOf: recording) }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import RDTCore
+import TestSupport
 import Testing
 
 @testable import Training
@@ -109,5 +110,48 @@ import Testing
         #expect(
             Set(try FileManager.default.contentsOfDirectory(atPath: dir))
                 == ["forest-tree0", "forest-tree0.rdt", "forest-tree1", "forest-tree1.rdt"])
+    }
+}
+
+/// Job files read strictly, glimpse's as they are.
+@Suite struct StrictJobFileTests {
+    func load(_ text: String) throws -> [TrainingJob] {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/jobs.json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return try TrainingJob.load(path)
+    }
+
+    func message(_ text: String) -> String {
+        do {
+            _ = try load(text)
+            return "accepted"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func aTypoOrAnUnsupportedGlimpseKeyIsRefusedByName() {
+        #expect(message(#"{"max_dpth": 3}"#).contains(#"unknown key "max_dpth" in the training job jobs; did you mean "max_depth"?"#))
+        #expect(message(#"{"reload": "/nonexistent.json"}"#).contains(#""reload" in the training job"#))
+        for key in ["pretty", "n_threads", "max_nodes"] {
+            #expect(message("{\"\(key)\": 1}").contains("\"\(key)\" in the training job"), "\(key)")
+        }
+        #expect(message(#"{"n_trees": "3"}"#).contains("n_trees must be an integer"))
+        #expect(message(#"{"verbose": true}"#) == "accepted")
+    }
+
+    @Test func aGlimpseJobQueueGivesOneTreePerJobWithItsLiteralNames() throws {
+        let jobs = try load(
+            """
+            // written by glimpse-build-training-jobs.py
+            [ {"index_name": "tree0", "out_file": "tree0.json", "max_depth": 10},
+              {"index_name": "tree1", "out_file": "tree1.json", "max_depth": 10} ]
+            """)
+        #expect(jobs.map(\.trees) == [1, 1])
+        #expect(jobs.map(\.indexNames) == [["tree0"], ["tree1"]])
+        #expect(jobs.map { $0.outFile(tree: 0, date: "D") } == ["tree0.json", "tree1.json"])
+        #expect(jobs.map(\.name) == ["jobs-0", "jobs-1"])
+        #expect(try load(#"{"index_name": "t{job}"}"#)[0].trees == 3, "a template keeps the default of 3 trees")
     }
 }

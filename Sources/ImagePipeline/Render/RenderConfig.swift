@@ -15,6 +15,28 @@ public struct RenderConfig: Sendable {
 
     public init() {}
 
+    /// Keys read but not honoured, as lines to print (never dropped in silence).
+    public var warnings: [String] = []
+
+    static let keys = InputKeys(
+        ["filters", "camera", "clothing_step"],
+        unsupported: [
+            "add_background": "the renderer draws bodies on an empty background until the mesh-body renderer lands; remove the key"
+        ])
+    static let filterKeys = InputKeys(
+        ["tag_blacklist"],
+        unsupported: [
+            "clothes_whitelist": "the renderer draws bodies without clothing until the mesh-body renderer lands; remove the key",
+            "clothes_blacklist": "the renderer draws bodies without clothing until the mesh-body renderer lands; remove the key",
+        ])
+    static let cameraKeys = InputKeys(["width", "height", "vertical_fov", "position"], harmless: ["type"])
+    static let positionKeys = InputKeys([
+        "mode", "focus_bone", "min_distance", "max_distance", "min_height", "max_height", "min_horizontal_rotation",
+        "max_horizontal_rotation", "distance", "height", "horizontal_rotation",
+    ])
+
+    /// Reads glimpse's render config: camera size and fov, and its position, `randomized`
+    /// (distance, height and rotation drawn between their min and max) or `fixed`.
     public init(contentsOf path: String) throws {
         func bad(_ p: String) -> PreprocessError { .io(path: path, reason: "invalid render config: \(p)") }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -22,24 +44,63 @@ public struct RenderConfig: Sendable {
         }
         let json: JSON
         do { json = try JSON.parse([UInt8](data)) } catch { throw bad("\(error)") }
+        try Self.keys.check(json, path: path, what: "render config")
         guard let camera = json["camera"] else { throw bad("no \"camera\"") }
+        try Self.cameraKeys.check(camera, path: path, what: "camera")
         self.init()
-        if let w = camera["width"]?.intValue { width = w }
-        if let h = camera["height"]?.intValue { height = h }
-        if let f = camera["vertical_fov"]?.doubleValue { verticalFOVDegrees = f }
+        func number(_ object: JSON, _ key: String) throws -> Double? {
+            guard let v = object[key] else { return nil }
+            guard let d = v.doubleValue, d.isFinite else { throw bad("\(key) must be a number") }
+            return d
+        }
+        if let w = try number(camera, "width") { width = Int(w) }
+        if let h = try number(camera, "height") { height = Int(h) }
+        if let f = try number(camera, "vertical_fov") { verticalFOVDegrees = f }
         guard (16...4096).contains(width), (16...4096).contains(height), verticalFOVDegrees > 1, verticalFOVDegrees < 170 else {
             throw bad("camera width/height must be 16-4096 and vertical_fov 1-170 degrees")
         }
         if let pos = camera["position"] {
-            minDistance = pos["min_distance"]?.doubleValue ?? minDistance
-            maxDistance = pos["max_distance"]?.doubleValue ?? maxDistance
-            minHeight = pos["min_height"]?.doubleValue ?? minHeight
-            maxHeight = pos["max_height"]?.doubleValue ?? maxHeight
-            minRotation = pos["min_horizontal_rotation"]?.doubleValue ?? minRotation
-            maxRotation = pos["max_horizontal_rotation"]?.doubleValue ?? maxRotation
-            guard minDistance > 0.3, maxDistance >= minDistance else { throw bad("distances must be > 0.3 m, min <= max") }
+            try Self.positionKeys.check(pos, path: path, what: "camera position")
+            if let bone = pos["focus_bone"], bone.stringValue != "pelvis" {
+                throw bad("focus_bone \(bone.serialized(pretty: false)): the camera aims at the pelvis; remove the key or set \"pelvis\"")
+            }
+            switch pos["mode"]?.stringValue ?? "randomized" {
+            case "randomized":
+                for key in ["distance", "height", "horizontal_rotation"] where pos[key] != nil {
+                    throw bad("\(key) is for mode \"fixed\"; a randomized position takes min_\(key) and max_\(key)")
+                }
+                minDistance = try number(pos, "min_distance") ?? minDistance
+                maxDistance = try number(pos, "max_distance") ?? maxDistance
+                minHeight = try number(pos, "min_height") ?? minHeight
+                maxHeight = try number(pos, "max_height") ?? maxHeight
+                minRotation = try number(pos, "min_horizontal_rotation") ?? minRotation
+                maxRotation = try number(pos, "max_horizontal_rotation") ?? maxRotation
+            case "fixed":
+                for key in ["distance", "height", "horizontal_rotation"] where pos["min_" + key] != nil || pos["max_" + key] != nil {
+                    throw bad("min_\(key) and max_\(key) are for mode \"randomized\"; a fixed position takes \(key)")
+                }
+                minDistance = try number(pos, "distance") ?? minDistance
+                maxDistance = minDistance
+                minHeight = try number(pos, "height") ?? minHeight
+                maxHeight = minHeight
+                minRotation = try number(pos, "horizontal_rotation") ?? 0
+                maxRotation = minRotation
+            case let other:
+                throw bad("camera position mode \"\(other)\": Canopy knows \"randomized\" and \"fixed\"")
+            }
+            guard minDistance > 0.3, maxDistance >= minDistance, maxHeight >= minHeight, maxRotation >= minRotation else {
+                throw bad("distances must be > 0.3 m, and each min <= its max")
+            }
         }
-        tagBlacklist = json["filters"]?["tag_blacklist"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        if let filters = json["filters"] {
+            try Self.filterKeys.check(filters, path: path, what: "render filters")
+            tagBlacklist = filters["tag_blacklist"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        }
+        if let step = json["clothing_step"], step.doubleValue != 0 {
+            warnings.append(
+                "\(path): clothing_step \(step.serialized(pretty: false)) has no effect yet: bodies are drawn without clothing until the mesh-body renderer lands"
+            )
+        }
     }
 
     public var camera: Camera { Camera(width: width, height: height, verticalFOVDegrees: verticalFOVDegrees) }

@@ -1,0 +1,48 @@
+import Testing
+
+@testable import RDTCore
+
+/// Strict keys and glimpse-style comments in users' JSON.
+@Suite struct InputKeysTests {
+    let keys = InputKeys(
+        ["max_depth", "n_pixels", "uv_range"], harmless: ["verbose"], unsupported: ["reload": "not implemented yet"])
+
+    func error(_ json: String) -> String? {
+        do {
+            try keys.check(try JSON.parse(json), path: "job.json", what: "training job")
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func aTypoIsRefusedNamingTheNearestKey() {
+        #expect(error(#"{"max_dpth": 3}"#) == #"job.json: unknown key "max_dpth" in the training job; did you mean "max_depth"?"#)
+        #expect(error(#"{"n_pixel": 3}"#)?.contains(#"did you mean "n_pixels"?"#) == true)
+        #expect(error(#"{"colour": 3}"#)?.contains("did you mean") == false, "no suggestion for an unrelated key")
+    }
+
+    @Test func glimpseKeysAreHarmlessOrRefusedByName() {
+        #expect(error(#"{"verbose": true, "max_depth": 3}"#) == nil)
+        #expect(
+            error(#"{"reload": "t.json"}"#) == #"job.json: "reload" in the training job is not supported by Canopy: not implemented yet"#)
+        #expect(error("[1]") == "job.json: the training job must be a JSON object")
+    }
+
+    @Test func commentsAreWhiteSpace() throws {
+        let text = """
+            // a glimpse job
+            { "max_depth": /* deep */ 20, // trees
+              "n_pixels": 5 } /* end */
+            """
+        let json = try JSON.parse(text)
+        #expect(json["max_depth"]?.intValue == 20 && json["n_pixels"]?.intValue == 5)
+        #expect(try JSON.parse(#"{"a": "//not a comment"}"#)["a"]?.stringValue == "//not a comment")
+        #expect(throws: JSONSyntaxError.self) { try JSON.parse("{ /* unterminated }") }
+    }
+
+    @Test func editDistance() {
+        #expect(InputKeys.distance("max_dpth", "max_depth") == 1)
+        #expect(InputKeys.distance("", "abc") == 3 && InputKeys.distance("kitten", "sitting") == 3)
+    }
+}
