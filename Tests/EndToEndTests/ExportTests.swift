@@ -65,6 +65,14 @@ import Testing
         #expect(overlay.width == 10 && overlay.height == 3 && overlay.channels == 3)
         let probs = try Data(contentsOf: URL(fileURLWithPath: dir + "/o/d-probabilities.f32"))
         #expect(probs.count == 10 * 3 * 3 * 4)
+        // The usage line's order (--forest once per tree, then the images), and a folder after them.
+        let usage = try CanopyBinary().run([
+            "infer", "--forest", dir + "/t.rdt", "--forest", dir + "/t.rdt", "--out", dir + "/u", dir + "/d.png",
+        ])
+        #expect(usage.status == 0, "\(usage.stderr)")
+        let folder = try CanopyBinary().run(["infer", dir + "/d.png", "--out", dir + "/f", "--forest", dir])
+        #expect(folder.status == 0, "\(folder.stderr)")
+        #expect(try PNGImage.read(dir + "/f/d-labels.png", paletteIndices: true).grey8(path: "labels") == labels)
         // A 16-bit depth image is required: an 8-bit one is one line naming it.
         try PNGImage(width: 2, height: 2, channels: 1, samples: .u8([1, 2, 3, 4])).write(dir + "/eight.png")
         let bad = try CanopyBinary().run(["infer", "--forest", dir + "/t.rdt", "--out", dir + "/o", dir + "/eight.png"])

@@ -1,0 +1,52 @@
+import Foundation
+import RDTCore
+import Testing
+
+/// Every kind of input file a user writes: a mistake in it is one line on stderr naming the file
+/// and the key, before any work is done.
+@Suite struct InputFileTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// Writes `text` as FILE in a fresh folder, runs canopy with `arguments` (FILE and DIR replaced)
+    /// and returns stderr after checking it is one line naming the file and `key`.
+    func refusal(file: String, _ text: String, _ arguments: [String], key: String) throws {
+        let dir = NSTemporaryDirectory() + "canopy-input-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/" + file
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try CanopyBinary().run(
+            arguments.map { $0.replacingOccurrences(of: "FILE", with: path).replacingOccurrences(of: "DIR", with: dir) })
+        let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(r.status != 0, "\(arguments): accepted")
+        #expect(lines.count == 1 && r.stderr.contains(path) && r.stderr.contains("\"\(key)\""), "\(arguments): \(r.stderr)")
+    }
+
+    @Test func aTypoInAJobIsOneLineNamingFileAndKey() throws {
+        try refusal(file: "job.json", #"{"max_dpth": 3}"#, ["train", "--data", "DIR", "--job", "FILE", "--workers", "0"], key: "max_dpth")
+        try refusal(file: "job.json", #"{"reload": "/nonexistent.json"}"#, ["train", "--data", "DIR", "--job", "FILE"], key: "reload")
+    }
+
+    @Test func aTypoInAPreprocessorConfigIsOneLine() throws {
+        let map = Self.root + "/reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"
+        try refusal(
+            file: "pp.json", #"{"properties": {"no_flp": true}}"#,
+            ["preprocess", "DIR/raw", "DIR/data", "--label-map", map, "--config", "FILE"], key: "no_flp")
+    }
+
+    @Test func anUnsupportedRenderKeyIsOneLine() throws {
+        try refusal(
+            file: "render.json", #"{"camera": {}, "add_background": true}"#, ["render", "--out", "DIR/raw", "--config", "FILE"],
+            key: "add_background")
+    }
+
+    @Test func aTypoInAClusterConfigIsOneLine() throws {
+        try refusal(file: "c.json", #"{"coordinator_prot": 5555}"#, ["cluster", "FILE"], key: "coordinator_prot")
+    }
+
+    @Test func versionNamesTheReleaseAndCommit() throws {
+        let r = try CanopyBinary().run(["--version"])
+        #expect(r.status == 0 && r.stdout.hasPrefix("canopy ") && r.stdout.contains(CanopyVersion.number), "\(r.stdout)")
+    }
+}
