@@ -39,7 +39,7 @@ public struct DatasetIndexer {
         var seen = Set<String>()
         for r in requests where !seen.insert(r.name).inserted { throw IndexError.duplicateName(r.name) }
         let dir = manifest.root + "/index"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try AtomicFile.makeDirectory(dir)
         var written: [String: [UInt64]] = ["full": manifest.frames.map(\.id).sorted()]
         let pool = try self.pool()
         for r in requests {

@@ -60,7 +60,7 @@ public struct GlimpseImport {
         let paths = try framePaths().map(Self.normalized).sorted()
         guard !paths.isEmpty else { throw PreprocessError.noFrames(source) }
         for dir in [destination + "/shards", destination + "/clips", destination + "/index"] {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try AtomicFile.makeDirectory(dir)
         }
         var ids: [String: UInt64] = [:]
         var results: [ClipResult] = []

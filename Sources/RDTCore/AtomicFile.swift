@@ -1,7 +1,25 @@
 import Foundation
 
+/// A file or folder that could not be written; one line naming it and what to check.
+public struct FileWriteError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): cannot write (\(reason)); check that its folder exists, is writable and has space" }
+}
+
 /// Writes files so that a reader never sees a partial one: temporary name, fsync, rename.
 public enum AtomicFile {
+    /// Makes `path` (and its parents) a folder this process can write into, or throws one line.
+    public static func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
+            throw FileWriteError(path: path, reason: reason ?? "cannot make the folder")
+        }
+        guard access(path, W_OK) == 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(errno))) }
+    }
+
     /// The temporary name a write of `path` by process `pid` on this host uses: NAME.tmp-HOST-PID
     /// (the host, because array tasks on several nodes may write into one shared folder).
     public static func temporaryName(_ path: String, pid: Int32 = getpid()) -> String { path + ".tmp-\(host)-\(pid)" }
@@ -32,7 +50,7 @@ public enum AtomicFile {
         for (path, _) in files where rename(temporaryName(path), path) != 0 {
             let reason = String(cString: strerror(errno))
             for (other, _) in files { unlink(temporaryName(other)) }
-            throw TreeFileError.unwritable(path: path, reason: reason)
+            throw FileWriteError(path: path, reason: reason)
         }
         // The renames survive a crash once the directories are synced.
         for folder in Set(files.map { ($0.path as NSString).deletingLastPathComponent }) {
@@ -56,7 +74,7 @@ public enum AtomicFile {
             tries += 1
             fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         }
-        guard fd >= 0 else { throw TreeFileError.unwritable(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(errno))) }
         var written = 0
         let ok: Bool = bytes.withUnsafeBytes { raw in
             while written < raw.count {
@@ -70,7 +88,7 @@ public enum AtomicFile {
         close(fd)
         guard ok else {
             unlink(tmp)
-            throw TreeFileError.unwritable(path: path, reason: reason)
+            throw FileWriteError(path: path, reason: reason)
         }
     }
 

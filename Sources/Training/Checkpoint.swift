@@ -2,6 +2,13 @@ import Dataset
 import Foundation
 import RDTCore
 
+/// A checkpoint that cannot be resumed from; one line naming it and what to do.
+public struct CheckpointError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let problem: String
+    public var description: String { "\(path): not a usable checkpoint: \(problem)" }
+}
+
 /// The state after a level, written atomically to `DIR/checkpoint.json`: the job, the
 /// level reached, every tree so far (glimpse JSON; nodes not yet trained are `{}`) and the open
 /// nodes with their label counts. A restarted coordinator resumes from it; workers rebuild which
@@ -26,7 +33,7 @@ public enum Checkpoint {
     }
 
     public static func write(_ state: GrowthState, levels: [LevelRecord], job: TrainingJob, directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try AtomicFile.makeDirectory(directory)
         try AtomicFile.write(encode(state, levels: levels, job: job), to: ForestFiles.checkpoint(in: directory))
     }
 
@@ -39,11 +46,11 @@ public enum Checkpoint {
         // The budgets may differ (another cluster config): they never change the forest.
         let savedIdentity = (try? JSON.parse(Array(saved.utf8))).map(TrainingJob.identity(of:))
         guard savedIdentity?.serialized(pretty: false) == job.identity.serialized(pretty: false) else {
-            throw TreeFileError.invalid(
+            throw CheckpointError(
                 path: path, problem: "it is a checkpoint of a different job definition; move it away to start \(job.name) afresh")
         }
         guard state.trees.count == job.trees, levels.count == state.level else {
-            throw TreeFileError.invalid(
+            throw CheckpointError(
                 path: path, problem: "\(state.trees.count) trees and \(levels.count) level records at level \(state.level)")
         }
         return (state, levels)
@@ -52,8 +59,8 @@ public enum Checkpoint {
     /// Reads a checkpoint back: the growth state (trees and open nodes), the level records and
     /// the job definition (serialized).
     public static func read(_ path: String) throws -> (GrowthState, [LevelRecord], String) {
-        func bad(_ p: String) -> TreeFileError { .invalid(path: path, problem: p) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw TreeFileError.unreadable(path: path, reason: "missing") }
+        func bad(_ p: String) -> CheckpointError { CheckpointError(path: path, problem: p) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw bad("missing or unreadable") }
         let json: JSON
         do { json = try JSON.parse([UInt8](data)) } catch { throw bad("\(error)") }
         guard json["format"]?.stringValue == "canopy-checkpoint-1", let level = json["level"]?.intValue,
@@ -61,7 +68,13 @@ public enum Checkpoint {
         else {
             throw bad("not a canopy-checkpoint-1 file")
         }
-        let trees = try treeList.map { try TreeFile.decodeJSON(Array($0.serialized(pretty: false).utf8), path: path) }
+        let trees: [DecisionTree]
+        do {
+            trees = try treeList.map { try TreeFile.decodeJSON(Array($0.serialized(pretty: false).utf8), path: path) }
+        } catch let error as TreeFileError {
+            guard case let .invalid(_, problem) = error else { throw bad("\(error)") }
+            throw bad("a tree in it: \(problem)")
+        }
         var open: [NodeKey: [UInt32]?] = [:]
         for entry in openList {
             guard let t = entry["tree"]?.intValue, let n = entry["node"]?.intValue, t >= 0, t < trees.count, n >= 0,

@@ -32,7 +32,7 @@ public enum ForestFiles {
     /// the new files); returns the JSON paths.
     @discardableResult
     public static func write(_ trees: [DecisionTree], job: TrainingJob, directory: String, date: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try AtomicFile.makeDirectory(directory)
         var files: [(path: String, bytes: [UInt8])] = []
         let jsons = trees.enumerated().map { t, tree in
             let json = directory + "/" + job.outFile(tree: t, date: date)

@@ -41,6 +41,8 @@ public final class TrainingRun {
     /// checkpoint if it has one (a checkpoint of another job definition is refused).
     public func start() throws {
         started = Date()
+        // A folder that cannot be written fails now, not after the training.
+        try AtomicFile.makeDirectory(directory)
         for name in AtomicFile.removeStale(in: directory) { log("job \(setup.job.name): removed \(name), left by a writer that died") }
         guard let resumed = try Checkpoint.resume(directory: directory, job: setup.job) else { return }
         state = resumed.state

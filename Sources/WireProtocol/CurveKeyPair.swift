@@ -1,5 +1,6 @@
 import CZeroMQ
 import Foundation
+import RDTCore
 
 /// A CURVE key pair, both halves as 40-character Z85 text.
 public struct CurveKeyPair: Equatable, Sendable {
@@ -29,7 +30,7 @@ public struct CurveKeyPair: Equatable, Sendable {
 
     /// Writes NAME.key (0600) and NAME.pub into `directory`; refuses to overwrite a key.
     public func write(directory: String, name: String) throws -> (secret: String, public: String) {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try AtomicFile.makeDirectory(directory)
         let secret = directory + "/" + name + ".key", pub = directory + "/" + name + ".pub"
         for path in [secret, pub] where FileManager.default.fileExists(atPath: path) {
             throw SecurityError.exists(path: path)

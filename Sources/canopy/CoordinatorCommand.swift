@@ -53,6 +53,8 @@ struct CoordinatorCommand: ParsableCommand {
     }
 
     func run() throws {
+        // An output folder that cannot be written fails now, not after the training.
+        try AtomicFile.makeDirectory(out)
         var list = try TrainingJob.load(jobs)
         // The cluster's histogram budget (memory per batch) replaces the jobs'; it changes how
         // levels are batched, never the forest.

@@ -57,7 +57,7 @@ struct Eval: ParsableCommand {
             }
             if !json && (n + 1) % 200 == 0 { print("eval: \(n + 1)/\(ids.count) frames") }
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try AtomicFile.makeDirectory(out)
         let names = manifest.labelMap.names
         try AtomicFile.write(Array(matrix.csv(names: names).utf8), to: out + "/confusion.csv")
         try Pictures.heatMap(matrix, to: out + "/confusion.png")

@@ -19,7 +19,7 @@ struct Fetch: ParsableCommand {
     func run() throws {
         let reply = try client.client(defaultSeconds: 60).fetch(job: job)
         guard reply.finished else { throw CommandFailure(reply.message) }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try AtomicFile.makeDirectory(out)
         // All or nothing: a forest never arrives in part.
         try AtomicFile.writeAll(reply.files.map { (out + "/" + $0.0, $0.1) })
         for (name, bytes) in reply.files { print("\(out)/\(name) (\(bytes.count) bytes)") }

@@ -27,7 +27,7 @@ struct Infer: ParsableCommand {
         let params = try map.map { m in
             try jointParams.map { try JointParameters.load($0, map: m) } ?? m.joints.map { _ in JointParameters() }
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try AtomicFile.makeDirectory(out)
         var probs: [Float] = []
         for path in depth {
             let image = try PNGImage.read(path)

@@ -25,6 +25,8 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        // An output folder that cannot be written fails now, not after the training.
+        try AtomicFile.makeDirectory(out)
         let jobs = try TrainingJob.load(job)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         if workers == 0 {

@@ -50,3 +50,22 @@ import Testing
         #expect(r.status == 0 && r.stdout.hasPrefix("canopy ") && r.stdout.contains(CanopyVersion.number), "\(r.stdout)")
     }
 }
+
+/// Outputs that cannot be written fail at once, in one line naming the path, not after the work.
+@Suite struct UnwritableOutputTests {
+    @Test func anUnwritableForestFolderFailsBeforeTraining() throws {
+        let dir = NSTemporaryDirectory() + "canopy-out-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "not a folder".write(toFile: dir + "/file", atomically: true, encoding: .utf8)
+        for workers in ["0", "2"] {
+            let r = try CanopyBinary().run([
+                "train", "--data", dir + "/nothing", "--job", dir + "/nothing.json", "--workers", workers, "--out", dir + "/file/forests",
+            ])
+            let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty }
+            #expect(
+                r.status != 0 && lines.count == 1 && r.stderr.contains(dir + "/file/forests") && r.stderr.contains("cannot write"),
+                "\(r.stderr)")
+        }
+    }
+}

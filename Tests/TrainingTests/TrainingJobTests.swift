@@ -59,7 +59,7 @@ import Testing
         #expect(backLevels == levels)
         #expect(try Checkpoint.resume(directory: dir, job: job)?.levels == levels)
         // A checkpoint of another job definition is refused, naming the file.
-        #expect(throws: TreeFileError.self) { try Checkpoint.resume(directory: dir, job: TrainingJob(name: "j", trees: 2)) }
+        #expect(throws: CheckpointError.self) { try Checkpoint.resume(directory: dir, job: TrainingJob(name: "j", trees: 2)) }
         #expect(try Checkpoint.resume(directory: dir + "/nothing-here", job: job) == nil)
         // Other budgets (another cluster config) resume: they never change the forest.
         var budgets = job
@@ -68,7 +68,7 @@ import Testing
         #expect(try Checkpoint.resume(directory: dir, job: budgets)?.levels == levels)
         var deeper = job
         deeper.parameters.maxDepth = 7
-        #expect(throws: TreeFileError.self) { try Checkpoint.resume(directory: dir, job: deeper) }
+        #expect(throws: CheckpointError.self) { try Checkpoint.resume(directory: dir, job: deeper) }
     }
 
     /// The trees' history holds what determines them: the budgets and the data folder stay out.
@@ -101,7 +101,7 @@ import Testing
         try FileManager.default.createDirectory(
             atPath: AtomicFile.temporaryName(dir + "/forest-tree1.rdt"),
             withIntermediateDirectories: true)
-        #expect(throws: TreeFileError.self) { try ForestFiles.write(trees, job: job, directory: dir, date: "D") }
+        #expect(throws: FileWriteError.self) { try ForestFiles.write(trees, job: job, directory: dir, date: "D") }
         let left = try FileManager.default.contentsOfDirectory(atPath: dir)
         #expect(left == [(AtomicFile.temporaryName(dir + "/forest-tree1.rdt") as NSString).lastPathComponent], "\(left)")
         try FileManager.default.removeItem(atPath: AtomicFile.temporaryName(dir + "/forest-tree1.rdt"))

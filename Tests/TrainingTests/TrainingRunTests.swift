@@ -121,6 +121,6 @@ final class FaultySource: TrainingSource {
         deeper.parameters.maxDepth = 8
         let setup = try JobSetup(job: deeper, datasetRoot: scratch.path + "/data")
         let run = TrainingRun(setup: setup, directory: scratch.path + "/other", mode: "single-process")
-        #expect(throws: TreeFileError.self) { try run.start() }
+        #expect(throws: CheckpointError.self) { try run.start() }
     }
 }

@@ -128,7 +128,7 @@ public struct RenderJob {
             throw PreprocessError.invalidTask("task id \(taskID) of \(taskCount) (ids are 0...count-1)")
         }
         for sub in ["depth", "labels", "meta"] {
-            try FileManager.default.createDirectory(atPath: output + "/" + sub, withIntermediateDirectories: true)
+            try AtomicFile.makeDirectory(output + "/" + sub)
         }
         let items = frameList()
         let list = JSON.array(items.map { .object([("clip", .string($0.clip)), ("frame", .int($0.frame)), ("name", .string($0.name))]) })
