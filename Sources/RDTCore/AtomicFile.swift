@@ -11,12 +11,15 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable {
 public enum AtomicFile {
     /// Makes `path` (and its parents) a folder this process can write into, or throws one line.
     public static func makeDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { String(cString: strerror(Int32($0.code))) }
-            throw FileWriteError(path: path, reason: reason ?? "cannot make the folder")
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw FileWriteError(path: path, reason: String(cString: strerror(errno)))
+            }
         }
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw FileWriteError(path: path, reason: "not a folder") }
         guard access(path, W_OK) == 0 else { throw FileWriteError(path: path, reason: String(cString: strerror(errno))) }
     }
 
