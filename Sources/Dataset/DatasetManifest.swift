@@ -7,6 +7,7 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
     case badManifest(path: String, problem: String)
     case missingIndex(path: String)
     case badIndex(path: String, problem: String)
+    case badCamera(path: String, problem: String)
     case tooFew(name: String, wanted: Int, available: Int)
     case duplicateName(String)
 
@@ -15,6 +16,7 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
         case .noManifest(let dir): return "\(dir)/manifest.json: missing; run `canopy preprocess ... --merge` first"
         case let .badManifest(path, problem): return "\(path): not a valid manifest: \(problem)"
         case .missingIndex(let path): return "\(path): no such index; build it with `canopy index`"
+        case let .badCamera(path, problem): return "\(path): unusable camera: \(problem); correct the meta files and merge again"
         case let .badIndex(path, problem): return "\(path): not a valid index: \(problem); build it again with `canopy index`"
         case let .tooFew(name, wanted, available):
             return "index \(name): \(wanted) frames wanted without replacement, only \(available) available"
@@ -73,6 +75,9 @@ public struct DatasetManifest: Sendable {
         if let c = json["camera"], let w = c["width"]?.intValue, let h = c["height"]?.intValue,
             let fov = c["vertical_fov"]?.doubleValue
         {
+            guard w > 0, h > 0, fov.isFinite, fov > 1, fov < 170 else {
+                throw bad("its camera must have width and height > 0 and vertical_fov in (1, 170) degrees")
+            }
             camera = Camera(width: w, height: h, verticalFOVDegrees: fov)
         }
         backgroundDepthMM = Int(((json["background_depth_m"]?.doubleValue ?? 32) * 1000).rounded())
@@ -100,8 +105,8 @@ public struct DatasetManifest: Sendable {
     /// Writes DESTINATION/manifest.json for the clips pre-processed into it (every shard is read
     /// back: its frames listed, its CRC-32 recorded); returns the manifest.
     public static func write(
-        destination: String, clips results: [ClipResult], camera: JSON?, labels: JSON,
-        labelCount: Int, backgroundDepthMM: Int,
+        destination: String, clips results: [ClipResult], camera: JSON?, cameraSource: String = "the meta files",
+        labels: JSON, labelCount: Int, backgroundDepthMM: Int,
         log: (String) -> Void = { _ in }
     ) throws -> JSON {
         var shardList: [JSON] = [], frameList: [JSON] = []
@@ -130,6 +135,23 @@ public struct DatasetManifest: Sendable {
                         ("file", .string(file)), ("frames", .int(frames)),
                         ("crc32", .string(String(format: "%08x", CRC32.checksum(bytes)))),
                     ]))
+            }
+        }
+        // The camera the meta files give must describe these frames: a forest trained on a wrong one
+        // would not load.
+        if let camera {
+            func bad(_ p: String) -> IndexError { .badCamera(path: cameraSource, problem: p) }
+            guard let fov = camera["vertical_fov"]?.doubleValue, fov.isFinite, fov > 1, fov < 170 else {
+                throw bad(
+                    "vertical_fov must be a number of degrees in (1, 170), got \(camera["vertical_fov"]?.serialized(pretty: false) ?? "none")"
+                )
+            }
+            if let w = camera["width"]?.intValue, let h = camera["height"]?.intValue {
+                guard frameList.isEmpty || (w == width && h == height) else {
+                    throw bad("the camera is \(w)x\(h) but the frames are \(width)x\(height)")
+                }
+            } else {
+                throw bad("the camera needs width and height in pixels")
             }
         }
         let stats = results.reduce(into: (0, 0, 0, 0)) {

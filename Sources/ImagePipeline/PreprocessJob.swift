@@ -160,7 +160,7 @@ public struct PreprocessJob {
             camera = meta["camera"]
         }
         return try DatasetManifest.write(
-            destination: destination, clips: results, camera: camera,
+            destination: destination, clips: results, camera: camera, cameraSource: refs[0].metaPath,
             labels: labelMapJSON, labelCount: processor.labelMap.count,
             backgroundDepthMM: processor.config.backgroundDepthMM, log: log)
     }

@@ -106,4 +106,25 @@ public struct LabelMap: Equatable, Sendable {
 
     /// The packed label for a raw value, or nil where the map does not list it.
     @inline(__always) public func packed(_ raw: UInt8) -> UInt8? { lookup[Int(raw)] }
+
+    /// Checks that this out-map fits `labels` labels: every input names one of them and every one
+    /// of them is some output's input (else a label would vanish from the report).
+    public func checkOutMap(fits labels: Int, path: String) throws {
+        let inputs = self.labels.flatMap(\.inputs)
+        if let bad = inputs.first(where: { $0 < 0 || $0 >= labels }) {
+            throw LabelMapError.invalid(
+                path: path,
+                reason:
+                    "the out-map maps label \(bad) but the forest has \(labels) labels (0...\(labels - 1)); use the out-map made for the forest's label map"
+            )
+        }
+        let covered = Set(inputs)
+        if let missing = (0..<labels).first(where: { !covered.contains($0) }) {
+            throw LabelMapError.invalid(
+                path: path,
+                reason:
+                    "the out-map maps no output for label \(missing) of the forest's \(labels); use the out-map made for the forest's label map"
+            )
+        }
+    }
 }

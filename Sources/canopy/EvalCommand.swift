@@ -29,6 +29,12 @@ struct Eval: ParsableCommand {
                 "the forest has \(trees[0].labelCount) labels, the dataset \(manifest.labelMap.count); use a forest trained on this label map"
             )
         }
+        // An out-map for another label map fails now, not after the evaluation.
+        let aggregation = try outMap.map { path -> LabelMap in
+            let map = try LabelMap(contentsOf: path)
+            try map.checkOutMap(fits: trees[0].labelCount, path: path)
+            return map
+        }
         let compiled = CompiledForest(trees)
         let ids = try manifest.index(index)
         let byID = Dictionary(manifest.frames.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -65,8 +71,7 @@ struct Eval: ParsableCommand {
         try AtomicFile.write(Array(low.map { "\($0.0)\n" }.joined().utf8), to: out + "/low-accuracy.txt")
         var report = matrix
         var reportNames = names
-        if let outMap {
-            let map = try LabelMap(contentsOf: outMap)
+        if let map = aggregation {
             report = matrix.aggregated(through: map)
             reportNames = map.names
         }

@@ -174,3 +174,29 @@ import Testing
         #expect(throws: InputKeyError.self) { try RenderConfig(contentsOf: recording) }
     }
 }
+
+/// The camera the meta files give is checked when the manifest is written.
+@Suite struct MetaCameraTests {
+    func mergeError(replacing old: String, with new: String) throws -> String {
+        let dir = try TemporaryDirectory()
+        try RawFixture.write(to: dir.path + "/raw", clips: 1, frames: 2)
+        let meta = dir.path + "/raw/meta/clip00-0000.json"
+        let text = try String(contentsOfFile: meta, encoding: .utf8)
+        try text.replacingOccurrences(of: old, with: new).write(toFile: meta, atomically: true, encoding: .utf8)
+        let job = try RawFixture.job(dir.path + "/raw", dir.path + "/data")
+        try job.run()
+        do {
+            _ = try job.merge()
+            return "accepted"
+        } catch {
+            #expect("\(error)".contains(meta), "\(error)")
+            return "\(error)"
+        }
+    }
+
+    @Test func aZeroFieldOfViewOrAWrongWidthIsRefusedNamingTheMetaFile() throws {
+        #expect(try mergeError(replacing: "43.94", with: "0").contains("vertical_fov"))
+        #expect(try mergeError(replacing: "\"width\": 64", with: "\"width\": 65").contains("65x48 but the frames are 64x48"))
+        #expect(try mergeError(replacing: "xxx", with: "yyy") == "accepted")
+    }
+}

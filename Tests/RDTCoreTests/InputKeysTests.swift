@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import RDTCore
@@ -44,5 +45,20 @@ import Testing
     @Test func editDistance() {
         #expect(InputKeys.distance("max_dpth", "max_depth") == 1)
         #expect(InputKeys.distance("", "abc") == 3 && InputKeys.distance("kitten", "sitting") == 3)
+    }
+}
+
+/// An out-map must be one for the forest's labels.
+@Suite struct OutMapFitTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    @Test func glimpsesOutMapsFitTheirLabelMapAndNotAnother() throws {
+        let path = Self.root + "/reference/glimpse/label-maps/2018-06-left-only-out-map.json"
+        let map = try LabelMap(contentsOf: path)
+        let labels = (map.labels.flatMap(\.inputs).max() ?? 0) + 1
+        try map.checkOutMap(fits: labels, path: path)
+        #expect(throws: LabelMapError.self) { try map.checkOutMap(fits: labels - 1, path: path) }  // maps a label the forest lacks
+        #expect(throws: LabelMapError.self) { try map.checkOutMap(fits: labels + 1, path: path) }  // leaves one out
     }
 }
