@@ -9,6 +9,9 @@ public struct ClipResult: Equatable, Sendable {
     public var kept = 0
     public var droppedSmall = 0
     public var droppedStatic = 0
+    /// What the clip was made with (pre-processor config, label map, shard size), as the job
+    /// describes it; nil in markers written before Canopy recorded it.
+    public var settings: JSON?
 
     public static func == (a: ClipResult, b: ClipResult) -> Bool {
         a.clip == b.clip && a.shards.map(\.file) == b.shards.map(\.file) && a.shards.map(\.frames) == b.shards.map(\.frames)
@@ -20,7 +23,7 @@ public struct ClipResult: Equatable, Sendable {
             ("clip", .string(clip)),
             ("shards", .array(shards.map { .object([("file", .string($0.file)), ("frames", .int($0.frames))]) })),
             ("raw_frames", .int(rawFrames)), ("kept", .int(kept)), ("dropped_small", .int(droppedSmall)),
-            ("dropped_static", .int(droppedStatic)),
+            ("dropped_static", .int(droppedStatic)), ("settings", settings ?? .null),
         ])
     }
 
@@ -40,5 +43,6 @@ public struct ClipResult: Equatable, Sendable {
         kept = json["kept"]?.intValue ?? 0
         droppedSmall = json["dropped_small"]?.intValue ?? 0
         droppedStatic = json["dropped_static"]?.intValue ?? 0
+        settings = json["settings"].flatMap { $0 == .null ? nil : $0 }
     }
 }

@@ -63,6 +63,41 @@ public struct DatasetIndexer {
         for (name, ids) in written {
             try AtomicFile.write(Array(ids.map { "\($0)\n" }.joined().utf8), to: dir + "/" + name + ".txt")
         }
+        var excluded = Self.exclusions(root: manifest.root)
+        for r in requests { excluded[r.name] = exclude }
+        let record = JSON.object(excluded.keys.sorted().map { ($0, .array((excluded[$0] ?? []).map { JSON.string($0) })) })
+        try AtomicFile.write(Array(record.serialized().utf8), to: dir + "/" + Self.exclusionsFile)
         return written
+    }
+
+    /// `index/exclusions.json`: for each index built by name, the indexes it was built to exclude.
+    static let exclusionsFile = "exclusions.json"
+
+    static func exclusions(root: String) -> [String: [String]] {
+        guard let data = FileManager.default.contents(atPath: root + "/index/" + exclusionsFile),
+            let json = try? JSON.parse([UInt8](data)), let members = json.objectValue
+        else { return [:] }
+        return Dictionary(members.map { ($0.0, $0.1.arrayValue?.compactMap(\.stringValue) ?? []) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Lines to warn with after `names` were (re)built: an index that now shares frames with an
+    /// index built to exclude it (a test index rebuilt after the training indexes), so that one
+    /// trains on frames the other tests on.
+    public func overlapWarnings(after names: [String]) throws -> [String] {
+        let excluded = Self.exclusions(root: manifest.root)
+        var lines: [String] = []
+        for name in names {
+            let ids = Set(try manifest.index(name))
+            for other in excluded.keys.sorted() where other != name && !names.contains(other) && (excluded[other] ?? []).contains(name) {
+                guard let otherIDs = try? manifest.index(other) else { continue }
+                let shared = Set(otherIDs).intersection(ids).count
+                if shared > 0 {
+                    lines.append(
+                        "index \(name) shares \(shared) frame(s) with index \(other), which was built to exclude it: rebuild \(other) with -e \(name) so training never sees these frames"
+                    )
+                }
+            }
+        }
+        return lines
     }
 }

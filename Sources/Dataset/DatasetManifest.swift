@@ -105,7 +105,8 @@ public struct DatasetManifest: Sendable {
     /// Writes DESTINATION/manifest.json for the clips pre-processed into it (every shard is read
     /// back: its frames listed, its CRC-32 recorded); returns the manifest.
     public static func write(
-        destination: String, clips results: [ClipResult], camera: JSON?, cameraSource: String = "the meta files",
+        destination: String, clips results: [ClipResult], settings: JSON? = nil, camera: JSON?,
+        cameraSource: String = "the meta files",
         labels: JSON, labelCount: Int, backgroundDepthMM: Int,
         log: (String) -> Void = { _ in }
     ) throws -> JSON {
@@ -163,6 +164,7 @@ public struct DatasetManifest: Sendable {
         let manifest = JSON.object([
             ("format", .string(format)),
             ("canopy_version", .string(CanopyVersion.description)),
+            ("preprocess", settings ?? .null),
             ("camera", camera ?? .object([("width", .int(width)), ("height", .int(height))])),
             ("labels", labels),
             ("n_labels", .int(labelCount)),

@@ -98,4 +98,30 @@ public struct PreprocessConfig: Equatable, Sendable {
             }
         }
     }
+
+    /// The config as glimpse's keys, every setting spelled out (defaults included): what a
+    /// dataset records it was made with.
+    public var json: JSON {
+        let ops: [JSON] = noise.map { op in
+            switch op {
+            case .foregroundEdgeSwizzle: return .object([("type", .string("foreground-edge-swizzle"))])
+            case .gaussian(let f): return .object([("type", .string("gaussian")), ("fwtm_range_map_m", .double(f))])
+            case let .perlin(freq, amp, octaves):
+                return .object([
+                    ("type", .string("perlin")), ("freq", .double(freq)), ("amplitude_m", .double(amp)), ("octaves", .int(octaves)),
+                ])
+            }
+        }
+        return .object([
+            (
+                "properties",
+                .object([
+                    ("no_flip", .bool(noFlip)), ("background_depth_m", .double(Double(backgroundDepthMM) / 1000)),
+                    ("min_body_size_px", .int(minBodySizePixels)), ("min_body_change_percent", .double(minBodyChangePercent)),
+                    ("seed", .int(Int(seed))),
+                ])
+            ),
+            ("noise", .array(ops)),
+        ])
+    }
 }

@@ -9,6 +9,7 @@ public enum PreprocessError: Error, CustomStringConvertible, Equatable {
     case unfinished(missing: Int, total: Int, example: String)
     case invalidTask(String)
     case io(path: String, reason: String)
+    case otherSettings(marker: String, recorded: String, now: String)
 
     public var description: String {
         switch self {
@@ -18,6 +19,9 @@ public enum PreprocessError: Error, CustomStringConvertible, Equatable {
             return "\(missing) of \(total) clips are not pre-processed yet (e.g. \(example)); run the remaining array tasks, then --merge"
         case .invalidTask(let s): return "invalid task split: \(s)"
         case let .io(path, reason): return "\(path): \(reason)"
+        case let .otherSettings(marker, recorded, now):
+            return
+                "\(marker): this clip was pre-processed with other settings (\(recorded)) than this run's (\(now)); pass --force to rebuild it with this run's, or write to another folder"
         }
     }
 }
@@ -33,6 +37,11 @@ public struct PreprocessJob {
     public var taskID = 0
     public var taskCount = 1
     public var framesPerShard = 256
+    /// Rebuild clips whose done-marker records other settings (else such a clip is refused).
+    public var force = false
+    /// At the merge, also check the clips were made with this job's config (set when the merge
+    /// command names one; the label map is always checked).
+    public var checksConfigAtMerge = false
 
     public init(source: String, destination: String, processor: FrameProcessor, labelMapJSON: JSON) {
         self.source = source
@@ -46,6 +55,38 @@ public struct PreprocessJob {
     }
 
     func markerPath(_ clip: String) -> String { destination + "/clips/" + Self.fileName(clip) + ".json" }
+
+    /// What this run makes clips with: the pre-processor config (every setting), the label map's
+    /// CRC-32 and the shard size. Recorded in each clip's done-marker and in manifest.json.
+    public var settings: JSON {
+        let map = CRC32.checksum(Array(labelMapJSON.serialized(pretty: false).utf8))
+        return .object([
+            ("config", processor.config.json), ("label_map_crc32", .string(String(format: "%08x", map))),
+            ("frames_per_shard", .int(framesPerShard)),
+        ])
+    }
+
+    /// Settings as one line of text, the same however they were read back.
+    static func canonical(_ settings: JSON?) -> String {
+        guard let settings else { return "none recorded" }
+        return (try? JSON.parse(settings.serialized(pretty: false)))?.serialized(pretty: false) ?? settings.serialized(pretty: false)
+    }
+
+    /// Whether the clip is done with this run's settings; a clip done with other settings is
+    /// refused, or with `force` its marker and shards are removed so it is made again.
+    func isDone(_ clip: String, log: (String) -> Void) throws -> Bool {
+        let marker = markerPath(clip)
+        guard FileManager.default.fileExists(atPath: marker) else { return false }
+        let recorded = FileManager.default.contents(atPath: marker).flatMap { try? JSON.parse([UInt8]($0)) }.flatMap(ClipResult.init(json:))
+        let now = Self.canonical(settings)
+        let was = Self.canonical(recorded?.settings)
+        if was == now { return true }
+        guard force else { throw PreprocessError.otherSettings(marker: marker, recorded: was, now: now) }
+        for (file, _) in recorded?.shards ?? [] { try? FileManager.default.removeItem(atPath: destination + "/shards/" + file) }
+        try FileManager.default.removeItem(atPath: marker)
+        log("clip \(clip): made with other settings; rebuilding (--force)")
+        return false
+    }
 
     /// Runs this task's clips; returns the results of clips processed now (skipped ones are not listed).
     @discardableResult
@@ -65,7 +106,7 @@ public struct PreprocessJob {
         }
         var results: [ClipResult] = []
         for (i, clip) in names.enumerated() where i % taskCount == taskID {
-            if FileManager.default.fileExists(atPath: markerPath(clip)) {
+            if try isDone(clip, log: log) {
                 log("clip \(clip): done already, skipped")
                 continue
             }
@@ -80,6 +121,7 @@ public struct PreprocessJob {
 
     func runClip(_ clip: String, _ frames: [RawFrameRef]) throws -> ClipResult {
         var result = ClipResult(clip: clip)
+        result.settings = settings
         result.rawFrames = frames.count
         var previous: [UInt8]?
         var writer: ShardWriter?
@@ -152,6 +194,20 @@ public struct PreprocessJob {
             }
             results.append(r)
         }
+        // Every clip made with the same settings; the merge's label map (it goes into the manifest)
+        // the one they were made with; the merge's config too where it was given.
+        let recorded = results.first?.settings
+        for r in results where Self.canonical(r.settings) != Self.canonical(recorded) {
+            throw PreprocessError.otherSettings(
+                marker: markerPath(r.clip), recorded: Self.canonical(r.settings), now: Self.canonical(recorded))
+        }
+        if let recorded,
+            recorded["label_map_crc32"] != settings["label_map_crc32"]
+                || (checksConfigAtMerge && Self.canonical(recorded) != Self.canonical(settings))
+        {
+            throw PreprocessError.otherSettings(
+                marker: markerPath(results[0].clip), recorded: Self.canonical(recorded), now: Self.canonical(settings))
+        }
         if let first = missing.first {
             throw PreprocessError.unfinished(missing: missing.count, total: clipNames.count, example: first)
         }
@@ -160,7 +216,7 @@ public struct PreprocessJob {
             camera = meta["camera"]
         }
         return try DatasetManifest.write(
-            destination: destination, clips: results, camera: camera, cameraSource: refs[0].metaPath,
+            destination: destination, clips: results, settings: recorded, camera: camera, cameraSource: refs[0].metaPath,
             labels: labelMapJSON, labelCount: processor.labelMap.count,
             backgroundDepthMM: processor.config.backgroundDepthMM, log: log)
     }

@@ -37,6 +37,20 @@ struct Eval: ParsableCommand {
         }
         let compiled = CompiledForest(trees)
         let ids = try manifest.index(index)
+        // Frames the forest trained on make the accuracy optimistic: said, not hidden.
+        let tested = Set(ids)
+        for (t, tree) in trees.enumerated() {
+            guard let trained = tree.history.last(where: { $0["tool"]?.stringValue == "canopy" })?["index"]?.stringValue,
+                trained != index, let trainIDs = try? manifest.index(trained)
+            else { continue }
+            let shared = tested.intersection(trainIDs).count
+            if shared > 0 {
+                FileHandle.standardError.write(
+                    Data(
+                        "canopy eval: warning: \(shared) of the \(tested.count) frames of index \(index) are in index \(trained), which trained tree \(t): the accuracy is optimistic\n"
+                            .utf8))
+            }
+        }
         let byID = Dictionary(manifest.frames.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var matrix = ConfusionMatrix(labels: manifest.labelMap.count)
         var low: [(UInt64, Double)] = []

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dataset
+import Foundation
 import ImagePipeline
 
 struct Index: ParsableCommand {
@@ -33,6 +34,9 @@ struct Index: ParsableCommand {
         let written = try indexer.write(requests)
         for name in written.keys.sorted() {
             print("index \(name): \(written[name]!.count) frames (\(Set(written[name]!).count) distinct)")
+        }
+        for line in try indexer.overlapWarnings(after: requests.map(\.name)) {
+            FileHandle.standardError.write(Data("canopy index: warning: \(line)\n".utf8))
         }
     }
 }

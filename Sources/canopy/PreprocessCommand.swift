@@ -15,6 +15,8 @@ struct Preprocess: ParsableCommand {
     @OptionGroup var split: TaskSplit
     @Option(help: "Frames per shard.") var framesPerShard = 256
     @Flag(help: "Validate every shard and write manifest.json (after all tasks finished).") var merge = false
+    @Flag(help: "Rebuild clips done earlier with other settings (config, label map, shard size) instead of refusing.")
+    var force = false
 
     func validate() throws { try checkFramesPerShard(framesPerShard) }
 
@@ -25,6 +27,8 @@ struct Preprocess: ParsableCommand {
             source: source, destination: destination,
             processor: FrameProcessor(labelMap: map, config: settings), labelMapJSON: map.json)
         job.framesPerShard = framesPerShard
+        job.force = force
+        job.checksConfigAtMerge = config != nil
         if merge {
             _ = try job.merge { print($0) }
             return

@@ -52,3 +52,31 @@ import Testing
         #expect(throws: IndexError.noManifest(dir.path)) { try DatasetManifest(root: dir.path) }
     }
 }
+
+/// A test index rebuilt after the training indexes that excluded it is said to overlap them.
+@Suite struct IndexOverlapTests {
+    @Test func rebuildingAnExcludedIndexWarnsWhenItOverlaps() throws {
+        let dir = try TemporaryDirectory()
+        try RawFixture.write(to: dir.path + "/raw", clips: 2, frames: 4)
+        let job = try RawFixture.job(dir.path + "/raw", dir.path + "/data")
+        try job.run()
+        _ = try job.merge()
+        let manifest = try DatasetManifest(root: dir.path + "/data")
+        var test = DatasetIndexer(manifest: manifest)
+        test.withoutReplacement = true
+        test.seed = "first"
+        try test.write([("test", 4)])
+        var train = DatasetIndexer(manifest: manifest)
+        train.exclude = ["test"]
+        train.withoutReplacement = true
+        try train.write([("tree0", 12)])
+        #expect(try train.overlapWarnings(after: ["tree0"]).isEmpty)
+        // Rebuilt with another seed, the test index now holds frames tree0 trains on.
+        test.seed = "second"
+        try test.write([("test", 4)])
+        let warnings = try test.overlapWarnings(after: ["test"])
+        #expect(
+            warnings.count == 1 && warnings[0].contains("index test shares") && warnings[0].contains("rebuild tree0 with -e test"),
+            "\(warnings)")
+    }
+}

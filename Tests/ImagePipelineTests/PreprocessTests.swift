@@ -200,3 +200,35 @@ import Testing
         #expect(try mergeError(replacing: "xxx", with: "yyy") == "accepted")
     }
 }
+
+/// A dataset knows what made it: a re-run with other settings is refused, or rebuilt when asked.
+@Suite struct DatasetProvenanceTests {
+    @Test func aRerunWithAnotherConfigIsRefusedOrRebuiltWithForce() throws {
+        let dir = try TemporaryDirectory()
+        try RawFixture.write(to: dir.path + "/raw", clips: 2, frames: 2)
+        let plain = try RawFixture.job(dir.path + "/raw", dir.path + "/data")
+        try plain.run()
+        var noisy = PreprocessConfig()
+        noisy.noise = [.gaussian(fwtmMetres: 0.02)]
+        var other = try RawFixture.job(dir.path + "/raw", dir.path + "/data", config: noisy)
+        do {
+            try other.run()
+            Issue.record("a re-run with another config was accepted")
+        } catch let error as PreprocessError {
+            #expect(
+                "\(error)".contains("clips/clip0.json") && "\(error)".contains("--force") && "\(error)".contains("gaussian"), "\(error)")
+        }
+        #expect(try plain.run().isEmpty, "the same settings: every clip done already")
+        other.force = true
+        #expect(try other.run().count == 2, "rebuilt with --force")
+        _ = try other.merge()
+        let written = try JSON.parse([UInt8](Data(contentsOf: URL(fileURLWithPath: dir.path + "/data/manifest.json"))))
+        #expect(written["preprocess"]?["config"]?["noise"]?.arrayValue?.count == 1)
+        #expect(written["preprocess"]?["label_map_crc32"]?.stringValue?.count == 8)
+        #expect(written["canopy_version"]?.stringValue?.hasPrefix(CanopyVersion.number) == true)
+        // A merge naming another config (or with another label map) is refused too.
+        var mismatch = try RawFixture.job(dir.path + "/raw", dir.path + "/data")
+        mismatch.checksConfigAtMerge = true
+        #expect(throws: PreprocessError.self) { try mismatch.merge() }
+    }
+}
