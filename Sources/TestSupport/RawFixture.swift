@@ -55,4 +55,13 @@ public enum RawFixture {
         }
         return out
     }
+
+    /// Raw frames in DIR/raw pre-processed and merged into the dataset DIR/data.
+    public static func dataset(in dir: String, clips: Int, frames: Int) throws -> DatasetManifest {
+        try write(to: dir + "/raw", clips: clips, frames: frames)
+        let job = try job(dir + "/raw", dir + "/data")
+        try job.run()
+        _ = try job.merge()
+        return try DatasetManifest(root: dir + "/data")
+    }
 }

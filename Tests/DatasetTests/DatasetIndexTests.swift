@@ -8,11 +8,7 @@ import Testing
 @Suite struct DatasetIndexTests {
     func dataset() throws -> (TemporaryDirectory, DatasetManifest) {
         let dir = try TemporaryDirectory()
-        try RawFixture.write(to: dir.path + "/raw", clips: 3, frames: 4)
-        let job = try RawFixture.job(dir.path + "/raw", dir.path + "/data")
-        try job.run()
-        try job.merge()
-        return (dir, try DatasetManifest(root: dir.path + "/data"))
+        return (dir, try RawFixture.dataset(in: dir.path, clips: 3, frames: 4))
     }
 
     @Test func namedIndexesAreReproducibleAndExclusionsHold() throws {
@@ -57,11 +53,7 @@ import Testing
 @Suite struct IndexOverlapTests {
     @Test func rebuildingAnExcludedIndexWarnsWhenItOverlaps() throws {
         let dir = try TemporaryDirectory()
-        try RawFixture.write(to: dir.path + "/raw", clips: 2, frames: 4)
-        let job = try RawFixture.job(dir.path + "/raw", dir.path + "/data")
-        try job.run()
-        _ = try job.merge()
-        let manifest = try DatasetManifest(root: dir.path + "/data")
+        let manifest = try RawFixture.dataset(in: dir.path, clips: 2, frames: 4)
         var test = DatasetIndexer(manifest: manifest)
         test.withoutReplacement = true
         test.seed = "first"
