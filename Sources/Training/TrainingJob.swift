@@ -23,6 +23,9 @@ public struct TrainingJob: Equatable, Sendable {
     public var indexNameTemplate: String
     public var outFileTemplate: String
     public var dataset: String?
+    /// glimpse's `reload`: a tree file (per tree, with the out_file placeholders) whose tree is
+    /// continued deeper instead of grown from its root.
+    public var reloadTemplate: String?
 
     public init(
         name: String, parameters: TrainingParameters = TrainingParameters(), trees: Int = 3,
@@ -51,13 +54,17 @@ public struct TrainingJob: Equatable, Sendable {
 
     public var indexNames: [String] { (0..<trees).map(indexName) }
 
+    /// The tree file tree `tree` continues from, if the job reloads.
+    public func reloadPath(tree: Int) -> String? {
+        reloadTemplate.map { Self.fill($0, tree: tree, index: indexName(tree: tree), name: name, date: "") }
+    }
+
     /// The keys a job object may hold: train_rdt's parameters, Canopy's own, and glimpse's
     /// logging flags (harmless); glimpse keys Canopy does not do are refused by name.
     public static let keys = InputKeys(
-        TrainingParameters.keys.union(["name", "n_trees", "index_name", "out_file", "data_dir"]),
+        TrainingParameters.keys.union(["name", "n_trees", "index_name", "out_file", "data_dir", "reload"]),
         harmless: ["verbose", "profile"],
         unsupported: [
-            "reload": "continuing a tree from an earlier run is not implemented yet; remove the key to train the tree from its root",
             "pretty": "Canopy writes compact tree JSON (`canopy export` converts trees); remove the key",
             "n_threads": "set threads with `canopy train --threads` or the cluster config's threads_per_worker; remove the key",
             "max_nodes": "a debugging limit of glimpse's trainer; bound the tree with max_depth instead",
@@ -89,6 +96,7 @@ public struct TrainingJob: Equatable, Sendable {
         self.init(
             name: name, parameters: params, trees: trees, indexName: indexName,
             outFile: try string("out_file") ?? "{name}-tree{job}.json", dataset: try string("data_dir"))
+        reloadTemplate = try string("reload")
         guard Set(indexNames).count == trees || trees == 1 else {
             throw bad("index_name \"\(indexNameTemplate)\" gives the same index to several trees; use {job}")
         }
@@ -137,6 +145,7 @@ public struct TrainingJob: Equatable, Sendable {
         members.append(("index_name", .string(indexNameTemplate)))
         members.append(("out_file", .string(outFileTemplate)))
         if let dataset { members.append(("data_dir", .string(dataset))) }
+        if let reloadTemplate { members.append(("reload", .string(reloadTemplate))) }
         return .object(members)
     }
 }

@@ -23,6 +23,8 @@ public final class TrainingRun {
     public private(set) var state: GrowthState
     public private(set) var report: TrainingReport
     private var started = Date()
+    /// The history records of reloaded trees, kept before this run's.
+    private var reloadedHistory: [[JSON]] = []
     private var bytesBefore = 0
 
     public init(setup: JobSetup, directory: String, mode: String, log: @escaping (String) -> Void = { _ in }) {
@@ -44,7 +46,13 @@ public final class TrainingRun {
         // A folder that cannot be written fails now, not after the training.
         try AtomicFile.makeDirectory(directory)
         for name in AtomicFile.removeStale(in: directory) { log("job \(setup.job.name): removed \(name), left by a writer that died") }
-        guard let resumed = try Checkpoint.resume(directory: directory, job: setup.job) else { return }
+        guard let resumed = try Checkpoint.resume(directory: directory, job: setup.job) else {
+            guard setup.job.reloadTemplate != nil else { return }
+            (state, reloadedHistory) = try TreeReload.state(job: setup.job, initial: state)
+            let files = (0..<setup.job.trees).compactMap(setup.job.reloadPath).joined(separator: ", ")
+            log("job \(setup.job.name): continuing \(files) from level \(state.level)")
+            return
+        }
         state = resumed.state
         report.levels = resumed.levels
         report.resumedAt = state.level
@@ -91,6 +99,7 @@ public final class TrainingRun {
         }
         var trees = state.trees
         ForestHistory.annotate(&trees, job: job, indexSizes: setup.indexes.map(\.count), levels: report.levels)
+        for (t, earlier) in reloadedHistory.enumerated() where t < trees.count { trees[t].history = earlier + trees[t].history }
         let files = ForestFiles.files(ofJSON: try ForestFiles.write(trees, job: job, directory: directory, date: date))
         report.files = files.map { URL(fileURLWithPath: $0).lastPathComponent }
         report.seconds = Date().timeIntervalSince(started)

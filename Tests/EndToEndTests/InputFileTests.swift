@@ -25,7 +25,7 @@ import Testing
 
     @Test func aTypoInAJobIsOneLineNamingFileAndKey() throws {
         try refusal(file: "job.json", #"{"max_dpth": 3}"#, ["train", "--data", "DIR", "--job", "FILE", "--workers", "0"], key: "max_dpth")
-        try refusal(file: "job.json", #"{"reload": "/nonexistent.json"}"#, ["train", "--data", "DIR", "--job", "FILE"], key: "reload")
+        try refusal(file: "job.json", #"{"max_nodes": 100}"#, ["train", "--data", "DIR", "--job", "FILE"], key: "max_nodes")
     }
 
     @Test func aTypoInAPreprocessorConfigIsOneLine() throws {

@@ -133,7 +133,7 @@ import Testing
 
     @Test func aTypoOrAnUnsupportedGlimpseKeyIsRefusedByName() {
         #expect(message(#"{"max_dpth": 3}"#).contains(#"unknown key "max_dpth" in the training job jobs; did you mean "max_depth"?"#))
-        #expect(message(#"{"reload": "/nonexistent.json"}"#).contains(#""reload" in the training job"#))
+        #expect(message(#"{"reload": 3}"#).contains("reload must be a string"))
         for key in ["pretty", "n_threads", "max_nodes"] {
             #expect(message("{\"\(key)\": 1}").contains("\"\(key)\" in the training job"), "\(key)")
         }

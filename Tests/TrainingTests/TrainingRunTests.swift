@@ -68,8 +68,10 @@ final class FaultySource: TrainingSource {
     }
 
     /// Trains into `folder` with `source` made from the set-up; returns the run.
-    func train(_ folder: String, small: Bool = true, fault: (FaultySource) -> Void = { _ in }) throws -> TrainingRun {
-        let setup = try JobSetup(job: job, datasetRoot: scratch.path + "/data")
+    func train(_ folder: String, job: TrainingJob? = nil, small: Bool = true, fault: (FaultySource) -> Void = { _ in }) throws
+        -> TrainingRun
+    {
+        let setup = try JobSetup(job: job ?? self.job, datasetRoot: scratch.path + "/data")
         let run = TrainingRun(setup: setup, directory: scratch.path + "/" + folder, mode: "single-process")
         try run.start()
         let source = FaultySource(try LocalSource(setup: setup, threads: 2, smallNodeMemory: small ? 1 << 20 : 0))
@@ -122,5 +124,24 @@ final class FaultySource: TrainingSource {
         let setup = try JobSetup(job: deeper, datasetRoot: scratch.path + "/data")
         let run = TrainingRun(setup: setup, directory: scratch.path + "/other", mode: "single-process")
         #expect(throws: CheckpointError.self) { try run.start() }
+    }
+
+    @Test func aReloadedTreeContinuedDeeperIsTheTreeTrainedThatDeep() throws {
+        _ = try train("deep")
+        var shallow = job
+        shallow.parameters.maxDepth = 4
+        _ = try train("shallow", job: shallow)
+        var continued = job
+        continued.reloadTemplate = scratch.path + "/shallow/t-tree{job}.json"
+        let run = try train("continued", job: continued)
+        #expect(run.state.level == 7)
+        let deep = try bytes("deep"), more = try bytes("continued")
+        for name in ["t-tree0.rdt", "t-tree1.rdt"] { #expect(deep[name] == more[name], "\(name)") }
+        let tree = try TreeFile.load(scratch.path + "/continued/t-tree0.json")
+        #expect(tree.history.count == 2, "the reloaded tree's history, then this run's")
+        var tooDeep = job
+        tooDeep.parameters.maxDepth = 4
+        tooDeep.reloadTemplate = continued.reloadTemplate
+        #expect(throws: TreeFileError.self) { try train("again", job: tooDeep) }
     }
 }
