@@ -13,7 +13,9 @@ public struct JointParameters: Equatable, Sendable {
         self.offset = offset
     }
 
-    /// A parameter file: `{"params": [{"joint", "bandwidth", "threshold", "offset"}, ...]}`.
+    /// A parameter file as glimpse's joint tools read it: `{"n_joints", "params": [{"name",
+    /// "bandwidth", "threshold", "offset"}, ...]}`, each entry also under Canopy's earlier key
+    /// `joint`, with `extra` fields (how it was fitted) after.
     public static func json(_ params: [JointParameters], map: JointMap, extra: [(String, JSON)] = []) -> JSON {
         .object(
             [
@@ -23,7 +25,7 @@ public struct JointParameters: Equatable, Sendable {
                     .array(
                         zip(map.joints, params).map { j, p in
                             .object([
-                                ("joint", .string(j.name)), ("bandwidth", .double(Double(p.bandwidth))),
+                                ("name", .string(j.name)), ("joint", .string(j.name)), ("bandwidth", .double(Double(p.bandwidth))),
                                 ("threshold", .double(Double(p.threshold))), ("offset", .double(Double(p.offset))),
                             ])
                         })
@@ -31,17 +33,22 @@ public struct JointParameters: Equatable, Sendable {
             ] + extra)
     }
 
-    /// Reads a parameter file for `map`'s joints (by name).
+    static let entryKeys = InputKeys(["name", "joint", "bandwidth", "threshold", "offset"])
+
+    /// Reads a parameter file for `map`'s joints (by name): glimpse's (entries keyed by `name`)
+    /// or Canopy's earlier ones (`joint`).
     public static func load(_ path: String, map: JointMap) throws -> [JointParameters] {
         func bad(_ p: String) -> JointError { .invalid(path: path, problem: p) }
         guard let data = FileManager.default.contents(atPath: path), let json = try? JSON.parse([UInt8](data)),
             let list = json["params"]?.arrayValue
-        else { throw bad("not a joint parameter file (made by canopy train-joints)") }
+        else { throw bad("not a joint parameter file (made by canopy train-joints or glimpse)") }
         var byName: [String: JointParameters] = [:]
         for e in list {
-            guard let name = e["joint"]?.stringValue, let b = e["bandwidth"]?.doubleValue, let t = e["threshold"]?.doubleValue,
+            try entryKeys.check(e, path: path, what: "joint parameter entry")
+            guard let name = e["name"]?.stringValue ?? e["joint"]?.stringValue, let b = e["bandwidth"]?.doubleValue,
+                let t = e["threshold"]?.doubleValue,
                 let o = e["offset"]?.doubleValue, b > 0
-            else { throw bad("an entry lacks joint, bandwidth > 0, threshold or offset") }
+            else { throw bad("an entry lacks name, bandwidth > 0, threshold or offset") }
             byName[name] = JointParameters(bandwidth: Float(b), threshold: Float(t), offset: Float(o))
         }
         return try map.joints.map { j in

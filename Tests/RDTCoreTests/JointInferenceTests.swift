@@ -70,5 +70,24 @@ struct JointInferenceTests {
             try Data($0).write(to: URL(fileURLWithPath: file))
         }
         #expect(try JointParameters.load(file, map: map) == params)
+        // glimpse's files key entries by name only; a typo in an entry is refused by name.
+        let glimpse = JSON.object([
+            ("n_joints", .int(14)),
+            (
+                "params",
+                .array(
+                    zip(map.joints, params).map { j, p in
+                        .object([
+                            ("name", .string(j.name)), ("bandwidth", .double(Double(p.bandwidth))),
+                            ("threshold", .double(Double(p.threshold))), ("offset", .double(Double(p.offset))),
+                        ])
+                    })
+            ),
+        ])
+        try glimpse.serialized().write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try JointParameters.load(file, map: map) == params)
+        try glimpse.serialized().replacingOccurrences(of: "\"offset\"", with: "\"ofset\"").write(
+            toFile: file, atomically: true, encoding: .utf8)
+        #expect(throws: InputKeyError.self) { try JointParameters.load(file, map: map) }
     }
 }
