@@ -19,12 +19,17 @@ public struct JointMap: Equatable, Sendable {
 
     public init(joints: [Joint]) { self.joints = joints }
 
+    /// The keys of a joint map entry; `labels_flipped` (glimpse's labels for mirrored frames) is
+    /// accepted without effect: Canopy mirrors through the label map's opposites.
+    static let entryKeys = InputKeys(["joint", "labels", "connections"], harmless: ["labels_flipped"])
+
     /// Reads a joint map, checking labels against the forest's `labelCount` where given.
     public init(contentsOf path: String, labelCount: Int? = nil) throws {
         func bad(_ p: String) -> JointError { .invalid(path: path, problem: p) }
         guard let data = FileManager.default.contents(atPath: path) else { throw bad("cannot read the joint map") }
         guard let list = (try? JSON.parse([UInt8](data)))?.arrayValue else { throw bad("not a glimpse joint map (a JSON array of joints)") }
         joints = try list.enumerated().map { i, entry in
+            try Self.entryKeys.check(entry, path: path, what: "joint map entry \(i)")
             guard let name = entry["joint"]?.stringValue, let labels = entry["labels"]?.arrayValue?.compactMap(\.intValue), !labels.isEmpty
             else { throw bad("entry \(i) needs \"joint\" and a non-empty \"labels\" list") }
             if let labelCount, let l = labels.first(where: { $0 < 0 || $0 >= labelCount }) {

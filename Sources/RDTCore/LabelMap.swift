@@ -72,12 +72,16 @@ public struct LabelMap: Equatable, Sendable {
         try self.init(json: json, source: path)
     }
 
+    /// The keys of a label map entry (glimpse's label and out-maps).
+    static let entryKeys = InputKeys(["name", "inputs", "opposite"])
+
     public init(json: JSON, source: String) throws {
         guard let entries = json.arrayValue else {
             throw LabelMapError.invalid(path: source, reason: "the top level must be an array of labels")
         }
         var labels: [LabelInfo] = []
         for (i, entry) in entries.enumerated() {
+            try Self.entryKeys.check(entry, path: source, what: "label map entry \(i)")
             guard let name = entry["name"]?.stringValue else {
                 throw LabelMapError.invalid(path: source, reason: "entry \(i) has no \"name\" string")
             }

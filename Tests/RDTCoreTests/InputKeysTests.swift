@@ -62,3 +62,18 @@ import Testing
         #expect(throws: LabelMapError.self) { try map.checkOutMap(fits: labels + 1, path: path) }  // leaves one out
     }
 }
+
+/// Label and joint maps are read strictly too; glimpse's own load as they are.
+@Suite struct StrictMapTests {
+    @Test func aTypoInALabelMapEntryIsRefusedAndGlimpsesMapsLoad() throws {
+        let text = #"[{"name": "bg", "inputs": [0]}, {"name": "head", "inptus": [1]}]"#
+        #expect(throws: InputKeyError.self) { try LabelMap(json: try JSON.parse(text), source: "m.json") }
+        let root = OutMapFitTests.root + "/reference/glimpse"
+        for name in try FileManager.default.contentsOfDirectory(atPath: root + "/label-maps") {
+            _ = try LabelMap(contentsOf: root + "/label-maps/" + name)
+        }
+        for name in try FileManager.default.contentsOfDirectory(atPath: root + "/joint-maps") {
+            _ = try JointMap(contentsOf: root + "/joint-maps/" + name)
+        }
+    }
+}
