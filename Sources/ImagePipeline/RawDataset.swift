@@ -18,20 +18,33 @@ public struct RawFrameRef: Equatable, Sendable {
 }
 
 public enum RawDataset {
+    /// The keys of a raw frame's meta file, as `canopy render` writes it.
+    static let metaKeys = InputKeys(["clip", "frame", "camera", "joints"])
+    static let cameraKeys = InputKeys(["width", "height", "vertical_fov", "position"])
+
     /// The raw frames under `root`, sorted by (clip, frame, name). The clip and frame come from the
     /// meta file, else from a name "CLIP-FRAME" (or "CLIP_FRAME"), else the whole name is the clip.
     public static func scan(_ root: String) throws -> [RawFrameRef] {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: root + "/depth")) ?? [])
             .filter { $0.hasSuffix(".png") }.map { String($0.dropLast(4)) }
         guard !names.isEmpty else { throw PreprocessError.noFrames(root) }
-        var refs: [RawFrameRef] = names.map { name in
-            var clip = name, frame = 0
-            if let data = FileManager.default.contents(atPath: root + "/meta/" + name + ".json"),
-                let meta = try? JSON.parse([UInt8](data)), let c = meta["clip"]?.stringValue
-            {
-                clip = c
-                frame = meta["frame"]?.intValue ?? 0
-            } else if let cut = name.lastIndex(where: { $0 == "-" || $0 == "_" }), let f = Int(name[name.index(after: cut)...]) {
+        var refs: [RawFrameRef] = try names.map { name in
+            var clip = name, frame = 0, named = false
+            let metaPath = root + "/meta/" + name + ".json"
+            if let data = FileManager.default.contents(atPath: metaPath) {
+                let meta: JSON
+                do { meta = try JSON.parse([UInt8](data)) } catch {
+                    throw PreprocessError.badFrame(path: metaPath, problem: "not a meta file: \(error)")
+                }
+                try metaKeys.check(meta, path: metaPath, what: "frame meta")
+                if let camera = meta["camera"] { try cameraKeys.check(camera, path: metaPath, what: "frame meta's camera") }
+                if let c = meta["clip"]?.stringValue {
+                    clip = c
+                    frame = meta["frame"]?.intValue ?? 0
+                    named = true
+                }
+            }
+            if !named, let cut = name.lastIndex(where: { $0 == "-" || $0 == "_" }), let f = Int(name[name.index(after: cut)...]) {
                 clip = String(name[..<cut])
                 frame = f
             }

@@ -232,3 +232,22 @@ import Testing
         #expect(throws: PreprocessError.self) { try mismatch.merge() }
     }
 }
+
+/// A raw frame's meta file is read strictly: unreadable or with a key Canopy does not know, it is
+/// named, never skipped in silence.
+@Suite struct StrictMetaTests {
+    @Test func aBrokenOrMistypedMetaFileIsNamed() throws {
+        let dir = try TemporaryDirectory()
+        try RawFixture.write(to: dir.path + "/raw", clips: 1, frames: 2)
+        let meta = dir.path + "/raw/meta/clip00-0001.json"
+        try "{ not json".write(toFile: meta, atomically: true, encoding: .utf8)
+        #expect(throws: PreprocessError.self) { try RawDataset.scan(dir.path + "/raw") }
+        try #"{"clip": "clip0", "frame": 1, "camrea": {}}"#.write(toFile: meta, atomically: true, encoding: .utf8)
+        do {
+            _ = try RawDataset.scan(dir.path + "/raw")
+            Issue.record("a mistyped meta key was accepted")
+        } catch {
+            #expect("\(error)".contains(meta) && "\(error)".contains(#"did you mean "camera"?"#), "\(error)")
+        }
+    }
+}

@@ -68,6 +68,21 @@ import Testing
     @Test func aTypoInALabelMapEntryIsRefusedAndGlimpsesMapsLoad() throws {
         let text = #"[{"name": "bg", "inputs": [0]}, {"name": "head", "inptus": [1]}]"#
         #expect(throws: InputKeyError.self) { try LabelMap(json: try JSON.parse(text), source: "m.json") }
+        do {
+            _ = try LabelMap(json: try JSON.parse(text), source: "m.json")
+        } catch {
+            #expect("\(error)" == #"m.json: unknown key "inptus" in the label map entry 1; did you mean "inputs"?"#)
+        }
+        let dir = NSTemporaryDirectory() + "canopy-maps-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #"[{"joint": "head", "labels": [1], "conections": []}]"#.write(toFile: dir + "/j.json", atomically: true, encoding: .utf8)
+        do {
+            _ = try JointMap(contentsOf: dir + "/j.json")
+            Issue.record("a mistyped joint map key was accepted")
+        } catch {
+            #expect("\(error)" == "\(dir)/j.json: unknown key \"conections\" in the joint map entry 0; did you mean \"connections\"?")
+        }
         let root = OutMapFitTests.root + "/reference/glimpse"
         for name in try FileManager.default.contentsOfDirectory(atPath: root + "/label-maps") {
             _ = try LabelMap(contentsOf: root + "/label-maps/" + name)
