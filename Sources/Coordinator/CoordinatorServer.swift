@@ -12,13 +12,22 @@ final class CoordinatorServer {
     private let context: ZMQContext
     private let socket: ZMQSocket
     private let gate: CurveGate?
+    /// The socket's monitor: handshakes begun, ended and failed.
+    private let events: ZMQSocket
+    private var limiter: HandshakeLimiter
     /// Messages dropped in all, and per peer name ("w3", or "?" for unknown peers together).
     private var droppedTotal = 0
     private var dropped: [String: Int] = [:]
     private var unsent = 0
 
+    /// Connections at most in their handshake at once (see `HandshakeLimiter`), and how long a
+    /// handshake may take.
+    static let pendingHandshakeCap = 256
+    static let handshakeMs: Int32 = 5_000
+
     init(bind: String, security: Security, log: @escaping (String) -> Void) throws {
         self.log = log
+        limiter = HandshakeLimiter(cap: Self.pendingHandshakeCap, windowMs: Int(Self.handshakeMs))
         Self.raiseDescriptorLimit()
         context = try ZMQContext()
         socket = try ZMQSocket(context, .router)
@@ -26,13 +35,19 @@ final class CoordinatorServer {
         try socket.setOption(ZMQ_ROUTER_MANDATORY, Int32(1))
         // A peer that connects and never completes the handshake is closed after 5 s (libzmq's
         // default is 30 s), so a flood of them holds descriptors only briefly.
-        try socket.setOption(ZMQ_HANDSHAKE_IVL, Int32(5_000))
+        try socket.setOption(ZMQ_HANDSHAKE_IVL, Self.handshakeMs)
         if case let .server(_, allowed) = security {
             gate = try CurveGate(context: context, allowed: allowed, log: log)
-            try gate?.watch(socket)
         } else {
             gate = nil
         }
+        events = try ZMQSocket(context, .pair)
+        let monitor = "inproc://canopy-monitor-\(UInt(bitPattern: ObjectIdentifier(socket).hashValue))"
+        try socket.monitor(
+            monitor,
+            events: ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        try events.connect(monitor)
         try security.apply(to: socket)
         try socket.bind(bind)
         endpoint = try socket.lastEndpoint()
@@ -42,6 +57,7 @@ final class CoordinatorServer {
     /// CURVE gate's questions.
     func receive(timeoutMs: Int) throws -> ZMQSocket.Received? {
         gate?.serve()
+        watchHandshakes()
         return try socket.receiveMessage(timeoutMs: timeoutMs, maxBytes: Self.maxMessageBytes)
     }
 
@@ -73,6 +89,31 @@ final class CoordinatorServer {
             }
         }
         return (bytes, gone)
+    }
+
+    /// Reads the monitor's events: failed handshakes go to the gate's log, and connections beyond
+    /// the cap on pending handshakes are shut down (libzmq then closes them).
+    private func watchHandshakes() {
+        while let event = try? events.receive(timeoutMs: 0) {
+            guard let head = event.first, head.count >= 6 else { continue }
+            let code = Int32(UInt16(head[0]) | UInt16(head[1]) << 8)
+            let value = head[2..<6].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << UInt32(8 * $1.offset) }
+            let now = DispatchTime.now().uptimeNanoseconds
+            switch code {
+            case ZMQ_EVENT_ACCEPTED:
+                if let fd = limiter.on(.accepted(fd: Int32(bitPattern: value)), now: now) {
+                    shutdown(fd, Int32(SHUT_RDWR))
+                    if limiter.shed <= 20 || limiter.shed % 1000 == 0 {
+                        log("shed a connection: \(Self.pendingHandshakeCap) are in their handshake already (\(limiter.shed) shed so far)")
+                    }
+                }
+            case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+                gate?.handshakeFailed(protocolError: code == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+                _ = limiter.on(.ended, now: now)
+            default:
+                _ = limiter.on(.ended, now: now)
+            }
+        }
     }
 
     /// Drops a message and logs it sparingly: up to 20 lines per peer while the whole stays under

@@ -2,12 +2,11 @@ import CZeroMQ
 import Foundation
 
 /// The coordinator's gatekeeper: a ZAP handler (RFC 27) that admits only the allowed client
-/// keys, plus a socket monitor for handshakes that fail before ZAP (a peer without keys, or
-/// with the wrong server key). Every refusal is logged. Call `serve()` often (the coordinator's
-/// event pump does); it never blocks.
+/// keys; handshakes that fail before ZAP (a peer without keys, or with the wrong server key) are
+/// reported to it by the socket's monitor (`handshakeFailed`). Every refusal is logged. Call
+/// `serve()` often (the coordinator's event pump does); it never blocks.
 public final class CurveGate {
     let zap: ZMQSocket
-    let events: ZMQSocket
     /// Allowed public keys (Z85) -> their name and role.
     let allowed: [String: AllowedKey]
     let log: (String) -> Void
@@ -17,19 +16,11 @@ public final class CurveGate {
     public init(context: ZMQContext, allowed: [String: AllowedKey], log: @escaping (String) -> Void) throws {
         zap = try ZMQSocket(context, .rep)
         try zap.bind("inproc://zeromq.zap.01")
-        events = try ZMQSocket(context, .pair)
         self.allowed = allowed
         self.log = log
     }
 
-    /// Starts logging failed handshakes of `socket`.
-    public func watch(_ socket: ZMQSocket) throws {
-        let endpoint = "inproc://canopy-monitor-\(UInt(bitPattern: ObjectIdentifier(socket).hashValue))"
-        try socket.monitor(endpoint, events: ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-        try events.connect(endpoint)
-    }
-
-    /// Answers pending ZAP requests and logs failed handshakes.
+    /// Answers pending ZAP requests.
     public func serve() {
         while let request = try? zap.receive(timeoutMs: 0) {
             // version, request id, domain, address, routing id, mechanism, credentials...
@@ -53,13 +44,13 @@ public final class CurveGate {
             }
             try? zap.send([Array("1.0".utf8), request[1], Array(status.utf8), Array(text.utf8), Array(user.utf8), []])
         }
-        while let event = try? events.receive(timeoutMs: 0) {
-            guard let head = event.first, head.count >= 6 else { continue }
-            let code = UInt16(head[0]) | UInt16(head[1]) << 8
-            refusal(
-                "refused a peer whose handshake failed (\(code == UInt16(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) ? "protocol error" : "no detail")): it has no CURVE keys or the wrong coordinator key"
-            )
-        }
+    }
+
+    /// Logs a handshake that failed before ZAP saw it.
+    public func handshakeFailed(protocolError: Bool) {
+        refusal(
+            "refused a peer whose handshake failed (\(protocolError ? "protocol error" : "no detail")): it has no CURVE keys or the wrong coordinator key"
+        )
     }
 
     /// Counts a refusal and logs it: every one of the first 20, then every 1000th, so a flood of

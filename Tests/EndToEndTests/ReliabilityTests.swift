@@ -186,6 +186,8 @@ import WireProtocol
         coordinator.process.waitUntilExit()
         #expect(coordinator.process.terminationStatus == 0, "\(coordinator.log.suffix(3000))")
         #expect(try fx.files(out + "/small") == reference, "the forest differs from the undisturbed one")
+        // At most 256 connections wait in their handshake; the rest of the flood is shed at once.
+        #expect(coordinator.log.contains("shed a connection: 256 are in their handshake already"), "\(coordinator.log.suffix(3000))")
     }
 
     @Test(arguments: ["loading", "training"])
