@@ -27,6 +27,8 @@ final class ClusterSource: TrainingSource {
     private(set) var applySeconds = 0.0
     /// Pixels the workers counted, summed over batches.
     private(set) var pixelsCounted = 0
+    /// Fail after this long with no worker at all (nil: wait for one however long).
+    var noWorkerTimeoutMs: Int?
 
     /// `template` is the job's AssignShards without epoch, frames and route.
     init(
@@ -76,7 +78,7 @@ final class ClusterSource: TrainingSource {
             if link.pool.order.isEmpty {
                 if !announced { link.log("job \(job): no workers left; waiting for one to join") }
                 announced = true
-                try wait { !link.pool.order.isEmpty }
+                try wait(noWorkersFor: noWorkerTimeoutMs) { !link.pool.order.isEmpty }
                 continue
             }
             let assignments = link.update(.rebalance).compactMap { action -> (PeerIdentity, UInt64, [String])? in
@@ -215,11 +217,22 @@ final class ClusterSource: TrainingSource {
         link.update(.answered(a.request, identity))
     }
 
-    /// Pumps until `done` holds; throws the job's failure if one comes first, and, where
-    /// `interruptible`, `LevelInterrupted` once a worker holding pixels is lost.
-    func wait(interruptible: Bool = false, until done: () -> Bool) throws {
+    /// Pumps until `done` holds; throws the job's failure if one comes first, where
+    /// `interruptible` `LevelInterrupted` once a worker holding pixels is lost, and with
+    /// `noWorkersFor` a failure once the pool has been empty that long.
+    func wait(interruptible: Bool = false, noWorkersFor limitMs: Int? = nil, until done: () -> Bool) throws {
+        var emptySince: UInt64?
         while true {
             if let f = link.failure { throw JobFailure(message: f) }
+            if let limitMs {
+                if !link.pool.order.isEmpty {
+                    emptySince = nil
+                } else if let since = emptySince, link.now() - since > UInt64(limitMs) * 1_000_000 {
+                    X
+                } else if emptySince == nil {
+                    emptySince = link.now()
+                }
+            }
             if interruptible && link.pool.interrupted { throw LevelInterrupted() }
             if done() { return }
             try link.pump(timeoutMs: 20)

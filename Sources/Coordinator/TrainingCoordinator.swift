@@ -23,6 +23,9 @@ public final class TrainingCoordinator: ClusterLink {
         /// Node batches the workers count ahead of the one being decided (each batch gets
         /// 1 / (depth + 1) of the histogram budget).
         public var prefetchDepth = 2
+        /// Fail a job after this long without any worker (none joined, or all were lost); nil waits
+        /// for one to join however long it takes (a cluster's workers may be queued).
+        public var noWorkerTimeoutMs: Int?
         /// Stop the workers when returning.
         public var shutdownWorkers = true
         /// CURVE with an allow list (`.server`), or plaintext for loopback demos.
@@ -240,8 +243,9 @@ public final class TrainingCoordinator: ClusterLink {
         }
         logLine("job \(job.name): \(job.trees) trees, \(setup.uses.frames.count) frames; waiting for \(options.minWorkers) worker(s)")
         let source = ClusterSource(link: self, setup: setup, prefetchDepth: options.prefetchDepth)
+        source.noWorkerTimeoutMs = options.noWorkerTimeoutMs
         current = (record, source)
-        try source.wait { pool.order.count >= options.minWorkers }
+        try source.wait(noWorkersFor: options.noWorkerTimeoutMs) { pool.order.count >= options.minWorkers }
         record.state = .loading
         record.started = Date()
         try run.start()

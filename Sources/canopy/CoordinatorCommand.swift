@@ -34,12 +34,17 @@ struct CoordinatorCommand: ParsableCommand {
             "Added to --request-timeout: this many times what counting all of a worker's samples once costs (5 ns per sample and candidate)."
     )
     var requestTimeoutFactor = 10.0
+    @Option(help: "Fail a job after this many seconds without any worker (default: wait for one however long).")
+    var noWorkerTimeout: Double?
     @OptionGroup var security: SecurityOptions
 
     func validate() throws {
         let heartbeat = Double(WorkerPool.Settings().heartbeatMs) / 1000
         guard workerTimeout.isFinite, workerTimeout >= 2 * heartbeat, workerTimeout <= 86_400 else {
             throw ValidationError("--worker-timeout must be at least 2 heartbeats (\(2 * heartbeat) s), got \(workerTimeout)")
+        }
+        if let noWorkerTimeout, !(noWorkerTimeout.isFinite && noWorkerTimeout >= 1 && noWorkerTimeout <= 86_400 * 30) {
+            throw ValidationError("--no-worker-timeout must be 1...2592000 s, got \(noWorkerTimeout)")
         }
         guard minWorkers >= 1 else { throw ValidationError("--min-workers must be >= 1, got \(minWorkers)") }
         guard linger.isFinite, linger >= 0 else { throw ValidationError("--linger must be >= 0 s, got \(linger)") }
@@ -75,6 +80,7 @@ struct CoordinatorCommand: ParsableCommand {
         var options = TrainingCoordinator.Options(bind: bind, outputRoot: out)
         options.security = try security.server(config)
         options.minWorkers = minWorkers
+        options.noWorkerTimeoutMs = noWorkerTimeout.map { Int($0 * 1000) }
         options.exitWhenDone = exitWhenDone
         options.lingerSeconds = linger
         options.pool.workerTimeoutMs = Int(workerTimeout * 1000)

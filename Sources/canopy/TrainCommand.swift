@@ -51,6 +51,9 @@ struct Train: ParsableCommand {
         }
         var options = TrainingCoordinator.Options(bind: "tcp://127.0.0.1:*", outputRoot: out)
         options.minWorkers = workers
+        // Its own worker processes: if none is connected for this long (all lost, none able to
+        // join), the run stops with one line rather than waiting.
+        options.noWorkerTimeoutMs = 30_000
         // Loopback, yet other users of this machine can reach the port: CURVE with keys made for
         // this run only, the workers' in a private folder removed at the end.
         let keys = try EphemeralKeys()
@@ -59,7 +62,9 @@ struct Train: ParsableCommand {
         let coordinator = try TrainingCoordinator(
             options: options, jobs: jobs.map { ($0, $0.dataset ?? data) },
             log: { line in
-                if line.contains("failed") || line.contains("error") || line.contains("lost") { print("coordinator: \(line)") }
+                if line.contains("failed") || line.contains("error") || line.contains("lost") || line.contains("no workers left") {
+                    print("coordinator: \(line)")
+                }
             })
         coordinator.onLevel = { record, level in
             print(levelLine(record.job.name, level))

@@ -276,3 +276,24 @@ final class FakeLink: ClusterLink {
         #expect(throws: JobFailure.self) { try source.histograms(for: [n0]) }
     }
 }
+
+/// Without any worker for the configured time, a job fails in one line instead of waiting.
+@Suite struct NoWorkerTimeoutTests {
+    @Test func aPoolEmptyForTheTimeoutFailsTheJob() {
+        let link = FakeLink()
+        link.update(.startJob(shards: ["s1": 1], candidates: 1))
+        let source = ClusterSource(
+            link: link, job: "j", shape: HistogramShape(candidates: 1, bins: 2, labels: 2), shardFrames: ["s1": [1]],
+            uses: FrameUses(indexes: [[1]]), template: Canopy_Wire_AssignShards(), prefetchDepth: 1)
+        source.noWorkerTimeoutMs = 100
+        link.script = Array(repeating: { _ in }, count: 20)  // 20 pumps of 20 ms: nobody joins
+        do {
+            try source.prepare([])
+            Issue.record("prepare returned without workers")
+        } catch {
+            #expect("\(error)".contains("no worker for 0 s") || "\(error)".contains("no worker for"), "\(error)")
+            #expect(error is JobFailure)
+        }
+        #expect(link.lines.contains { $0.contains("no workers left; waiting for one to join") })
+    }
+}
