@@ -228,7 +228,10 @@ final class ClusterSource: TrainingSource {
                 if !link.pool.order.isEmpty {
                     emptySince = nil
                 } else if let since = emptySince, link.now() - since > UInt64(limitMs) * 1_000_000 {
-                    X
+                    throw JobFailure(
+                        message:
+                            "no worker for \(Double(limitMs) / 1000) s: none joined, or every one was lost; check that workers can reach the coordinator"
+                    )
                 } else if emptySince == nil {
                     emptySince = link.now()
                 }
