@@ -37,6 +37,25 @@ public struct ConfusionMatrix: Equatable, Sendable {
         }
     }
 
+    /// Pixels predicted as `label`.
+    public func predicted(_ label: Int) -> Int { (0..<labels).reduce(0) { $0 + counts[$1 * labels + label] } }
+
+    /// Per label: correct over the pixels predicted as it (nil where it is never predicted).
+    public var perLabelPrecision: [Double?] {
+        (0..<labels).map { l in
+            let p = predicted(l)
+            return p == 0 ? nil : Double(counts[l * labels + l]) / Double(p)
+        }
+    }
+
+    /// Per label: intersection over union of truth and prediction (nil where neither has it).
+    public var perLabelIoU: [Double?] {
+        (0..<labels).map { l in
+            let union = support(l) + predicted(l) - counts[l * labels + l]
+            return union == 0 ? nil : Double(counts[l * labels + l]) / Double(union)
+        }
+    }
+
     /// Mean of the per-label accuracies over labels that occur.
     public var meanClassAccuracy: Double {
         let present = perLabelAccuracy.compactMap { $0 }

@@ -54,6 +54,7 @@ struct Eval: ParsableCommand {
         let byID = Dictionary(manifest.frames.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var matrix = ConfusionMatrix(labels: manifest.labelMap.count)
         var low: [(UInt64, Double)] = []
+        var perFrame: [(id: UInt64, name: String, accuracy: Double)] = []
         var pictures: [(depth: [UInt16], truth: [UInt8], predicted: [UInt8])] = []
         var readers: [String: ShardReader] = [:]
         var probs: [Float] = []
@@ -71,6 +72,7 @@ struct Eval: ParsableCommand {
             one.add(truth: truth, predicted: predicted)
             matrix.add(one)
             if one.pixelAccuracy < lowAccuracy { low.append((id, one.pixelAccuracy)) }
+            perFrame.append((id, entry.name + (entry.flipped ? " (flipped)" : ""), one.pixelAccuracy))
             if pictures.count < 4 {
                 pictures.append((depth, truth, predicted))
                 size = (frame.width, frame.height)
@@ -91,14 +93,23 @@ struct Eval: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(start)
         if json {
+            func number(_ x: Double?) -> JSON { x.map { JSON.double($0) } ?? .null }
+            let accuracy = report.perLabelAccuracy, precision = report.perLabelPrecision, iou = report.perLabelIoU
             let perLabel = JSON.array(
-                zip(reportNames, report.perLabelAccuracy).map { name, acc in
-                    .object([("label", .string(name)), ("accuracy", acc.map { JSON.double($0) } ?? .null)])
+                reportNames.indices.map { l in
+                    .object([
+                        ("label", .string(reportNames[l])), ("pixels", .int(report.support(l))),
+                        ("predicted_pixels", .int(report.predicted(l))), ("accuracy", number(accuracy[l])),
+                        ("precision", number(precision[l])), ("iou", number(iou[l])),
+                    ])
                 })
+            let frames = JSON.array(
+                perFrame.map { .object([("id", .int(Int($0.id))), ("name", .string($0.name)), ("pixel_accuracy", .double($0.accuracy))]) })
             print(
                 JSON.object([
                     ("frames", .int(ids.count)), ("pixel_accuracy", .double(report.pixelAccuracy)),
                     ("mean_class_accuracy", .double(report.meanClassAccuracy)), ("per_label", perLabel),
+                    ("per_frame", frames),
                     ("low_accuracy_frames", .int(low.count)),
                 ]).serialized())
             return

@@ -49,6 +49,13 @@ import Testing
         let gotMean: Double = report["mean_class_accuracy"]?.doubleValue ?? -1
         #expect(abs(gotPixel - pixelAccuracy) < 1e-9, "\(gotPixel) vs \(pixelAccuracy)")
         #expect(abs(gotMean - meanClass) < 1e-9, "\(gotMean) vs \(meanClass)")
+        // The forest predicts label 5 everywhere: per-label counts, precision and IoU follow.
+        let five = report["per_label"]?.arrayValue?[5]
+        #expect(five?["pixels"]?.intValue == Int(support5) && five?["predicted_pixels"]?.intValue == total, "\(five?.serialized() ?? "")")
+        #expect(abs((five?["precision"]?.doubleValue ?? -1) - hits / Double(total)) < 1e-9)
+        #expect(abs((five?["iou"]?.doubleValue ?? -1) - hits / (support5 + Double(total) - hits)) < 1e-9)
+        let frames = report["per_frame"]?.arrayValue ?? []
+        #expect(frames.count == report["frames"]?.intValue && frames.allSatisfy { $0["pixel_accuracy"]?.doubleValue != nil })
         // The heat map is labels x labels cells and decodes; the comparison picture too.
         let heat = try PNGImage.read(fx.dir + "/eval/confusion.png")
         #expect(heat.width > 0 && heat.width == heat.height && heat.channels == 3)
