@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries from Debian, found through pkg-config (scripts/setup installs them).
@@ -42,15 +43,20 @@ let package = Package(
             name: "WireProtocol",
             dependencies: ["RDTCore", "CZeroMQ", "BlockCompression", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["proto"]),
-        .target(name: "Worker", dependencies: ["RDTCore", "Dataset", "Training", "WireProtocol"]),
+        .target(
+            name: "Worker",
+            dependencies: ["RDTCore", "Dataset", "Training", "WireProtocol", .product(name: "Logging", package: "swift-log")]),
         // One job's training (set-up, resume, levels, checkpoints, forest files), for one process and the cluster alike.
         .target(name: "Training", dependencies: ["RDTCore", "Dataset"]),
-        .target(name: "Coordinator", dependencies: ["RDTCore", "Dataset", "Training", "WireProtocol"]),
+        .target(
+            name: "Coordinator",
+            dependencies: ["RDTCore", "Dataset", "Training", "WireProtocol", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "canopy",
             dependencies: [
                 "RDTCore", "Dataset", "ImagePipeline", "Training", "WireProtocol", "Coordinator", "Worker", "CSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // Shared by the test targets: hostile messages, a fake clock, raw-frame fixtures. Never part of the canopy binary.
@@ -58,7 +64,11 @@ let package = Package(
 
         .testTarget(name: "RDTCoreTests", dependencies: ["RDTCore"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Dataset", "ImagePipeline", "RDTCore", "TestSupport"]),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Training", "RDTCore", "WireProtocol", "TestSupport"]),
+        .testTarget(
+            name: "CoordinatorTests",
+            dependencies: [
+                "Coordinator", "Training", "RDTCore", "WireProtocol", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "WireProtocol"]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "ImagePipeline", "RDTCore", "TestSupport"]),
         .testTarget(name: "ImagePipelineTests", dependencies: ["ImagePipeline", "Dataset", "RDTCore", "TestSupport"]),

@@ -1,3 +1,4 @@
+import Logging
 import WireProtocol
 
 /// What a `ClusterSource` needs from the coordinator that serves it: the worker pool, sending,
@@ -16,7 +17,7 @@ protocol ClusterLink: AnyObject {
     func pump(timeoutMs: Int) throws
     /// Why the job must fail now (a worker's error, the worker processes gone), if it must.
     var failure: String? { get }
-    func log(_ line: String)
+    func log(_ level: Logger.Level, _ line: String)
     /// Monotonic nanoseconds.
     func now() -> UInt64
 }

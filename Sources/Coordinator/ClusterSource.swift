@@ -76,7 +76,7 @@ final class ClusterSource: TrainingSource {
         var announced = false
         while true {
             if link.pool.order.isEmpty {
-                if !announced { link.log("job \(job): no workers left; waiting for one to join") }
+                if !announced { link.log(.warning, "job \(job): no workers left; waiting for one to join") }
                 announced = true
                 try wait(noWorkersFor: noWorkerTimeoutMs) { !link.pool.order.isEmpty }
                 continue
@@ -98,7 +98,7 @@ final class ClusterSource: TrainingSource {
                         WireMessage(Envelope.make { $0.assign = a }.envelope, bulk: route.map(\.frame)),
                         to: [identity])
                     let name = link.pool.peers[identity]?.id ?? "?"
-                    link.log("job \(job): \(frames.count) frames in \(shards.count) shard(s) to worker \(name)")
+                    link.log(.info, "job \(job): \(frames.count) frames in \(shards.count) shard(s) to worker \(name)")
                 }
             }
             try wait { link.pool.loading.isEmpty || link.pool.interrupted }

@@ -1,5 +1,6 @@
 import CZeroMQ
 import Foundation
+import Logging
 import WireProtocol
 
 /// The coordinator's only code that touches sockets: one ROUTER socket, behind a CURVE gate where
@@ -8,7 +9,7 @@ import WireProtocol
 final class CoordinatorServer {
     /// The endpoint actually bound (a `*` port resolved).
     let endpoint: String
-    var log: (String) -> Void
+    var logger: Logger
     private let context: ZMQContext
     private let socket: ZMQSocket
     private let gate: CurveGate?
@@ -25,8 +26,8 @@ final class CoordinatorServer {
     static let pendingHandshakeCap = 256
     static let handshakeMs: Int32 = 5_000
 
-    init(bind: String, security: Security, log: @escaping (String) -> Void) throws {
-        self.log = log
+    init(bind: String, security: Security, logger: Logger) throws {
+        self.logger = logger
         limiter = HandshakeLimiter(cap: Self.pendingHandshakeCap, windowMs: Int(Self.handshakeMs))
         Self.raiseDescriptorLimit()
         context = try ZMQContext()
@@ -37,7 +38,7 @@ final class CoordinatorServer {
         // default is 30 s), so a flood of them holds descriptors only briefly.
         try socket.setOption(ZMQ_HANDSHAKE_IVL, Self.handshakeMs)
         if case let .server(_, allowed) = security {
-            gate = try CurveGate(context: context, allowed: allowed, log: log)
+            gate = try CurveGate(context: context, allowed: allowed, log: { logger.warning("\($0)") })
         } else {
             gate = nil
         }
@@ -69,7 +70,7 @@ final class CoordinatorServer {
     {
         let frames: [[UInt8]]
         do { frames = try WireCodec.encode(message) } catch {
-            log("could not encode \(message.kind): \(error)")
+            logger.error("could not encode \(message.kind): \(error)")
             return (0, [])
         }
         let size = frames.reduce(0) { $0 + $1.count }
@@ -84,7 +85,7 @@ final class CoordinatorServer {
             } catch {
                 unsent += 1
                 if unsent <= 20 || unsent % 10_000 == 0 {
-                    log("could not send \(message.kind) to \(name(identity)): \(error) (\(unsent) unsent so far)")
+                    logger.warning("could not send \(message.kind) to \(name(identity)): \(error) (\(unsent) unsent so far)")
                 }
             }
         }
@@ -104,7 +105,8 @@ final class CoordinatorServer {
                 if let fd = limiter.on(.accepted(fd: Int32(bitPattern: value)), now: now) {
                     shutdown(fd, Int32(SHUT_RDWR))
                     if limiter.shed <= 20 || limiter.shed % 1000 == 0 {
-                        log("shed a connection: \(Self.pendingHandshakeCap) are in their handshake already (\(limiter.shed) shed so far)")
+                        logger.warning(
+                            "shed a connection: \(Self.pendingHandshakeCap) are in their handshake already (\(limiter.shed) shed so far)")
                     }
                 }
             case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
@@ -126,7 +128,7 @@ final class CoordinatorServer {
         dropped[peer] = count
         droppedTotal += 1
         if (count <= 20 && droppedTotal <= 200) || droppedTotal % 10_000 == 0 {
-            log("\(why()) (\(droppedTotal) dropped so far; \(count) from \(peer == "?" ? "unknown peers" : peer))")
+            logger.warning("\(why()) (\(droppedTotal) dropped so far; \(count) from \(peer == "?" ? "unknown peers" : peer))")
         }
     }
 

@@ -1,5 +1,6 @@
 import Dataset
 import Foundation
+import Logging
 import RDTCore
 import Training
 import WireProtocol
@@ -48,24 +49,25 @@ public final class TrainingCoordinator: ClusterLink {
     public var endpoint: String { server.endpoint }
     public private(set) var pool: WorkerPool
     private let server: CoordinatorServer
-    private let logLine: (String) -> Void
+    /// Lines of this coordinator, with the running job as metadata.
+    private var logger: Logger
     private var current: (record: JobRecord, source: ClusterSource)?
     /// A worker's error for the current job.
     private var workerFailure: String?
 
     /// Binds the socket (behind a CURVE gate where `options.security` says so); `log` gets one
     /// line per event.
-    public init(options: Options, jobs: [(TrainingJob, String)], log: @escaping (String) -> Void = { _ in }) throws {
+    public init(options: Options, jobs: [(TrainingJob, String)], logger: Logger = Logger(label: "coordinator")) throws {
         self.options = options
         queue = JobQueue(jobs)
-        logLine = log
+        self.logger = logger
         pool = WorkerPool(settings: options.pool)
-        server = try CoordinatorServer(bind: options.bind, security: options.security, log: log)
+        server = try CoordinatorServer(bind: options.bind, security: options.security, logger: logger)
     }
 
     // MARK: ClusterLink
 
-    func log(_ line: String) { logLine(line) }
+    func log(_ level: Logger.Level, _ line: String) { logger.log(level: level, "\(line)") }
     func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     var failure: String? { workerFailure ?? abortReason?() }
@@ -81,7 +83,7 @@ public final class TrainingCoordinator: ClusterLink {
                 var r = Canopy_Wire_Refused()
                 r.reason = reason
                 send(Envelope.make { $0.refused = r }, to: [identity])
-            case let .log(line): logLine(line)
+            case let .log(level, line): logger.log(level: level, "\(line)")
             case .assign: break  // the job's source sends assignments
             }
         }
@@ -181,7 +183,7 @@ public final class TrainingCoordinator: ClusterLink {
         case .applied(let a):
             current?.source.receive(applied: a, from: identity)
         case .workerError(let e):
-            logLine("worker error: \(CoordinatorServer.clip(e.message))")
+            logger.error("worker error: \(CoordinatorServer.clip(e.message))")
             if e.job == current?.record.job.name { workerFailure = workerFailure ?? String(e.message.prefix(2000)) }
         case .statusRequest:
             var reply = Canopy_Wire_StatusReply()
@@ -206,7 +208,7 @@ public final class TrainingCoordinator: ClusterLink {
                 if record.state != .finished { throw JobFailure(message: "the job ended \(record.state.rawValue)") }
             } catch {
                 record.fail(error)
-                logLine("job \(record.job.name) failed: \(error)")
+                logger.error("job \(record.job.name) failed: \(error)")
             }
             current = nil
             workerFailure = nil
@@ -229,19 +231,21 @@ public final class TrainingCoordinator: ClusterLink {
 
     func runJob(_ record: JobRecord) throws {
         let job = record.job
+        logger[metadataKey: "job"] = .string(job.name)
+        defer { logger[metadataKey: "job"] = nil }
         let setup = try JobSetup(job: job, datasetRoot: record.dataset)
         let run = TrainingRun(
             setup: setup, directory: ForestFiles.directory(root: options.outputRoot, job: job),
-            mode: "distributed", log: logLine)
+            mode: "distributed", log: { [logger] in logger.notice("\($0)") })
         if let files = run.finishedFiles {
             record.files = files
             record.state = .finished
             record.started = Date()
             record.finished = record.started
-            logLine("job \(job.name): already finished in \(run.directory) (remove that folder to train it again)")
+            logger.info("job \(job.name): already finished in \(run.directory) (remove that folder to train it again)")
             return
         }
-        logLine("job \(job.name): \(job.trees) trees, \(setup.uses.frames.count) frames; waiting for \(options.minWorkers) worker(s)")
+        logger.info("job \(job.name): \(job.trees) trees, \(setup.uses.frames.count) frames; waiting for \(options.minWorkers) worker(s)")
         let source = ClusterSource(link: self, setup: setup, prefetchDepth: options.prefetchDepth)
         source.noWorkerTimeoutMs = options.noWorkerTimeoutMs
         current = (record, source)

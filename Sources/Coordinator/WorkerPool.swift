@@ -1,3 +1,5 @@
+import Logging
+
 /// A peer's connection, as the coordinator's ROUTER socket names it.
 public typealias PeerIdentity = [UInt8]
 
@@ -81,7 +83,7 @@ public struct WorkerPool {
         case refuse(PeerIdentity, reason: String)
         /// Load these shards under this epoch (route the pixels through the current trees).
         case assign(PeerIdentity, epoch: UInt64, shards: [String])
-        case log(String)
+        case log(Logger.Level, String)
     }
 
     public let settings: Settings
@@ -126,7 +128,7 @@ public struct WorkerPool {
             let id = "w\(registered)"
             peers[identity] = Peer(id: id, identity: identity, host: host, pid: pid, threads: threads, lastSeen: now)
             order.append(identity)
-            actions += [.log("worker \(id) joined from \(host) (pid \(pid), \(threads) threads)"), .welcome(identity, peerID: id)]
+            actions += [.log(.info, "worker \(id) joined from \(host) (pid \(pid), \(threads) threads)"), .welcome(identity, peerID: id)]
             return actions
         case let .heard(identity):
             peers[identity]?.lastSeen = now
@@ -137,7 +139,7 @@ public struct WorkerPool {
             p.samples = samples
             peers[identity] = p
             loading.remove(identity)
-            return [.log("worker \(p.id) ready: \(samples) samples, \(memoryBytes / 1_048_576) MiB")]
+            return [.log(.info, "worker \(p.id) ready: \(samples) samples, \(memoryBytes / 1_048_576) MiB")]
         case let .sent(id, kind):
             requests[id] = Request(kind: kind, sentAt: now, waiting: Set(assigned))
             return []
@@ -239,11 +241,13 @@ public struct WorkerPool {
         loading.remove(identity)
         for id in requests.keys { requests[id]?.waiting.remove(identity) }
         guard let index = assigned.firstIndex(of: identity) else {
-            return [.log("worker \(p.id) (\(p.host)) left: \(why)")]
+            return [.log(.info, "worker \(p.id) (\(p.host)) left: \(why)")]
         }
         assigned.remove(at: index)
         interrupted = true
         lostHolding += 1
-        return [.log("worker \(p.id) (\(p.host)) lost: \(why); its \(plan.shards(of: identity).count) shard(s) go to live workers")]
+        return [
+            .log(.warning, "worker \(p.id) (\(p.host)) lost: \(why); its \(plan.shards(of: identity).count) shard(s) go to live workers")
+        ]
     }
 }

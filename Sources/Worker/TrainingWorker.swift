@@ -1,6 +1,7 @@
 import CZeroMQ
 import Dataset
 import Foundation
+import Logging
 import RDTCore
 import Training
 import WireProtocol
@@ -12,7 +13,7 @@ import WireProtocol
 public final class TrainingWorker {
     public let endpoint: String
     public let threads: Int
-    public var log: (String) -> Void
+    public var logger: Logger
     /// How long the coordinator may be silent before the worker gives up (ms).
     public var coordinatorTimeoutMs = 15_000
     /// How long to wait for the first answer to Hello (ms).
@@ -31,11 +32,11 @@ public final class TrainingWorker {
 
     public init(
         endpoint: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-        log: @escaping (String) -> Void = { _ in }
+        logger: Logger = Logger(label: "worker")
     ) {
         self.endpoint = endpoint
         self.threads = max(1, threads)
-        self.log = log
+        self.logger = logger
     }
 
     /// Called from the compute queue only (the waker socket is used by that queue alone).
@@ -107,14 +108,14 @@ public final class TrainingWorker {
                 message = try WireCodec.decode(frames[...])
             } catch let error as WireError {
                 if case .versionMismatch = error { return .refused(error.description) }
-                log("dropped a message from the coordinator: \(error)")
+                logger.warning("dropped a message from the coordinator: \(error)")
                 continue
             }
             switch message.envelope.body {
             case .welcome(let w):
                 welcomed = true
                 heartbeatMs = Int(min(max(w.heartbeatMs, 50), 60_000))
-                log("registered with \(endpoint) as \(w.peerID)")
+                logger.info("registered with \(endpoint) as \(w.peerID)")
             case .refused(let r):
                 return .refused(r.reason)
             case .shutdown(let s):
@@ -127,7 +128,7 @@ public final class TrainingWorker {
                 work.async { self.assign(a, route: route) }
             case .rejoin(let r):
                 // The coordinator does not know this connection (it restarted): start over.
-                log("the coordinator asks to register again (\(r.reason))")
+                logger.warning("the coordinator asks to register again (\(r.reason))")
                 work.sync { self.job = nil }  // after whatever the queue still had to do
                 welcomed = false
                 lastHeard = DispatchTime.now().uptimeNanoseconds
@@ -137,13 +138,13 @@ public final class TrainingWorker {
             case .apply(let a):
                 work.async { self.apply(a) }
             default:
-                log("ignored an unexpected \(message.kind) message")
+                logger.warning("ignored an unexpected \(message.kind) message")
             }
         }
     }
 
     func fail(_ job: String, _ text: String) {
-        log("error: \(text)")
+        logger.error("\(text)")
         var e = Canopy_Wire_WorkerError()
         e.job = job
         e.message = "worker \(ProcessInfo.processInfo.hostName) pid \(getpid()): \(text)"
@@ -152,7 +153,7 @@ public final class TrainingWorker {
 
     func assign(_ a: Canopy_Wire_AssignShards, route: [[UInt8]]) {
         do {
-            let loaded = try WorkerJob.load(a, route: route, threads: threads, log: log)
+            let loaded = try WorkerJob.load(a, route: route, threads: threads) { [logger] in logger.info("\($0)") }
             job = loaded
             post(loaded.ready(epoch: a.epoch))
         } catch {

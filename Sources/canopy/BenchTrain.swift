@@ -58,14 +58,17 @@ struct BenchTrain: ParsableCommand {
             count: workers,
             arguments: ["--coordinator", coordinator.endpoint, "--threads", String(max(1, cores / workers)), "--die-with-parent"]
                 + keys.workerArguments,
-            keepOutput: true)
+            output: .keep)
         defer { children.stop() }
         coordinator.abortReason = { children.allExitedReason }
         let t1 = Date()
         try coordinator.run()
         let workerRSS = children.output().flatMap { text in
-            text.split(separator: "\n").filter { $0.contains("peak RSS") }.map {
-                String($0.split(separator: " ").dropFirst(3).joined(separator: " "))
+            text.split(separator: "\n").compactMap { line -> String? in
+                // "... info worker: peak RSS 136 MiB [pid=...]" -> "136 MiB"
+                guard let at = line.range(of: "peak RSS "), let end = line.range(of: " MiB", range: at.upperBound..<line.endIndex)
+                else { return nil }
+                return String(line[at.upperBound..<end.upperBound])
             }
         }
         children.stop()

@@ -4,6 +4,7 @@ import Coordinator
 import Dataset
 import Foundation
 import ImagePipeline
+import Logging
 import RDTCore
 import Training
 import WireProtocol
@@ -37,6 +38,7 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Fail a job after this many seconds without any worker (default: wait for one however long).")
     var noWorkerTimeout: Double?
     @OptionGroup var security: SecurityOptions
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         let heartbeat = Double(WorkerPool.Settings().heartbeatMs) / 1000
@@ -58,6 +60,7 @@ struct CoordinatorCommand: ParsableCommand {
     }
 
     func run() throws {
+        try logging.bootstrap(defaultLevel: .info)
         // An output folder that cannot be written fails now, not after the training.
         try AtomicFile.makeDirectory(out)
         var list = try TrainingJob.load(jobs)
@@ -87,17 +90,13 @@ struct CoordinatorCommand: ParsableCommand {
         options.pool.requestTimeoutMs = Int(requestTimeout * 1000)
         options.pool.requestTimeoutFactor = requestTimeoutFactor
         options.shutdownWorkers = true
-        let coordinator = try TrainingCoordinator(
-            options: options, jobs: queue,
-            log: {
-                print("coordinator: \($0)")
-                fflush(stdout)
-            })
+        let logger = Logger(label: "coordinator")
+        let coordinator = try TrainingCoordinator(options: options, jobs: queue, logger: logger)
         coordinator.onLevel = { record, level in
             print(levelLine(record.job.name, level))
             fflush(stdout)
         }
-        print("coordinator: listening on \(coordinator.endpoint)")
+        logger.info("listening on \(coordinator.endpoint)")
         if let endpointFile {
             let host = ProcessInfo.processInfo.hostName
             let reachable = coordinator.endpoint.replacingOccurrences(of: "0.0.0.0", with: host)

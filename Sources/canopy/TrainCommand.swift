@@ -4,6 +4,7 @@ import Coordinator
 import Dataset
 import Foundation
 import ImagePipeline
+import Logging
 import RDTCore
 import Training
 import WireProtocol
@@ -18,6 +19,7 @@ struct Train: ParsableCommand {
     @Option(help: "Worker processes (0 trains in this process).") var workers = 2
     @Option(help: "Threads per worker (default: cores / workers).") var threads: Int?
     @Option(help: "Where the forest goes (a folder per job).") var out = "forests"
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard workers >= 0 else { throw ValidationError("--workers must be >= 0 (0 trains in this process), got \(workers)") }
@@ -25,6 +27,9 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        // The coordinator's and the workers' lines at notice and above by default: resumes,
+        // losses, failures; `--log-level info` shows every join and assignment.
+        try logging.bootstrap(defaultLevel: .notice)
         // An output folder that cannot be written fails now, not after the training.
         try AtomicFile.makeDirectory(out)
         let jobs = try TrainingJob.load(job)
@@ -60,12 +65,7 @@ struct Train: ParsableCommand {
         defer { keys.remove() }
         options.security = keys.server
         let coordinator = try TrainingCoordinator(
-            options: options, jobs: jobs.map { ($0, $0.dataset ?? data) },
-            log: { line in
-                if line.contains("failed") || line.contains("error") || line.contains("lost") || line.contains("no workers left") {
-                    print("coordinator: \(line)")
-                }
-            })
+            options: options, jobs: jobs.map { ($0, $0.dataset ?? data) }, logger: Logger(label: "coordinator"))
         coordinator.onLevel = { record, level in
             print(levelLine(record.job.name, level))
             fflush(stdout)
@@ -73,7 +73,9 @@ struct Train: ParsableCommand {
         let perWorker = threads ?? max(1, cores / workers)
         let children = try WorkerProcesses(
             count: workers,
-            arguments: ["--coordinator", coordinator.endpoint, "--threads", String(perWorker), "--die-with-parent"] + keys.workerArguments)
+            arguments: ["--coordinator", coordinator.endpoint, "--threads", String(perWorker), "--die-with-parent"] + keys.workerArguments
+                + ["--log-level", logging.level(default: .notice).rawValue],
+            output: .forward)
         defer { children.stop() }
         // Ctrl-C or a scheduler's SIGTERM: the workers stop at once and the key folder goes; the
         // checkpoint of the last finished level stays, so the same command resumes.

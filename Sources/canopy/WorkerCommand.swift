@@ -4,6 +4,7 @@ import Coordinator
 import Dataset
 import Foundation
 import ImagePipeline
+import Logging
 import RDTCore
 import Training
 import WireProtocol
@@ -26,6 +27,7 @@ struct WorkerCommand: ParsableCommand {
             "Fault injection for tests: histograms:N dies instead of sending its Nth histogram reply, applied:N right after its Nth Applied.",
             visibility: .hidden))
     var die: String?
+    @OptionGroup var logging: LoggingOptions
     @Flag(help: ArgumentHelp("Exit when the parent process dies (set by canopy train for its workers).", visibility: .hidden))
     var dieWithParent = false
 
@@ -55,6 +57,7 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
+        try logging.bootstrap(defaultLevel: .info)
         if dieWithParent {
             let parent = getppid()
             _ = canopy_die_with_parent()
@@ -67,10 +70,9 @@ struct WorkerCommand: ParsableCommand {
         let coordinator = try endpoint()
         let configured = config?.int("threads_per_worker")
         let threads = self.threads ?? configured ?? ProcessInfo.processInfo.activeProcessorCount
-        let worker = TrainingWorker(endpoint: coordinator, threads: threads) {
-            print("worker: \($0)")
-            fflush(stdout)
-        }
+        var logger = Logger(label: "worker")
+        logger[metadataKey: "pid"] = "\(getpid())"
+        let worker = TrainingWorker(endpoint: coordinator, threads: threads, logger: logger)
         worker.coordinatorTimeoutMs = max(1, coordinatorTimeout) * 1000
         worker.connectTimeoutMs = worker.coordinatorTimeoutMs
         if let die {
@@ -78,8 +80,8 @@ struct WorkerCommand: ParsableCommand {
             worker.fault = fault
         }
         let exit = try worker.run(configure: mode.apply)
-        print("worker: \(exit)")
-        print("worker: peak RSS \(peakResidentBytes() / 1_048_576) MiB")
+        logger.log(level: exit.isClean ? .info : .error, "\(exit)")
+        logger.info("peak RSS \(peakResidentBytes() / 1_048_576) MiB")
         if !exit.isClean { throw ExitCode(1) }
     }
 }

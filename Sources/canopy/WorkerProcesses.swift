@@ -10,19 +10,28 @@ final class WorkerProcesses {
     /// Each worker's standard output, where it is kept (`keepOutput`).
     private var pipes: [Pipe] = []
 
-    /// Starts `count` workers with `arguments` after `canopy worker`; their output is discarded
-    /// unless `keepOutput` (then `output()` reads it).
-    init(count: Int, arguments: [String], keepOutput: Bool = false) throws {
+    /// What becomes of the workers' standard output.
+    enum Output {
+        /// Written where this process writes (their log lines, at the level they were given).
+        case forward
+        /// Kept for `output()`.
+        case keep
+        case discard
+    }
+
+    /// Starts `count` workers with `arguments` after `canopy worker`.
+    init(count: Int, arguments: [String], output: Output) throws {
         for _ in 0..<count {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: selfExecutable())
             p.arguments = ["worker"] + arguments
-            if keepOutput {
+            switch output {
+            case .forward: break
+            case .keep:
                 let pipe = Pipe()
                 p.standardOutput = pipe
                 pipes.append(pipe)
-            } else {
-                p.standardOutput = FileHandle.nullDevice
+            case .discard: p.standardOutput = FileHandle.nullDevice
             }
             p.terminationHandler = { [weak self] p in self?.record(p.terminationStatus, p.terminationReason) }
             try p.run()

@@ -1,4 +1,5 @@
 import Dataset
+import Logging
 import RDTCore
 import TestSupport
 import Testing
@@ -24,7 +25,7 @@ final class FakeLink: ClusterLink {
     func update(_ event: WorkerPool.Event) -> [WorkerPool.Action] {
         let actions = pool.on(event, now: clock.now)
         for action in actions {
-            if case let .log(line) = action { lines.append(line) }
+            if case let .log(_, line) = action { lines.append(line) }
             if case let .refuse(identity, _) = action { refused.append(identity) }
         }
         return actions
@@ -42,7 +43,7 @@ final class FakeLink: ClusterLink {
         script.removeFirst()(self)
     }
 
-    func log(_ line: String) { lines.append(line) }
+    func log(_ level: Logger.Level, _ line: String) { lines.append(line) }
     func now() -> UInt64 { clock.now }
 }
 

@@ -21,7 +21,7 @@ import Testing
     }
 
     func logs(_ actions: [WorkerPool.Action]) -> [String] {
-        actions.compactMap { if case let .log(line) = $0 { return line } else { return nil } }
+        actions.compactMap { if case let .log(_, line) = $0 { return line } else { return nil } }
     }
 
     /// Registers `workers`, starts a job of `shards`, rebalances and makes everyone ready.
