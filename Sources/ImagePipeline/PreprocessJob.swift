@@ -90,7 +90,8 @@ public struct PreprocessJob {
 
     /// Runs this task's clips; returns the results of clips processed now (skipped ones are not listed).
     @discardableResult
-    public func run(log: (String) -> Void = { _ in }) throws -> [ClipResult] {
+    /// `progress` gets the raw frames of this task's clips handled so far and their number.
+    public func run(log: (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in }) throws -> [ClipResult] {
         guard taskCount >= 1, taskID >= 0, taskID < taskCount else {
             throw PreprocessError.invalidTask("task id \(taskID) of \(taskCount) (ids are 0...count-1)")
         }
@@ -105,12 +106,19 @@ public struct PreprocessJob {
             for name in AtomicFile.removeStale(in: dir) { log("removed \(dir)/\(name), left by a task that died") }
         }
         var results: [ClipResult] = []
+        let mine = names.enumerated().filter { $0.offset % taskCount == taskID }.map(\.element)
+        let total = mine.reduce(0) { $0 + (clips[$1]?.count ?? 0) }
+        var handled = 0
         for (i, clip) in names.enumerated() where i % taskCount == taskID {
+            defer {
+                handled += clips[clip]?.count ?? 0
+                progress(handled, total)
+            }
             if try isDone(clip, log: log) {
                 log("clip \(clip): done already, skipped")
                 continue
             }
-            let result = try runClip(clip, clips[clip]!)
+            let result = try runClip(clip, clips[clip]!) { progress(handled + $0, total) }
             results.append(result)
             log(
                 "clip \(clip): \(result.rawFrames) raw, \(result.kept) kept, \(result.droppedSmall) too small, "
@@ -119,7 +127,7 @@ public struct PreprocessJob {
         return results
     }
 
-    func runClip(_ clip: String, _ frames: [RawFrameRef]) throws -> ClipResult {
+    func runClip(_ clip: String, _ frames: [RawFrameRef], progress: (Int) -> Void = { _ in }) throws -> ClipResult {
         var result = ClipResult(clip: clip)
         result.settings = settings
         result.rawFrames = frames.count
@@ -143,7 +151,8 @@ public struct PreprocessJob {
             if writer!.frameCount >= framesPerShard { try rotate() }
         }
         do {
-            for ref in frames {
+            for (n, ref) in frames.enumerated() {
+                progress(n)
                 let (depth, labels, w, h) = try processor.load(ref)
                 if FrameProcessor.bodyPixels(labels, depth) < max(1, processor.config.minBodySizePixels) {
                     result.droppedSmall += 1

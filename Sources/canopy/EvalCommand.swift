@@ -16,6 +16,7 @@ struct Eval: ParsableCommand {
     @Option(help: "List frames whose pixel accuracy is below this in low-accuracy.txt.") var lowAccuracy = 0.5
     @Flag(help: "Average with the mirrored image (flip test-time augmentation).") var flipTta = false
     @Flag(help: "Print the report as JSON.") var json = false
+    @Flag(help: "Progress lines with an ETA on stderr even when it is not a terminal.") var progress = false
 
     func validate() throws {
         guard (0...1).contains(lowAccuracy) else { throw ValidationError("--low-accuracy must be 0...1, got \(lowAccuracy)") }
@@ -60,7 +61,9 @@ struct Eval: ParsableCommand {
         var probs: [Float] = []
         var size = (0, 0)
         let start = Date()
+        let meter = ProgressMeter("eval", unit: "frames", force: progress)
         for (n, id) in ids.enumerated() {
+            meter.update(n, of: ids.count)
             guard let entry = byID[id] else { throw CommandFailure("index \(index) names frame \(id), not in \(data)/manifest.json") }
             let reader = try readers[entry.shard] ?? ShardReader(path: data + "/shards/" + entry.shard)
             readers[entry.shard] = reader
@@ -79,6 +82,7 @@ struct Eval: ParsableCommand {
             }
             if !json && (n + 1) % 200 == 0 { print("eval: \(n + 1)/\(ids.count) frames") }
         }
+        meter.update(ids.count, of: ids.count)
         try AtomicFile.makeDirectory(out)
         let names = manifest.labelMap.names
         try AtomicFile.write(Array(matrix.csv(names: names).utf8), to: out + "/confusion.csv")

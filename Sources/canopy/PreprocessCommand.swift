@@ -13,6 +13,7 @@ struct Preprocess: ParsableCommand {
     @Option(help: "glimpse label map from raw label values to training labels.") var labelMap: String
     @Option(help: "glimpse pre-processor config (properties and noise).") var config: String?
     @OptionGroup var split: TaskSplit
+    @Flag(help: "Progress lines with an ETA on stderr even when it is not a terminal.") var progress = false
     @Option(help: "Frames per shard.") var framesPerShard = 256
     @Flag(help: "Validate every shard and write manifest.json (after all tasks finished).") var merge = false
     @Flag(help: "Rebuild clips done earlier with other settings (config, label map, shard size) instead of refusing.")
@@ -37,7 +38,8 @@ struct Preprocess: ParsableCommand {
         job.taskID = id
         job.taskCount = count
         let start = Date()
-        let results = try job.run { print("task \(id)/\(count): \($0)") }
+        let meter = ProgressMeter("preprocess task \(id)/\(count)", unit: "raw frames", force: progress)
+        let results = try job.run(log: { print("task \(id)/\(count): \($0)") }, progress: meter.update)
         let frames = results.reduce(0) { $0 + $1.rawFrames }
         let seconds = Date().timeIntervalSince(start)
         print(

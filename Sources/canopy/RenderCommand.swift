@@ -16,6 +16,7 @@ struct Render: ParsableCommand {
     @Option(help: "Frames per built-in clip.") var builtInFrames = 300
     @Option(help: "Seed for camera placement, body shape and the built-in motion.") var seed: UInt64 = 0
     @OptionGroup var split: TaskSplit
+    @Flag(help: "Progress lines with an ETA on stderr even when it is not a terminal.") var progress = false
 
     func validate() throws {
         guard every >= 1 else { throw ValidationError("--every must be >= 1 (1 renders every frame), got \(every)") }
@@ -35,7 +36,8 @@ struct Render: ParsableCommand {
         job.seed = seed
         (job.taskID, job.taskCount) = try split.resolve()
         let start = Date()
-        let (rendered, _) = try job.run { print($0) }
+        let meter = ProgressMeter("render", unit: "frames", force: progress)
+        let (rendered, _) = try job.run(log: { print($0) }, progress: meter.update)
         let s = Date().timeIntervalSince(start)
         print(String(format: "%d frames in %.2f s (%.0f frames/s)", rendered, s, s > 0 ? Double(rendered) / s : 0))
     }

@@ -20,6 +20,7 @@ struct Train: ParsableCommand {
     @Option(help: "Threads per worker (default: cores / workers).") var threads: Int?
     @Option(help: "Where the forest goes (a folder per job).") var out = "forests"
     @OptionGroup var logging: LoggingOptions
+    @Flag(help: "Progress lines with an ETA on stderr even when it is not a terminal.") var progress = false
 
     func validate() throws {
         guard workers >= 0 else { throw ValidationError("--workers must be >= 0 (0 trains in this process), got \(workers)") }
@@ -45,9 +46,11 @@ struct Train: ParsableCommand {
                     print("\(j.name): already finished in \(run.directory) (remove that folder to train it again)")
                     continue
                 }
+                let meter = ProgressMeter("train \(j.name)", unit: "levels", force: progress, interval: 0)
                 run.onLevel = {
                     print(levelLine(j.name, $0))
                     fflush(stdout)
+                    meter.update($0.level + 1, of: j.parameters.maxDepth)
                 }
                 try run.start()
                 try run.grow(source: LocalSource(setup: setup, threads: threads ?? cores))
@@ -66,9 +69,13 @@ struct Train: ParsableCommand {
         options.security = keys.server
         let coordinator = try TrainingCoordinator(
             options: options, jobs: jobs.map { ($0, $0.dataset ?? data) }, logger: Logger(label: "coordinator"))
-        coordinator.onLevel = { record, level in
+        var meters: [String: ProgressMeter] = [:]
+        coordinator.onLevel = { [progress] record, level in
             print(levelLine(record.job.name, level))
             fflush(stdout)
+            let meter = meters[record.job.name] ?? ProgressMeter("train \(record.job.name)", unit: "levels", force: progress, interval: 0)
+            meters[record.job.name] = meter
+            meter.update(level.level + 1, of: record.job.parameters.maxDepth)
         }
         let perWorker = threads ?? max(1, cores / workers)
         let children = try WorkerProcesses(

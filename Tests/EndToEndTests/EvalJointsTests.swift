@@ -32,9 +32,12 @@ import Testing
         }
         let r = try fx.canopy.run([
             "eval", "--forest", fx.dir + "/constant.rdt", "--data", fx.dir + "/data", "--index", "tree0",
-            "--out", fx.dir + "/eval", "--json",
+            "--out", fx.dir + "/eval", "--json", "--progress",
         ])
         #expect(r.status == 0, "\(r.stderr)")
+        // --progress: lines with an ETA on stderr, the last one at 100%.
+        let progress = r.stderr.split(separator: "\n").filter { $0.hasPrefix("eval: ") }
+        #expect(progress.last?.contains("(100%)") == true && progress.allSatisfy { $0.contains("ETA") }, "\(r.stderr)")
         let csv = try String(contentsOfFile: fx.dir + "/eval/confusion.csv", encoding: .utf8).split(separator: "\n").dropFirst()
         let got = csv.flatMap { $0.split(separator: ",").dropFirst().map { Int($0) ?? -1 } }
         #expect(got == expected)

@@ -121,9 +121,10 @@ public struct RenderJob {
         return frame
     }
 
-    /// Renders this task's share; returns (rendered, skipped as done).
+    /// Renders this task's share; returns (rendered, skipped as done). `progress` gets the frames
+    /// of this task's share handled so far and their number.
     @discardableResult
-    public func run(log: (String) -> Void = { _ in }) throws -> (rendered: Int, skipped: Int) {
+    public func run(log: (String) -> Void = { _ in }, progress: (Int, Int) -> Void = { _, _ in }) throws -> (rendered: Int, skipped: Int) {
         guard taskCount >= 1, taskID >= 0, taskID < taskCount else {
             throw PreprocessError.invalidTask("task id \(taskID) of \(taskCount) (ids are 0...count-1)")
         }
@@ -135,7 +136,9 @@ public struct RenderJob {
         try AtomicFile.write(Array(list.serialized().utf8), to: output + "/frames.json")
         var rendered = 0, skipped = 0
         var sheet: [RenderedFrame] = []
+        let share = items.indices.filter { $0 % taskCount == taskID }.count
         for (i, item) in items.enumerated() where i % taskCount == taskID {
+            progress(rendered + skipped, share)
             if FileManager.default.fileExists(atPath: output + "/meta/" + item.name + ".json") {
                 skipped += 1
                 continue
@@ -144,6 +147,7 @@ public struct RenderJob {
             if sheet.count < 6 && (sheet.isEmpty || i % max(1, items.count / 6) == taskID) { sheet.append(frame) }
             rendered += 1
         }
+        progress(rendered + skipped, share)
         if !sheet.isEmpty { try ContactSheet.write(sheet, to: output + "/contact-sheet-\(taskID).png") }
         log("task \(taskID)/\(taskCount): \(rendered) frames rendered, \(skipped) done already, \(items.count) in the list")
         return (rendered, skipped)
