@@ -69,6 +69,45 @@ public enum Pictures {
         return (depth, labels)
     }
 
+    /// Frames as training sees them, `columns` to a row: each a pair [depth grey | label colours]
+    /// (packed labels, the palette of every picture), a mirrored copy framed in yellow.
+    public static func frameSheet(
+        _ frames: [(depth: [UInt16], labels: [UInt8], flipped: Bool)], width w: Int, height h: Int, columns: Int,
+        background: UInt16, to path: String
+    ) throws {
+        let columns = max(1, min(columns, frames.count))
+        let rows = (frames.count + columns - 1) / columns
+        let pairWidth = 2 * w + 4, cellHeight = h + 4
+        let sheetWidth = columns * pairWidth, sheetHeight = max(1, rows) * cellHeight
+        var rgb = [UInt8](repeating: 0, count: 3 * sheetWidth * sheetHeight)
+        func put(_ x: Int, _ y: Int, _ c: (UInt8, UInt8, UInt8)) {
+            let at = 3 * (y * sheetWidth + x)
+            rgb[at] = c.0
+            rgb[at + 1] = c.1
+            rgb[at + 2] = c.2
+        }
+        for (k, frame) in frames.enumerated() {
+            let ox = (k % columns) * pairWidth, oy = (k / columns) * cellHeight
+            if frame.flipped {
+                for x in ox..<(ox + pairWidth) {
+                    for y in [oy, oy + 1, oy + cellHeight - 2, oy + cellHeight - 1] { put(x, y, (255, 220, 0)) }
+                }
+                for y in oy..<(oy + cellHeight) {
+                    for x in [ox, ox + 1, ox + pairWidth - 2, ox + pairWidth - 1] { put(x, y, (255, 220, 0)) }
+                }
+            }
+            let grey = Pictures.grey(frame.depth, background: background)
+            for y in 0..<h {
+                for x in 0..<w {
+                    let g = grey[y * w + x]
+                    put(ox + 2 + x, oy + 2 + y, (g, g, g))
+                    put(ox + 2 + w + x, oy + 2 + y, colour(packed: frame.labels[y * w + x]))
+                }
+            }
+        }
+        try PNGImage(width: sheetWidth, height: sheetHeight, channels: 3, samples: .u8(rgb)).write(path)
+    }
+
     /// Rows of [depth grey | truth colours | prediction colours].
     public static func comparison(
         _ rows: [(depth: [UInt16], truth: [UInt8], predicted: [UInt8])], width w: Int, height h: Int,

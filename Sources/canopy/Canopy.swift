@@ -12,7 +12,7 @@ struct Canopy: ParsableCommand {
         subcommands: [
             Render.self, Preprocess.self, ImportGlimpse.self, Index.self, Train.self, CoordinatorCommand.self, WorkerCommand.self,
             Status.self, Fetch.self, Eval.self, Infer.self, Export.self, TrainJoints.self, Bench.self, Keys.self,
-            Cluster.self, Report.self,
+            Cluster.self, Report.self, Show.self,
         ])
 
     static func main() {

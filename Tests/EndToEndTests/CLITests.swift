@@ -4,7 +4,7 @@ import Testing
     /// The documented subcommands, all of which `canopy --help` must list.
     static let subcommands = [
         "render", "preprocess", "index", "train", "coordinator", "worker", "status", "fetch", "eval", "infer",
-        "export", "train-joints", "bench", "keys",
+        "export", "train-joints", "bench", "keys", "show", "report", "cluster",
     ]
 
     @Test func helpListsEverySubcommand() throws {

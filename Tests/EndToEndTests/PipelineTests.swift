@@ -44,6 +44,14 @@ import Testing
         #expect(Set(try manifest.index("tree0")).isDisjoint(with: try manifest.index("test")))
         // Every shard the manifest names reads back intact.
         for shard in Set(manifest.frames.map(\.shard)) { try ShardReader(path: dir + "/data/shards/" + shard).validate() }
+        // The frames as training sees them: 6 frames, 3 to a row, each pair depth | labels.
+        let show = try canopy.run([
+            "show", dir + "/data", "--index", "tree0", "--frames", "6", "--columns", "3", "--out", dir + "/show.png",
+        ])
+        #expect(show.status == 0, "\(show.stderr)")
+        let sheet = try PNGImage.read(dir + "/show.png")
+        let frame = try ShardReader(path: dir + "/data/shards/" + manifest.frames[0].shard).frame(0)
+        #expect(sheet.width == 3 * (2 * frame.width + 4) && sheet.height == 2 * (frame.height + 4) && sheet.channels == 3)
         // A wrong label map is one line naming the label image.
         let wrong = try canopy.run([
             "preprocess", dir + "/raw", dir + "/other", "--label-map",
