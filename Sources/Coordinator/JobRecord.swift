@@ -14,6 +14,9 @@ public final class JobRecord {
     public internal(set) var nodesAtLevel = 0
     public internal(set) var decidedPerTree: [Int]
     public internal(set) var pixelsCounted = 0
+    /// Histogram bytes received from, and bytes sent to, the workers so far.
+    public internal(set) var bytesReceived = 0
+    public internal(set) var bytesSent = 0
     public internal(set) var started: Date?
     public internal(set) var finished: Date?
     /// The forest's files (paths on the coordinator), once finished.

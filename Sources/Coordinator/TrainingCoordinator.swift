@@ -27,6 +27,9 @@ public final class TrainingCoordinator: ClusterLink {
         /// Fail a job after this long without any worker (none joined, or all were lost); nil waits
         /// for one to join however long it takes (a cluster's workers may be queued).
         public var noWorkerTimeoutMs: Int?
+        /// Serve Prometheus metrics over HTTP on this port (0: a free one; nil: none).
+        public var metricsPort: Int?
+        public var metricsHost = "0.0.0.0"
         /// Stop the workers when returning.
         public var shutdownWorkers = true
         /// CURVE with an allow list (`.server`), or plaintext for loopback demos.
@@ -48,6 +51,9 @@ public final class TrainingCoordinator: ClusterLink {
     /// The endpoint actually bound (a `*` port resolved).
     public var endpoint: String { server.endpoint }
     public private(set) var pool: WorkerPool
+    /// The metrics page, where `options.metricsPort` asks for one.
+    public private(set) var metricsServer: MetricsServer?
+    private let metrics = CoordinatorMetrics()
     private let server: CoordinatorServer
     /// Lines of this coordinator, with the running job as metadata.
     private var logger: Logger
@@ -63,6 +69,9 @@ public final class TrainingCoordinator: ClusterLink {
         self.logger = logger
         pool = WorkerPool(settings: options.pool)
         server = try CoordinatorServer(bind: options.bind, security: options.security, logger: logger)
+        if let port = options.metricsPort {
+            metricsServer = try MetricsServer(host: options.metricsHost, port: port, metrics: metrics)
+        }
     }
 
     // MARK: ClusterLink
@@ -110,6 +119,30 @@ public final class TrainingCoordinator: ClusterLink {
             }
         }
         update(.tick)
+        if metricsServer != nil { publishMetrics() }
+    }
+
+    /// The jobs' and workers' figures for the metrics page.
+    private func publishMetrics() {
+        let now = Date()
+        let figures = jobs.map { r -> CoordinatorMetrics.Job in
+            var j = CoordinatorMetrics.Job(name: r.job.name, state: r.state.rawValue)
+            j.level = r.level
+            j.maxDepth = r.job.parameters.maxDepth
+            j.nodesDone = r.nodesDone
+            j.nodesAtLevel = r.nodesAtLevel
+            j.pixelsCounted = r.pixelsCounted
+            if let s = r.started {
+                let elapsed = (r.finished ?? now).timeIntervalSince(s)
+                j.pixelsPerSecond = elapsed > 0 ? Double(r.pixelsCounted) / elapsed : 0
+            }
+            j.bytesReceived = r.bytesReceived
+            j.bytesSent = r.bytesSent
+            j.workersLost = r.workersLost
+            j.levelRestarts = r.levelRestarts
+            return j
+        }
+        metrics.update(jobs: figures, workers: pool.order.count, ready: pool.assigned.filter { pool.peers[$0]?.isReady == true }.count)
     }
 
     // MARK: messages
@@ -242,7 +275,7 @@ public final class TrainingCoordinator: ClusterLink {
             record.state = .finished
             record.started = Date()
             record.finished = record.started
-            logger.info("job \(job.name): already finished in \(run.directory) (remove that folder to train it again)")
+            logger.notice("job \(job.name): already finished in \(run.directory) (remove that folder to train it again)")
             return
         }
         logger.info("job \(job.name): \(job.trees) trees, \(setup.uses.frames.count) frames; waiting for \(options.minWorkers) worker(s)")
@@ -260,6 +293,8 @@ public final class TrainingCoordinator: ClusterLink {
             record.nodesDone = done
             record.nodesAtLevel = total
             record.pixelsCounted = source.pixelsCounted
+            record.bytesReceived = source.figures.bytesReceived
+            record.bytesSent = source.figures.bytesSent
             record.workersLost = pool.lostHolding
             record.levelRestarts = run.report.levelRestarts
         }
@@ -277,6 +312,8 @@ public final class TrainingCoordinator: ClusterLink {
         record.workersLost = pool.lostHolding
         record.levelRestarts = run.report.levelRestarts
         record.applySeconds = source.applySeconds
+        record.bytesReceived = source.figures.bytesReceived
+        record.bytesSent = source.figures.bytesSent
         record.state = .finished
     }
 }

@@ -39,11 +39,15 @@ struct CoordinatorCommand: ParsableCommand {
     var noWorkerTimeout: Double?
     @OptionGroup var security: SecurityOptions
     @OptionGroup var logging: LoggingOptions
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (0: a free port, logged).") var metricsPort: Int?
 
     func validate() throws {
         let heartbeat = Double(WorkerPool.Settings().heartbeatMs) / 1000
         guard workerTimeout.isFinite, workerTimeout >= 2 * heartbeat, workerTimeout <= 86_400 else {
             throw ValidationError("--worker-timeout must be at least 2 heartbeats (\(2 * heartbeat) s), got \(workerTimeout)")
+        }
+        if let metricsPort, !(0...65535).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be 0...65535 (0 picks a free port), got \(metricsPort)")
         }
         if let noWorkerTimeout, !(noWorkerTimeout.isFinite && noWorkerTimeout >= 1 && noWorkerTimeout <= 86_400 * 30) {
             throw ValidationError("--no-worker-timeout must be 1...2592000 s, got \(noWorkerTimeout)")
@@ -90,6 +94,7 @@ struct CoordinatorCommand: ParsableCommand {
         options.pool.requestTimeoutMs = Int(requestTimeout * 1000)
         options.pool.requestTimeoutFactor = requestTimeoutFactor
         options.shutdownWorkers = true
+        options.metricsPort = metricsPort
         let logger = Logger(label: "coordinator")
         let coordinator = try TrainingCoordinator(options: options, jobs: queue, logger: logger)
         coordinator.onLevel = { record, level in
@@ -97,6 +102,9 @@ struct CoordinatorCommand: ParsableCommand {
             fflush(stdout)
         }
         logger.info("listening on \(coordinator.endpoint)")
+        if let metrics = coordinator.metricsServer {
+            logger.notice("metrics on http://\(ProcessInfo.processInfo.hostName):\(metrics.port)/metrics")
+        }
         if let endpointFile {
             let host = ProcessInfo.processInfo.hostName
             let reachable = coordinator.endpoint.replacingOccurrences(of: "0.0.0.0", with: host)

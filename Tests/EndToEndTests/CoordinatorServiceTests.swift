@@ -96,7 +96,7 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
             fx,
             arguments: [
                 "--jobs", fx.dir + "/slow.json", "--data", fx.dir + "/data",
-                "--out", out, "--min-workers", "2",
+                "--out", out, "--min-workers", "2", "--metrics-port", "0",
             ])
         defer { coordinator.stop() }
         let first = try startWorker(fx, coordinator.endpoint)
@@ -132,6 +132,17 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
         }
         #expect(states.contains("finished"), "\(states)")
         #expect(sawLevel, "status never showed the job training past level 0: \(states)")
+        // The Prometheus page tells the same story.
+        let port = try #require(
+            coordinator.log.split(separator: "\n").first { $0.contains("metrics on http://") }
+                .flatMap { $0.split(separator: ":").last?.split(separator: "/").first }.flatMap { UInt16($0) },
+            "\(coordinator.log)")
+        let page = try Self.httpGet(port: port, path: "/metrics")
+        #expect(page.hasPrefix("HTTP/1.0 200 OK") && page.contains("text/plain; version=0.0.4"), "\(page)")
+        #expect(page.contains("canopy_job_state{job=\"small\",state=\"finished\"} 1") && page.contains("canopy_workers 2"), "\(page)")
+        let received = page.split(separator: "\n").first { $0.hasPrefix("canopy_job_bytes_received_total{job=\"small\"}") }
+        #expect((received?.split(separator: " ").last).flatMap { Int($0) } ?? 0 > 0, "\(page)")
+        #expect(try Self.httpGet(port: port, path: "/").hasPrefix("HTTP/1.0 404"))
         let fetched = try fx.canopy.run(
             ["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"] + fx.clientKeys)
         #expect(fetched.status == 0, "\(fetched.stderr)")
@@ -187,5 +198,31 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
                 try Data(contentsOf: URL(fileURLWithPath: fx.dir + "/got/" + name))
                     == Data(contentsOf: URL(fileURLWithPath: dir + "/" + name)), "\(name) differs")
         }
+    }
+}
+
+extension CoordinatorServiceTests {
+    /// A plain HTTP/1.0 GET on 127.0.0.1:`port`; the whole response.
+    static func httpGet(port: UInt16, path: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw CanopyBinaryError(message: "cannot connect to the metrics port \(port)") }
+        let request = Array("GET \(path) HTTP/1.0\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            response += buffer[0..<n]
+        }
+        return String(decoding: response, as: UTF8.self)
     }
 }
