@@ -1,6 +1,7 @@
 import CZeroMQ
 import Foundation
 import RDTCore
+import TestSupport
 import Testing
 import WireProtocol
 
@@ -204,16 +205,9 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
 extension CoordinatorServiceTests {
     /// A plain HTTP/1.0 GET on 127.0.0.1:`port`; the whole response.
     static func httpGet(port: UInt16, path: String) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard let (fd, ok) = Loopback.connect(port: port) else { throw CanopyBinaryError(message: "no socket for the metrics port") }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw CanopyBinaryError(message: "cannot connect to the metrics port \(port)") }
+        guard ok else { throw CanopyBinaryError(message: "cannot connect to the metrics port \(port)") }
         let request = Array("GET \(path) HTTP/1.0\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         var response: [UInt8] = []

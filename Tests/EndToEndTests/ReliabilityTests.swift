@@ -1,6 +1,7 @@
 import CZeroMQ
 import Foundation
 import RDTCore
+import TestSupport
 import Testing
 import WireProtocol
 
@@ -167,17 +168,9 @@ import WireProtocol
         var flood: [Int32] = []
         defer { for fd in flood { close(fd) } }
         for _ in 0..<1100 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            guard fd >= 0 else { break }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            guard let (fd, ok) = Loopback.connect(port: port, nonBlocking: true) else { break }
             flood.append(fd)
-            if connected != 0 && errno != EINPROGRESS { break }
+            if !ok { break }
         }
         #expect(flood.count == 1100, "the flood stopped at \(flood.count) connections")
         // The job (waiting for 2 workers) starts while the flood's connections are open.
