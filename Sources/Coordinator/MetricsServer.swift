@@ -8,6 +8,8 @@ public final class MetricsServer: @unchecked Sendable {
     private let listener: Int32
     private let metrics: CoordinatorMetrics
     private var thread: Thread?
+    private let lock = NSLock()
+    private var stopped = false
 
     /// Listens on `host`:`port` (port 0: a free one, read from `port`).
     public init(host: String, port: Int, metrics: CoordinatorMetrics) throws {
@@ -43,6 +45,10 @@ public final class MetricsServer: @unchecked Sendable {
 
     /// Stops listening; the serving thread ends.
     public func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
