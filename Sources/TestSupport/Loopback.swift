@@ -16,4 +16,22 @@ public enum Loopback {
         }
         return (fd, result == 0 || (nonBlocking && errno == EINPROGRESS))
     }
+
+    /// A plain HTTP/1.0 GET of `path` on 127.0.0.1:`port`: the whole response, or nil when
+    /// nothing answers.
+    public static func httpGet(port: UInt16, path: String) -> String? {
+        guard let (fd, ok) = connect(port: port) else { return nil }
+        defer { close(fd) }
+        guard ok else { return nil }
+        let request = Array("GET \(path) HTTP/1.0\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            response += buffer[0..<n]
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
 }

@@ -7,19 +7,7 @@ import Testing
 /// The metrics page: Prometheus's text format, served over HTTP/1.0 on a free port.
 @Suite struct MetricsServerTests {
     func get(_ port: Int, _ path: String) throws -> String {
-        let (fd, ok) = try #require(Loopback.connect(port: UInt16(port)))
-        defer { close(fd) }
-        #expect(ok)
-        let request = Array("GET \(path) HTTP/1.0\r\n\r\n".utf8)
-        _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            response += buffer[0..<n]
-        }
-        return String(decoding: response, as: UTF8.self)
+        try #require(Loopback.httpGet(port: UInt16(port), path: path))
     }
 
     @Test func thePageShowsEachJobsFiguresWithEscapedNames() throws {

@@ -138,12 +138,12 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
             coordinator.log.split(separator: "\n").first { $0.contains("metrics on http://") }
                 .flatMap { $0.split(separator: ":").last?.split(separator: "/").first }.flatMap { UInt16($0) },
             "\(coordinator.log)")
-        let page = try Self.httpGet(port: port, path: "/metrics")
+        let page = try #require(Loopback.httpGet(port: port, path: "/metrics"))
         #expect(page.hasPrefix("HTTP/1.0 200 OK") && page.contains("text/plain; version=0.0.4"), "\(page)")
         #expect(page.contains("canopy_job_state{job=\"small\",state=\"finished\"} 1") && page.contains("canopy_workers 2"), "\(page)")
         let received = page.split(separator: "\n").first { $0.hasPrefix("canopy_job_bytes_received_total{job=\"small\"}") }
         #expect((received?.split(separator: " ").last).flatMap { Int($0) } ?? 0 > 0, "\(page)")
-        #expect(try Self.httpGet(port: port, path: "/").hasPrefix("HTTP/1.0 404"))
+        #expect(Loopback.httpGet(port: port, path: "/")?.hasPrefix("HTTP/1.0 404") == true)
         let fetched = try fx.canopy.run(
             ["fetch", "--coordinator", coordinator.endpoint, "--job", "small", "--out", fx.dir + "/got"] + fx.clientKeys)
         #expect(fetched.status == 0, "\(fetched.stderr)")
@@ -199,24 +199,5 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
                 try Data(contentsOf: URL(fileURLWithPath: fx.dir + "/got/" + name))
                     == Data(contentsOf: URL(fileURLWithPath: dir + "/" + name)), "\(name) differs")
         }
-    }
-}
-
-extension CoordinatorServiceTests {
-    /// A plain HTTP/1.0 GET on 127.0.0.1:`port`; the whole response.
-    static func httpGet(port: UInt16, path: String) throws -> String {
-        guard let (fd, ok) = Loopback.connect(port: port) else { throw CanopyBinaryError(message: "no socket for the metrics port") }
-        defer { close(fd) }
-        guard ok else { throw CanopyBinaryError(message: "cannot connect to the metrics port \(port)") }
-        let request = Array("GET \(path) HTTP/1.0\r\n\r\n".utf8)
-        _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            response += buffer[0..<n]
-        }
-        return String(decoding: response, as: UTF8.self)
     }
 }
