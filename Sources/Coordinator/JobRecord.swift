@@ -37,6 +37,14 @@ public final class JobRecord {
         decidedPerTree = Array(repeating: 0, count: job.trees)
     }
 
+    /// Seconds since the job started (to its end, once finished); nil before it starts.
+    func elapsed(now: Date) -> TimeInterval? { started.map { (finished ?? now).timeIntervalSince($0) } }
+
+    /// Pixels the workers counted per second since the job started; nil before it starts.
+    func pixelsPerSecond(now: Date) -> Double? {
+        elapsed(now: now).map { $0 > 0 ? Double(pixelsCounted) / $0 : 0 }
+    }
+
     func fail(_ error: Error) {
         state = .failed
         self.error = "\(error)"

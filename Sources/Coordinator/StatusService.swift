@@ -16,10 +16,9 @@ enum StatusService {
                 ("nodes_at_level", .int(r.nodesAtLevel)),
                 ("decided_per_tree", .array(r.decidedPerTree.map { JSON.int($0) })),
             ]
-            if let s = r.started {
-                let elapsed = (r.finished ?? now).timeIntervalSince(s)
+            if let elapsed = r.elapsed(now: now), let rate = r.pixelsPerSecond(now: now) {
                 m.append(("elapsed_seconds", .double(elapsed.rounded())))
-                m.append(("pixels_per_second", .double(elapsed > 0 ? (Double(r.pixelsCounted) / elapsed).rounded() : 0)))
+                m.append(("pixels_per_second", .double(rate.rounded())))
                 if r.state == .training, r.level > 0 {
                     let eta = elapsed / Double(r.level) * Double(max(0, r.job.parameters.maxDepth - r.level))
                     m.append(("eta_seconds", .double(eta.rounded())))

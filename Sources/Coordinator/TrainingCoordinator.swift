@@ -132,10 +132,7 @@ public final class TrainingCoordinator: ClusterLink {
             j.nodesDone = r.nodesDone
             j.nodesAtLevel = r.nodesAtLevel
             j.pixelsCounted = r.pixelsCounted
-            if let s = r.started {
-                let elapsed = (r.finished ?? now).timeIntervalSince(s)
-                j.pixelsPerSecond = elapsed > 0 ? Double(r.pixelsCounted) / elapsed : 0
-            }
+            j.pixelsPerSecond = r.pixelsPerSecond(now: now) ?? 0
             j.bytesReceived = r.bytesReceived
             j.bytesSent = r.bytesSent
             j.workersLost = r.workersLost
@@ -288,15 +285,19 @@ public final class TrainingCoordinator: ClusterLink {
         try run.start()
         record.resumedAt = run.report.resumedAt
         update(.startJob(shards: source.shardFrames.mapValues(\.count), candidates: job.parameters.nUVs))
-        run.grower.onBatch = { [unowned self] level, done, total in
-            record.level = level
-            record.nodesDone = done
-            record.nodesAtLevel = total
+        /// The running figures status and metrics show.
+        func refresh() {
             record.pixelsCounted = source.pixelsCounted
             record.bytesReceived = source.figures.bytesReceived
             record.bytesSent = source.figures.bytesSent
             record.workersLost = pool.lostHolding
             record.levelRestarts = run.report.levelRestarts
+        }
+        run.grower.onBatch = { level, done, total in
+            record.level = level
+            record.nodesDone = done
+            record.nodesAtLevel = total
+            refresh()
         }
         run.onPrepared = { record.state = .training }
         run.onLevel = { [unowned self] level in onLevel?(record, level) }
@@ -309,11 +310,8 @@ public final class TrainingCoordinator: ClusterLink {
         record.files = try run.grow(source: source)
         record.finished = Date()
         record.report = run.report
-        record.workersLost = pool.lostHolding
-        record.levelRestarts = run.report.levelRestarts
         record.applySeconds = source.applySeconds
-        record.bytesReceived = source.figures.bytesReceived
-        record.bytesSent = source.figures.bytesSent
+        refresh()
         record.state = .finished
     }
 }

@@ -87,6 +87,16 @@ final class FakeLink: ClusterLink {
         return (h, bulk)
     }
 
+    /// A scripted step: `worker` answers with `reply(id, counts, job:)`.
+    func answer(_ source: ClusterSource, _ id: UInt64, _ counts: [[UInt32]], job: String = "j", from worker: PeerIdentity)
+        -> (FakeLink) -> Void
+    {
+        { _ in
+            let (h, bulk) = reply(id, counts, job: job)
+            source.receive(h, bulk: bulk, from: worker)
+        }
+    }
+
     func requests(_ link: FakeLink) -> [Canopy_Wire_ComputeHistograms] {
         link.sent.compactMap { if case let .compute(c)? = $0.message.envelope.body { return c } else { return nil } }
     }
@@ -95,14 +105,8 @@ final class FakeLink: ClusterLink {
         let (link, source) = loaded()
         let x: [UInt32] = [1, 2, 3, 4, 5, 6, 7, 8], y: [UInt32] = [8, 7, 6, 5, 4, 3, 2, 1]
         link.script = [
-            { _ in
-                let (h, bulk) = reply(1, [x])
-                source.receive(h, bulk: bulk, from: a)
-            },
-            { _ in
-                let (h, bulk) = reply(1, [y])
-                source.receive(h, bulk: bulk, from: b)
-            },
+            answer(source, 1, [x], from: a),
+            answer(source, 1, [y], from: b),
         ]
         let sums = try source.histograms(for: [n0])
         #expect(sums == [[UInt32](repeating: 9, count: 8)])
@@ -113,10 +117,7 @@ final class FakeLink: ClusterLink {
     @Test func aReplyWithTooFewHistogramsDropsItsSenderAndInterruptsTheLevel() {
         let (link, source) = loaded()
         link.script = [
-            { _ in
-                let (h, bulk) = reply(1, [])
-                source.receive(h, bulk: bulk, from: a)
-            }
+            answer(source, 1, [], from: a)
         ]
         #expect(throws: LevelInterrupted.self) { try source.histograms(for: [n0]) }
         #expect(link.refused == [a] && link.pool.peers[a] == nil)
@@ -140,26 +141,11 @@ final class FakeLink: ClusterLink {
         let (link, source) = loaded()
         let x = [UInt32](repeating: 1, count: 8)
         link.script = [
-            { _ in
-                let (h, bulk) = reply(1, [x], job: "other")
-                source.receive(h, bulk: bulk, from: a)
-            },
-            { _ in
-                let (h, bulk) = reply(7, [x])
-                source.receive(h, bulk: bulk, from: a)
-            },
-            { _ in
-                let (h, bulk) = reply(1, [x])
-                source.receive(h, bulk: bulk, from: a)
-            },
-            { _ in
-                let (h, bulk) = reply(1, [x])
-                source.receive(h, bulk: bulk, from: a)
-            },  // a duplicate: stale
-            { _ in
-                let (h, bulk) = reply(1, [x])
-                source.receive(h, bulk: bulk, from: b)
-            },
+            answer(source, 1, [x], job: "other", from: a),
+            answer(source, 7, [x], from: a),
+            answer(source, 1, [x], from: a),
+            answer(source, 1, [x], from: a),  // a duplicate: stale
+            answer(source, 1, [x], from: b),
         ]
         #expect(try source.histograms(for: [n0]) == [[UInt32](repeating: 2, count: 8)])
         #expect(link.refused.isEmpty)
@@ -168,10 +154,7 @@ final class FakeLink: ClusterLink {
     @Test func aHolderLostMidBatchInterruptsTheLevel() {
         let (link, source) = loaded()
         link.script = [
-            { _ in
-                let (h, bulk) = reply(1, [[UInt32](repeating: 1, count: 8)])
-                source.receive(h, bulk: bulk, from: a)
-            },
+            answer(source, 1, [[UInt32](repeating: 1, count: 8)], from: a),
             { link in link.update(.unreachable(b)) },
         ]
         #expect(throws: LevelInterrupted.self) { try source.histograms(for: [n0]) }
@@ -186,25 +169,13 @@ final class FakeLink: ClusterLink {
         try source.prefetch([n2])
         #expect(requests(link).map(\.request) == [1, 2])
         link.script = [
-            { _ in
-                let (h, bulk) = reply(2, [[UInt32](repeating: 2, count: 8)])
-                source.receive(h, bulk: bulk, from: a)
-            },
-            { _ in
-                let (h, bulk) = reply(1, [[UInt32](repeating: 1, count: 8)])
-                source.receive(h, bulk: bulk, from: a)
-            },
-            { _ in
-                let (h, bulk) = reply(1, [[UInt32](repeating: 1, count: 8)])
-                source.receive(h, bulk: bulk, from: b)
-            },
+            answer(source, 2, [[UInt32](repeating: 2, count: 8)], from: a),
+            answer(source, 1, [[UInt32](repeating: 1, count: 8)], from: a),
+            answer(source, 1, [[UInt32](repeating: 1, count: 8)], from: b),
         ]
         #expect(try source.histograms(for: [n1]) == [[UInt32](repeating: 2, count: 8)])
         link.script = [
-            { _ in
-                let (h, bulk) = reply(2, [[UInt32](repeating: 2, count: 8)])
-                source.receive(h, bulk: bulk, from: b)
-            }
+            answer(source, 2, [[UInt32](repeating: 2, count: 8)], from: b)
         ]
         #expect(try source.histograms(for: [n2]) == [[UInt32](repeating: 4, count: 8)])
         #expect(requests(link).count == 2, "no batch asked for twice")
