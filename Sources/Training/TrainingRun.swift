@@ -25,7 +25,9 @@ public final class TrainingRun {
     private var started = Date()
     /// The history records of reloaded trees, kept before this run's.
     private var reloadedHistory: [[JSON]] = []
+    /// Bytes the source moved by the end of the last level, and while each level was grown.
     private var bytesBefore = 0
+    private var bytesByLevel: [Int: Int] = [:]
 
     public init(setup: JobSetup, directory: String, mode: String, log: @escaping (String) -> Void = { _ in }) {
         self.setup = setup
@@ -67,8 +69,7 @@ public final class TrainingRun {
         grower.onLevel = { [unowned self] level in
             report.levels.append(level)
             if let total = source.clusterFigures.map({ $0.bytesReceived + $0.bytesSent }) {
-                report.cluster = report.cluster ?? TrainingReport.Cluster()
-                report.cluster?.bytesByLevel[level.level] = total - bytesBefore
+                bytesByLevel[level.level] = total - bytesBefore
                 bytesBefore = total
             }
             onLevel(level)
@@ -104,7 +105,7 @@ public final class TrainingRun {
         report.files = files.map { URL(fileURLWithPath: $0).lastPathComponent }
         report.seconds = Date().timeIntervalSince(started)
         if var figures = source.clusterFigures {
-            figures.bytesByLevel = report.cluster?.bytesByLevel ?? [:]
+            figures.bytesByLevel = bytesByLevel
             report.cluster = figures
         }
         try report.write(directory: directory)
