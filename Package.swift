@@ -11,7 +11,9 @@ let package = Package(
         .executable(name: "canopy", targets: ["canopy"]),
         .library(name: "RDTCore", targets: ["RDTCore"]),
         .library(name: "Dataset", targets: ["Dataset"]),
+        .library(name: "Drawing", targets: ["Drawing"]),
         .library(name: "ImagePipeline", targets: ["ImagePipeline"]),
+        .library(name: "Reports", targets: ["Reports"]),
         .library(name: "WireProtocol", targets: ["WireProtocol"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Coordinator", targets: ["Coordinator"]),
@@ -28,6 +30,7 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         // libpng reports errors by longjmp, which must not cross Swift frames: a small C shim owns setjmp.
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
 
@@ -38,7 +41,11 @@ let package = Package(
         .target(name: "BlockCompression", dependencies: ["CLZ4"], swiftSettings: fast),
         // Pre-processed datasets: the shard format, the manifest (read and written here), indexes.
         .target(name: "Dataset", dependencies: ["RDTCore", "BlockCompression", "CZlib"]),
-        .target(name: "ImagePipeline", dependencies: ["RDTCore", "Dataset", "BlockCompression", "CPNGShim", "CZlib"]),
+        // Pictures for people through Cairo: the label palette, charts, confusion matrix, frame sheets, legends.
+        .target(name: "Drawing", dependencies: ["CCairo"]),
+        .target(name: "ImagePipeline", dependencies: ["RDTCore", "Dataset", "Drawing", "BlockCompression", "CPNGShim", "CZlib"]),
+        // What people read about a forest: training curves and the self-contained HTML pages of eval and report.
+        .target(name: "Reports", dependencies: ["RDTCore", "Training", "Drawing"]),
         .target(
             name: "WireProtocol",
             dependencies: ["RDTCore", "CZeroMQ", "BlockCompression", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -54,7 +61,8 @@ let package = Package(
         .executableTarget(
             name: "canopy",
             dependencies: [
-                "RDTCore", "Dataset", "ImagePipeline", "Training", "WireProtocol", "Coordinator", "Worker", "CSupport",
+                "RDTCore", "Dataset", "Drawing", "ImagePipeline", "Reports", "Training", "WireProtocol", "Coordinator", "Worker",
+                "CSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -63,6 +71,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["WireProtocol", "BlockCompression", "RDTCore", "Dataset", "ImagePipeline"]),
 
         .testTarget(name: "RDTCoreTests", dependencies: ["RDTCore"]),
+        .testTarget(name: "DrawingTests", dependencies: ["Drawing"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Drawing", "RDTCore", "Training", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Dataset", "ImagePipeline", "RDTCore", "TestSupport"]),
         .testTarget(
             name: "CoordinatorTests",
@@ -75,7 +85,8 @@ let package = Package(
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "BlockCompression", "CZeroMQ", "RDTCore", "TestSupport"]),
         // Slow suite: runs the built `canopy` binary as real processes.
         .testTarget(
-            name: "EndToEndTests", dependencies: ["RDTCore", "Dataset", "ImagePipeline", "WireProtocol", "CZeroMQ", "TestSupport"]),
+            name: "EndToEndTests",
+            dependencies: ["RDTCore", "Drawing", "Dataset", "ImagePipeline", "WireProtocol", "CZeroMQ", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,22 +1,11 @@
 import Dataset
+import Drawing
 import Foundation
 import RDTCore
 
-/// PNG pictures for people: label images in colour, confusion heat maps.
+/// PNG pictures for people: frame sheets, eval comparisons, the confusion matrix, all in the
+/// label colours of `LabelPalette` and drawn through Drawing (Cairo).
 public enum Pictures {
-    /// A colour per packed label (background black), spread around the hue circle.
-    public static func colour(packed label: UInt8) -> (UInt8, UInt8, UInt8) {
-        label == 0 ? (0, 0, 0) : ContactSheet.hue(Int(label) * 47)
-    }
-
-    /// The palette of `colour(packed:)` for labels 0..<count, as RGB triples (for palette PNGs).
-    public static func palette(count: Int) -> [UInt8] {
-        (0..<min(256, max(1, count))).flatMap { l -> [UInt8] in
-            let c = colour(packed: UInt8(l))
-            return [c.0, c.1, c.2]
-        }
-    }
-
     /// Depth as grey for people: near body pixels bright, far ones darker, no reading (0) and the
     /// background (>= `background` mm) black.
     public static func grey(_ depth: [UInt16], background: UInt16 = 32000) -> [UInt8] {
@@ -27,33 +16,9 @@ public enum Pictures {
         }
     }
 
-    /// Draws a line into an RGB image (clipped to it).
-    public static func line(
-        _ rgb: inout [UInt8], width: Int, height: Int, from a: SIMD2<Double>, to b: SIMD2<Double>,
-        colour: (UInt8, UInt8, UInt8)
-    ) {
-        let steps = Int(max(abs(b.x - a.x), abs(b.y - a.y)).rounded(.up)) + 1
-        guard steps < 100_000 else { return }
-        for k in 0...steps {
-            let t = Double(k) / Double(max(1, steps))
-            dot(&rgb, width: width, height: height, at: a + (b - a) * t, radius: 0, colour: colour)
-        }
-    }
-
-    /// Fills a square of side 2 radius + 1 around `p` (clipped).
-    public static func dot(
-        _ rgb: inout [UInt8], width: Int, height: Int, at p: SIMD2<Double>, radius: Int,
-        colour: (UInt8, UInt8, UInt8)
-    ) {
-        guard p.x.isFinite, p.y.isFinite, abs(p.x) < 1e6, abs(p.y) < 1e6 else { return }
-        let cx = Int(p.x.rounded(.down)), cy = Int(p.y.rounded(.down))
-        for y in (cy - radius)...(cy + radius) where y >= 0 && y < height {
-            for x in (cx - radius)...(cx + radius) where x >= 0 && x < width {
-                rgb[3 * (y * width + x)] = colour.0
-                rgb[3 * (y * width + x) + 1] = colour.1
-                rgb[3 * (y * width + x) + 2] = colour.2
-            }
-        }
+    /// Depth as a grey RGB panel.
+    public static func greyPanel(_ depth: [UInt16], width: Int, height: Int, background: UInt16 = 32000) -> FramePanel {
+        FramePanel(rgb: grey(depth, background: background).flatMap { [$0, $0, $0] }, width: width, height: height)
     }
 
     /// One full frame of a shard, uncropped: depth (background outside the crop) and labels.
@@ -69,91 +34,38 @@ public enum Pictures {
         return (depth, labels)
     }
 
-    /// Frames as training sees them, `columns` to a row: each a pair [depth grey | label colours]
-    /// (packed labels, the palette of every picture), a mirrored copy framed in yellow.
+    /// Frames as training sees them, `columns` to a row under their names: [depth grey | label
+    /// colours] (packed labels), mirrored copies framed in yellow, the legend below.
     public static func frameSheet(
-        _ frames: [(depth: [UInt16], labels: [UInt8], flipped: Bool)], width w: Int, height h: Int, columns: Int,
-        background: UInt16, to path: String
+        _ frames: [(name: String, depth: [UInt16], labels: [UInt8], flipped: Bool)], width w: Int, height h: Int,
+        columns: Int, background: UInt16, palette: LabelPalette, to path: String
     ) throws {
-        let columns = max(1, min(columns, frames.count))
-        let rows = (frames.count + columns - 1) / columns
-        let pairWidth = 2 * w + 4, cellHeight = h + 4
-        let sheetWidth = columns * pairWidth, sheetHeight = max(1, rows) * cellHeight
-        var rgb = [UInt8](repeating: 0, count: 3 * sheetWidth * sheetHeight)
-        func put(_ x: Int, _ y: Int, _ c: (UInt8, UInt8, UInt8)) {
-            let at = 3 * (y * sheetWidth + x)
-            rgb[at] = c.0
-            rgb[at + 1] = c.1
-            rgb[at + 2] = c.2
+        let cells = frames.map { f in
+            FrameCell(
+                caption: f.name + (f.flipped ? " (mirrored)" : ""),
+                panels: [
+                    greyPanel(f.depth, width: w, height: h, background: background),
+                    FramePanel(rgb: palette.paint(f.labels), width: w, height: h),
+                ], highlight: f.flipped ? RGB(240, 200, 0) : nil)
         }
-        for (k, frame) in frames.enumerated() {
-            let ox = (k % columns) * pairWidth, oy = (k / columns) * cellHeight
-            if frame.flipped {
-                for x in ox..<(ox + pairWidth) {
-                    for y in [oy, oy + 1, oy + cellHeight - 2, oy + cellHeight - 1] { put(x, y, (255, 220, 0)) }
-                }
-                for y in oy..<(oy + cellHeight) {
-                    for x in [ox, ox + 1, ox + pairWidth - 2, ox + pairWidth - 1] { put(x, y, (255, 220, 0)) }
-                }
-            }
-            let grey = Pictures.grey(frame.depth, background: background)
-            for y in 0..<h {
-                for x in 0..<w {
-                    let g = grey[y * w + x]
-                    put(ox + 2 + x, oy + 2 + y, (g, g, g))
-                    put(ox + 2 + w + x, oy + 2 + y, colour(packed: frame.labels[y * w + x]))
-                }
-            }
-        }
-        try PNGImage(width: sheetWidth, height: sheetHeight, channels: 3, samples: .u8(rgb)).write(path)
+        try PNGImage(FrameGrid.draw(cells, columns: columns, titles: ["depth", "labels"], palette: palette)).write(path)
     }
 
-    /// Rows of [depth grey | truth colours | prediction colours].
+    /// Frames as [depth grey | truth | prediction] under their names and pixel accuracy.
     public static func comparison(
-        _ rows: [(depth: [UInt16], truth: [UInt8], predicted: [UInt8])], width w: Int, height h: Int,
-        to path: String
-    ) throws {
-        var rgb = [UInt8](repeating: 0, count: 3 * w * h * rows.count * 3)
-        for (k, row) in rows.enumerated() {
-            let grey = Pictures.grey(row.depth)
-            for y in 0..<h {
-                for x in 0..<w {
-                    let i = y * w + x, base = ((k * h + y) * 3 * w + x) * 3
-                    let g = grey[i]
-                    rgb[base] = g
-                    rgb[base + 1] = g
-                    rgb[base + 2] = g
-                    for (panel, label) in [(1, row.truth[i]), (2, row.predicted[i])] {
-                        let c = colour(packed: label), at = base + panel * w * 3
-                        rgb[at] = c.0
-                        rgb[at + 1] = c.1
-                        rgb[at + 2] = c.2
-                    }
-                }
-            }
+        _ rows: [(name: String, accuracy: Double, depth: [UInt16], truth: [UInt8], predicted: [UInt8])], width w: Int,
+        height h: Int, palette: LabelPalette, note: String? = nil
+    ) -> Canvas {
+        let cells = rows.map { r in
+            FrameCell(
+                caption: String(format: "%@: %.1f%% of pixels right", r.name, r.accuracy * 100),
+                panels: [
+                    greyPanel(r.depth, width: w, height: h),
+                    FramePanel(rgb: palette.paint(r.truth), width: w, height: h),
+                    FramePanel(rgb: palette.paint(r.predicted), width: w, height: h),
+                ])
         }
-        try PNGImage(width: 3 * w, height: h * rows.count, channels: 3, samples: .u8(rgb)).write(path)
-    }
-
-    /// The confusion matrix as a heat map: row = truth, column = prediction, each row normalized,
-    /// `cell` pixels per entry (white = 0, dark red = all of the row).
-    public static func heatMap(_ m: ConfusionMatrix, cell: Int = 12, to path: String) throws {
-        let n = m.labels, size = n * cell
-        var rgb = [UInt8](repeating: 255, count: size * size * 3)
-        for t in 0..<n {
-            let support = max(1, m.support(t))
-            for p in 0..<n {
-                let v = Double(m.counts[t * n + p]) / Double(support)
-                let (r, g, b) = (UInt8(255 - 100 * v), UInt8(255 * (1 - v)), UInt8(255 * (1 - v)))
-                for y in (t * cell)..<((t + 1) * cell - 1) {
-                    for x in (p * cell)..<((p + 1) * cell - 1) {
-                        rgb[(y * size + x) * 3] = r
-                        rgb[(y * size + x) * 3 + 1] = g
-                        rgb[(y * size + x) * 3 + 2] = b
-                    }
-                }
-            }
-        }
-        try PNGImage(width: size, height: size, channels: 3, samples: .u8(rgb)).write(path)
+        let scale = w < 200 ? 2.0 : 1.0
+        return FrameGrid.draw(cells, columns: 1, titles: ["depth", "truth", "prediction"], palette: palette, scale: scale, note: note)
     }
 }

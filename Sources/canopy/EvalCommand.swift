@@ -1,18 +1,23 @@
 import ArgumentParser
 import Dataset
+import Drawing
 import Foundation
 import ImagePipeline
 import RDTCore
+import Reports
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure a forest on a dataset index: accuracies, per-label table, confusion matrix (CSV, PNG).")
+        abstract:
+            "Measure a forest on a dataset index: accuracies, per-label table, confusion matrix (CSV, PNG), pictures and a report.html."
+    )
 
     @Option(help: "A tree file of the forest (.json or .rdt), once per tree, or the forest's folder.") var forest: [String]
     @Option(help: "Dataset folder.") var data: String
     @Option(help: "Index to evaluate.") var index = "test"
     @Option(help: "glimpse out-map to aggregate labels through for the report.") var outMap: String?
-    @Option(help: "Folder for confusion.csv, confusion.png, labels.png and low-accuracy.txt.") var out = "eval"
+    @Option(help: "Folder for report.html, confusion.csv, confusion.png, labels.png, worst-frames.png and low-accuracy.txt.")
+    var out = "eval"
     @Option(help: "List frames whose pixel accuracy is below this in low-accuracy.txt.") var lowAccuracy = 0.5
     @Flag(help: "Average with the mirrored image (flip test-time augmentation).") var flipTta = false
     @Flag(help: "Print the report as JSON.") var json = false
@@ -56,10 +61,12 @@ struct Eval: ParsableCommand {
         var matrix = ConfusionMatrix(labels: manifest.labelMap.count)
         var low: [(UInt64, Double)] = []
         var perFrame: [(id: UInt64, name: String, accuracy: Double)] = []
-        var pictures: [(depth: [UInt16], truth: [UInt8], predicted: [UInt8])] = []
+        // The first frames (a sample) and the worst ones, kept as pictures.
+        var sample: [Picture] = []
+        var worst: [Picture] = []
         var readers: [String: ShardReader] = [:]
         var probs: [Float] = []
-        var size = (0, 0)
+        var size: (Int, Int)?
         let start = Date()
         let meter = ProgressMeter("eval", unit: "frames", force: progress)
         for (n, id) in ids.enumerated() {
@@ -75,19 +82,25 @@ struct Eval: ParsableCommand {
             one.add(truth: truth, predicted: predicted)
             matrix.add(one)
             if one.pixelAccuracy < lowAccuracy { low.append((id, one.pixelAccuracy)) }
-            perFrame.append((id, entry.name + (entry.flipped ? " (flipped)" : ""), one.pixelAccuracy))
-            if pictures.count < 4 {
-                pictures.append((depth, truth, predicted))
-                size = (frame.width, frame.height)
+            let name = entry.name + (entry.flipped ? " (mirrored)" : "")
+            perFrame.append((id, name, one.pixelAccuracy))
+            let picture = Picture(name: name, accuracy: one.pixelAccuracy, depth: depth, truth: truth, predicted: predicted)
+            if size == nil { size = (frame.width, frame.height) }
+            if size! == (frame.width, frame.height) {
+                if sample.count < Self.pictured { sample.append(picture) }
+                if worst.count < Self.pictured || picture.accuracy < worst[worst.count - 1].accuracy {
+                    // Sorted by accuracy, earlier frames first among equals: the same frames every run.
+                    worst.insert(picture, at: worst.firstIndex { $0.accuracy > picture.accuracy } ?? worst.count)
+                    if worst.count > Self.pictured { worst.removeLast() }
+                }
             }
             if !json && (n + 1) % 200 == 0 { print("eval: \(n + 1)/\(ids.count) frames") }
         }
         meter.update(ids.count, of: ids.count)
         try AtomicFile.makeDirectory(out)
         let names = manifest.labelMap.names
+        let palette = LabelPalette(names: names)
         try AtomicFile.write(Array(matrix.csv(names: names).utf8), to: out + "/confusion.csv")
-        try Pictures.heatMap(matrix, to: out + "/confusion.png")
-        if !pictures.isEmpty { try Pictures.comparison(pictures, width: size.0, height: size.1, to: out + "/labels.png") }
         try AtomicFile.write(Array(low.map { "\($0.0)\n" }.joined().utf8), to: out + "/low-accuracy.txt")
         var report = matrix
         var reportNames = names
@@ -95,6 +108,22 @@ struct Eval: ParsableCommand {
             report = matrix.aggregated(through: map)
             reportNames = map.names
         }
+        let reportPalette = LabelPalette(names: reportNames)
+        try PNGImage(ConfusionPicture.draw(counts: report.counts, palette: reportPalette)).write(out + "/confusion.png")
+        var worstPNG: [UInt8]?
+        if let (w, h) = size {
+            let rows = { (pictures: [Picture]) in pictures.map { ($0.name, $0.accuracy, $0.depth, $0.truth, $0.predicted) } }
+            try PNGImage(
+                Pictures.comparison(rows(sample), width: w, height: h, palette: palette, note: "The first frames of index \(index)")
+            ).write(out + "/labels.png")
+            try PNGImage(
+                Pictures.comparison(rows(worst), width: w, height: h, palette: palette, note: "The worst frames of index \(index)")
+            ).write(out + "/worst-frames.png")
+            worstPNG = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out + "/worst-frames.png")))
+        }
+        try writePage(
+            report: report, palette: reportPalette, perFrame: perFrame.map { ($0.name, $0.accuracy) }, worstPNG: worstPNG,
+            firstTree: trees[0])
         let seconds = Date().timeIntervalSince(start)
         if json {
             func number(_ x: Double?) -> JSON { x.map { JSON.double($0) } ?? .null }
@@ -126,6 +155,40 @@ struct Eval: ParsableCommand {
             String(
                 format: "pixel accuracy %.1f%%, mean per-class accuracy %.1f%% (%d frames below %.0f%%)",
                 report.pixelAccuracy * 100, report.meanClassAccuracy * 100, low.count, lowAccuracy * 100))
-        print("wrote \(out)/confusion.csv, \(out)/confusion.png, \(out)/labels.png, \(out)/low-accuracy.txt")
+        print(
+            "wrote \(out)/report.html, \(out)/confusion.csv, \(out)/confusion.png, \(out)/labels.png, \(out)/worst-frames.png, \(out)/low-accuracy.txt"
+        )
+    }
+
+    /// How many frames labels.png and worst-frames.png show.
+    static let pictured = 4
+
+    /// A frame kept for a picture.
+    struct Picture {
+        var name: String
+        var accuracy: Double
+        var depth: [UInt16]
+        var truth: [UInt8]
+        var predicted: [UInt8]
+    }
+
+    /// report.html, with the training curves of the forest's first tree where it has a history.
+    func writePage(
+        report: ConfusionMatrix, palette: LabelPalette, perFrame: [(name: String, accuracy: Double)], worstPNG: [UInt8]?,
+        firstTree: DecisionTree
+    ) throws {
+        let confusion = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out + "/confusion.png")))
+        var training: (TrainingCurves, [UInt8])?
+        // A tree without canopy history (trained by glimpse) has no curves; the page says so.
+        if let first = try TreeFile.forestPaths(forest).first, let curves = try? TrainingCurves(tree: firstTree, path: first) {
+            let chart = out + "/training.png"
+            try PNGImage(curves.chart()).write(chart)
+            training = (curves, try [UInt8](Data(contentsOf: URL(fileURLWithPath: chart))))
+        }
+        let evaluation = Evaluation(
+            index: index, forest: forest, matrix: report, palette: palette, frames: perFrame, lowAccuracy: lowAccuracy)
+        let html = EvaluationPage.html(
+            evaluation, confusionPNG: confusion, worstFramesPNG: worstPNG, worstFrames: 10, training: training)
+        try AtomicFile.write(Array(html.utf8), to: out + "/report.html")
     }
 }

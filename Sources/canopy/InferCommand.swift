@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dataset
+import Drawing
 import Foundation
 import ImagePipeline
 import RDTCore
@@ -28,6 +29,7 @@ struct Infer: ParsableCommand {
             try jointParams.map { try JointParameters.load($0, map: m) } ?? m.joints.map { _ in JointParameters() }
         }
         try AtomicFile.makeDirectory(out)
+        let palette = LabelPalette(names: trees[0].labels.map(\.name))
         var probs: [Float] = []
         for path in depth {
             let image = try PNGImage.read(path)
@@ -40,19 +42,22 @@ struct Infer: ParsableCommand {
             // A palette PNG, as glimpse's label images: pixels are packed labels, viewers show colours.
             try PNGImage(
                 width: image.width, height: image.height, channels: 1, samples: .u8(labels),
-                palette: Pictures.palette(count: compiled.labelCount)
+                palette: palette.triples
             ).write(name + "-labels.png")
             // Overlay: depth in grey, body pixels in their label's colour blended over it.
             let grey = Pictures.grey(mm, background: compiled.backgroundDepthMM)
             var rgb = [UInt8](repeating: 0, count: mm.count * 3)
             for i in 0..<mm.count {
-                let g = Double(grey[i])
-                let c = Pictures.colour(packed: labels[i])
+                let g = grey[i]
+                let c = palette[Int(labels[i])]
                 let a = labels[i] == 0 ? 0.0 : 0.6
-                rgb[3 * i] = UInt8(g * (1 - a) + Double(c.0) * a)
-                rgb[3 * i + 1] = UInt8(g * (1 - a) + Double(c.1) * a)
-                rgb[3 * i + 2] = UInt8(g * (1 - a) + Double(c.2) * a)
+                let mixed = RGB(g, g, g).blended(with: c, a)
+                rgb[3 * i] = mixed.r
+                rgb[3 * i + 1] = mixed.g
+                rgb[3 * i + 2] = mixed.b
             }
+            let overlay = Canvas(width: image.width, height: image.height)
+            overlay.image(rgb, width: image.width, height: image.height, x: 0, y: 0)
             if let map, let params {
                 let camera = Camera(width: image.width, height: image.height, verticalFOV: trees[0].verticalFOV)
                 let joints = JointInference.joints(
@@ -62,11 +67,11 @@ struct Infer: ParsableCommand {
                 let pixel = joints.map { $0.map { camera.project(SIMD3<Double>(Double($0.x), Double($0.y), Double($0.z))) } }
                 for (a, b) in map.bones {
                     if let p = pixel[a], let q = pixel[b] {
-                        Pictures.line(&rgb, width: image.width, height: image.height, from: p, to: q, colour: (255, 255, 255))
+                        overlay.line([p, q], .white, width: 2)
                     }
                 }
                 for p in pixel.compactMap({ $0 }) {
-                    Pictures.dot(&rgb, width: image.width, height: image.height, at: p, radius: 1, colour: (255, 255, 0))
+                    overlay.dot(p, radius: 2.5, RGB(255, 255, 0))
                 }
                 let json = JSON.object([
                     (
@@ -85,7 +90,7 @@ struct Infer: ParsableCommand {
                 ])
                 try AtomicFile.write(Array(json.serialized().utf8), to: name + "-joints.json")
             }
-            try PNGImage(width: image.width, height: image.height, channels: 3, samples: .u8(rgb)).write(name + "-overlay.png")
+            try PNGImage(overlay).write(name + "-overlay.png")
             if probabilities {
                 try AtomicFile.write(probs.withUnsafeBytes { Array($0) }, to: name + "-probabilities.f32")
             }

@@ -1,38 +1,27 @@
 import ArgumentParser
-import Dataset
 import Foundation
 import ImagePipeline
 import RDTCore
-import Training
+import Reports
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print a forest's training history per level and draw its training curves as a PNG.")
+        abstract: "Print a forest's training history per level, draw its training curves as a PNG, optionally as an HTML page.")
 
     @Argument(help: "A tree file of the forest (.json or .rdt); report.json beside it adds times and bytes.") var forest: String
     @Option(help: "The chart (default: beside the tree, NAME-training.png).") var png: String?
+    @Flag(help: "Also write a self-contained HTML page of the training (NAME-training.html, or --html-out).") var html = false
+    @Option(help: "Where --html writes the page (default: beside the tree, NAME-training.html).") var htmlOut: String?
+
+    func validate() throws {
+        if htmlOut != nil && !html { throw ValidationError("--html-out names the page of --html; add --html") }
+    }
 
     func run() throws {
         let tree = try TreeFile.load(forest)
-        guard let history = tree.history.last(where: { $0["tool"]?.stringValue == "canopy" }),
-            let levels = history["levels"]?.arrayValue, !levels.isEmpty
-        else {
-            throw CommandFailure("\(forest): no canopy training history in this tree (trained by another tool?)")
-        }
-        let dir = URL(fileURLWithPath: forest).deletingLastPathComponent().path
-        let report = FileManager.default.contents(atPath: ForestFiles.report(in: dir)).flatMap { try? JSON.parse([UInt8]($0)) }
-        let timed = report?["levels"]?.arrayValue ?? []
-        // Bytes moved, keyed by level (a resumed job has none for the levels before it resumed).
-        let bytes = report?["bytes_by_level"]
-        print(
-            "job \(history["job"]?["name"]?.stringValue ?? "?"), tree \(history["tree"]?.intValue ?? 0), index \(history["index"]?.stringValue ?? "?") (\(history["index_frames"]?.intValue ?? 0) frames)"
-        )
-        if let report {
-            print(
-                "mode \(report["mode"]?.stringValue ?? "?"), \(String(format: "%.1f", report["seconds"]?.doubleValue ?? 0)) s"
-                    + (report["workers"]?.intValue.map { ", \($0) workers" } ?? "")
-                    + (report["workers_lost"]?.intValue.map { $0 > 0 ? ", \($0) workers lost" : "" } ?? ""))
-        }
+        let curves = try TrainingCurves(tree: tree, path: forest)
+        print(curves.title)
+        if let summary = curves.runSummary { print(summary) }
         // This tree's own splits and leaves per level, from its nodes; the rest is forest-wide.
         func treeCounts(_ level: Int) -> (Int, Int) {
             let lo = (1 << level) - 1, hi = min(tree.nodes.count, (1 << (level + 1)) - 1)
@@ -47,26 +36,24 @@ struct Report: ParsableCommand {
         }
         print("        forest-wide                                                                  this tree")
         print("level   open  splits  leaves     pixels  max gain  mean gain   seconds     MiB moved  splits leaves")
-        var rows: [[Double]] = []
-        for (i, l) in levels.enumerated() {
-            let seconds = i < timed.count ? timed[i]["seconds"]?.doubleValue : nil
-            let moved = bytes?[String(l["level"]?.intValue ?? i)]?.intValue.map { Double($0) / 1_048_576 }
-            let row = [
-                Double(l["level"]?.intValue ?? i), Double(l["open_nodes"]?.intValue ?? 0), Double(l["splits"]?.intValue ?? 0),
-                Double(l["leaves"]?.intValue ?? 0), Double(l["pixels"]?.intValue ?? 0), l["max_gain"]?.doubleValue ?? 0,
-                l["mean_gain"]?.doubleValue ?? 0, seconds ?? 0, moved ?? 0,
-            ]
-            rows.append(row)
+        for l in curves.levels {
+            let own = treeCounts(l.level)
             print(
-                String(format: "%5.0f %6.0f %7.0f %7.0f %10.0f %9.3f %10.3f", row[0], row[1], row[2], row[3], row[4], row[5], row[6])
-                    + (seconds.map { String(format: " %9.2f", $0) } ?? "         -")
-                    + (moved.map { String(format: " %13.1f", $0) } ?? "             -")
-                    + String(format: " %7d %6d", treeCounts(Int(row[0])).0, treeCounts(Int(row[0])).1))
+                String(
+                    format: "%5d %6d %7d %7d %10d %9.3f %10.3f", l.level, l.openNodes, l.splits, l.leaves, l.pixels, l.maxGain, l.meanGain)
+                    + (l.seconds.map { String(format: " %9.2f", $0) } ?? "         -")
+                    + (l.mebibytes.map { String(format: " %13.1f", $0) } ?? "             -")
+                    + String(format: " %7d %6d", own.0, own.1))
         }
-        let out = png ?? (forest as NSString).deletingPathExtension + "-training.png"
-        try TrainingChart.draw(rows, to: out)
-        print(
-            "chart: \(out) (top left: splits and leaves; top right: pixels; bottom left: max and mean gain; bottom right: seconds and MiB per level)"
-        )
+        let stem = (forest as NSString).deletingPathExtension
+        let out = png ?? stem + "-training.png"
+        try PNGImage(curves.chart()).write(out)
+        print("chart: \(out) (one panel per quantity: nodes, pixels, gain, seconds, MiB moved per level)")
+        if html {
+            let page = htmlOut ?? stem + "-training.html"
+            let chart = try [UInt8](Data(contentsOf: URL(fileURLWithPath: out)))
+            try AtomicFile.write(Array(TrainingSection.page(curves, chartPNG: chart).utf8), to: page)
+            print("page: \(page)")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dataset
+import Drawing
 import Foundation
 import ImagePipeline
 
@@ -26,7 +27,7 @@ struct Show: ParsableCommand {
         let ids = try index.map { try manifest.index($0) } ?? manifest.frames.map(\.id)
         let byID = Dictionary(manifest.frames.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var readers: [String: ShardReader] = [:]
-        var shown: [(depth: [UInt16], labels: [UInt8], flipped: Bool)] = []
+        var shown: [(name: String, depth: [UInt16], labels: [UInt8], flipped: Bool)] = []
         var size: (Int, Int)?
         for id in ids.prefix(frames) {
             guard let entry = byID[id] else {
@@ -40,10 +41,12 @@ struct Show: ParsableCommand {
                 throw CommandFailure("\(dataset): frame \(id) is \(frame.width)x\(frame.height), the first \(size!.0)x\(size!.1)")
             }
             size = (frame.width, frame.height)
-            shown.append((depth, labels, entry.flipped))
+            shown.append((entry.name, depth, labels, entry.flipped))
         }
         guard let (w, h) = size else { throw CommandFailure("\(dataset): no frames to show") }
-        try Pictures.frameSheet(shown, width: w, height: h, columns: columns, background: UInt16(manifest.backgroundDepthMM), to: out)
+        try Pictures.frameSheet(
+            shown, width: w, height: h, columns: columns, background: UInt16(manifest.backgroundDepthMM),
+            palette: LabelPalette(names: manifest.labelMap.names), to: out)
         print("\(out): \(shown.count) frames (\(shown.filter(\.flipped).count) mirrored, framed in yellow)")
     }
 }

@@ -61,8 +61,11 @@ import Testing
         #expect(frames.count == report["frames"]?.intValue && frames.allSatisfy { $0["pixel_accuracy"]?.doubleValue != nil })
         // The heat map is labels x labels cells and decodes; the comparison picture too.
         let heat = try PNGImage.read(fx.dir + "/eval/confusion.png")
-        #expect(heat.width > 0 && heat.width == heat.height && heat.channels == 3)
+        #expect(heat.width > labels * 16 && heat.height > labels * 16 && heat.channels == 3)
         #expect(try PNGImage.read(fx.dir + "/eval/labels.png").channels == 3)
+        #expect(try PNGImage.read(fx.dir + "/eval/worst-frames.png").channels == 3)
+        let page = try String(contentsOfFile: fx.dir + "/eval/report.html", encoding: .utf8)
+        #expect(page.contains("id=\"per-label\"") && page.contains(manifest.labelMap.names[5]))
     }
 
     /// Render -> preprocess -> train -> train-joints -> infer with joints, and the report chart.
@@ -128,6 +131,7 @@ import Testing
             report.status == 0 && report.stdout.contains("level   open  splits") && report.stdout.contains("this tree"),
             "\(report.stdout) \(report.stderr)")
         let chart = try PNGImage.read(dir + "/chart.png")
-        #expect(chart.width == 640 && chart.height == 400)
+        // One panel per quantity: nodes, pixels, gain and, from report.json, seconds.
+        #expect(chart.width == 780 && chart.height >= 4 * 190 && chart.height % 190 == 0, "\(chart.width)x\(chart.height)")
     }
 }

@@ -1,4 +1,5 @@
 import Dataset
+import Drawing
 import Foundation
 import ImagePipeline
 import RDTCore
@@ -57,8 +58,8 @@ import Testing
         let shown = try PNGImage.read(dir + "/o/d-labels.png")
         #expect(shown.channels == 3)
         if case .u8(let rgb) = shown.samples {
-            let c = Pictures.colour(packed: 2)
-            #expect(Array(rgb[15..<18]) == [c.0, c.1, c.2])
+            let c = LabelPalette(names: ["bg", "a", "b"])[2]
+            #expect(Array(rgb[15..<18]) == [c.r, c.g, c.b])
         }
         #expect(Array(labels[0..<10]) == [0, 0, 1, 1, 1, 2, 2, 0, 0, 0])
         let overlay = try PNGImage.read(dir + "/o/d-overlay.png")

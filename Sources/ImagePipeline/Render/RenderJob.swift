@@ -135,7 +135,7 @@ public struct RenderJob {
         let list = JSON.array(items.map { .object([("clip", .string($0.clip)), ("frame", .int($0.frame)), ("name", .string($0.name))]) })
         try AtomicFile.write(Array(list.serialized().utf8), to: output + "/frames.json")
         var rendered = 0, skipped = 0
-        var sheet: [RenderedFrame] = []
+        var sheet: [(name: String, frame: RenderedFrame)] = []
         let share = items.indices.filter { $0 % taskCount == taskID }.count
         for (i, item) in items.enumerated() where i % taskCount == taskID {
             progress(rendered + skipped, share)
@@ -144,7 +144,7 @@ public struct RenderJob {
                 continue
             }
             let frame = try render(item)
-            if sheet.count < 6 && (sheet.isEmpty || i % max(1, items.count / 6) == taskID) { sheet.append(frame) }
+            if sheet.count < 6 && (sheet.isEmpty || i % max(1, items.count / 6) == taskID) { sheet.append((item.name, frame)) }
             rendered += 1
         }
         progress(rendered + skipped, share)

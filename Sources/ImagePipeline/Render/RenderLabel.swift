@@ -1,4 +1,5 @@
 import Dataset
+import Drawing
 import Foundation
 import RDTCore
 
@@ -38,4 +39,22 @@ public enum RenderLabel: UInt8, CaseIterable, Sendable {
     case toesRight = 226
     case waistLeft = 233
     case waistRight = 240
+}
+
+extension RenderLabel {
+    /// The part's name in words ("upperArmLeft" -> "upper arm left"), as label maps name it, so
+    /// pictures of raw renders colour a part as pictures of packed labels do.
+    public var name: String {
+        String(describing: self).reduce(into: "") { s, c in
+            if c.isUppercase { s += " " + c.lowercased() } else { s.append(c) }
+        }
+    }
+
+    /// The palette of render label values: names in `RenderLabel.allCases` order, and per raw value
+    /// its index there (unknown values: the background's).
+    public static var palette: (palette: LabelPalette, index: [UInt8]) {
+        var index = [UInt8](repeating: 0, count: 256)
+        for (i, label) in allCases.enumerated() { index[Int(label.rawValue)] = UInt8(i) }
+        return (LabelPalette(names: allCases.map(\.name)), index)
+    }
 }
