@@ -4,8 +4,8 @@ import RDTCore
 import Training
 import WireProtocol
 
-/// A job's histograms counted by the cluster's workers: it hands out the job's shards (through
-/// the pool's plan), sends each node batch to every worker holding pixels, sums their replies
+/// A job's histograms counted by the cluster's workers: it hands out ranges of the job's frames
+/// (through the pool's plan), sends each node batch to every worker holding pixels, sums their replies
 /// and routes their pixels after each level. Pipelined: the next batches are sent before the
 /// current one is decided. A worker lost while holding pixels interrupts the level
 /// (`LevelInterrupted`); the run starts it over after `prepare`.
@@ -14,8 +14,9 @@ final class ClusterSource: TrainingSource {
     let job: String
     let shape: HistogramShape
     let prefetchDepth: Int
-    /// Frame ids of each shard the job uses.
-    let shardFrames: [String: [UInt64]]
+    /// The job's frame ids in shard order (shard name, then position in the shard): the pool's
+    /// plan hands out ranges of this list.
+    let frames: [UInt64]
     private let uses: FrameUses
     /// AssignShards without epoch, frames and route.
     private let template: Canopy_Wire_AssignShards
@@ -32,20 +33,19 @@ final class ClusterSource: TrainingSource {
 
     /// `template` is the job's AssignShards without epoch, frames and route.
     init(
-        link: ClusterLink, job: String, shape: HistogramShape, shardFrames: [String: [UInt64]], uses: FrameUses,
+        link: ClusterLink, job: String, shape: HistogramShape, frames: [UInt64], uses: FrameUses,
         template: Canopy_Wire_AssignShards, prefetchDepth: Int
     ) {
         self.link = link
         self.job = job
         self.shape = shape
-        self.shardFrames = shardFrames
+        self.frames = frames
         self.uses = uses
         self.template = template
         self.prefetchDepth = prefetchDepth
     }
 
     convenience init(link: ClusterLink, setup: JobSetup, prefetchDepth: Int) {
-        let shardOf = Dictionary(setup.manifest.frames.map { ($0.id, $0.shard) }, uniquingKeysWith: { a, _ in a })
         var t = Canopy_Wire_AssignShards()
         t.job = setup.job.name
         t.dataset = setup.datasetRoot
@@ -54,7 +54,7 @@ final class ClusterSource: TrainingSource {
         t.candidates = setup.candidates.map(Canopy_Wire_TreeCandidates.init)
         self.init(
             link: link, job: setup.job.name, shape: setup.makeGrower().shape,
-            shardFrames: Dictionary(grouping: setup.uses.frames, by: { shardOf[$0] ?? "" }), uses: setup.uses,
+            frames: Self.shardOrder(setup.uses.frames, manifest: setup.manifest), uses: setup.uses,
             template: t, prefetchDepth: prefetchDepth)
     }
 
@@ -67,10 +67,19 @@ final class ClusterSource: TrainingSource {
         return f
     }
 
-    // MARK: shards
+    /// `ids` in shard order: by shard name, then position in the shard.
+    static func shardOrder(_ ids: [UInt64], manifest: DatasetManifest) -> [UInt64] {
+        let place = Dictionary(manifest.frames.map { ($0.id, ($0.shard, $0.index)) }, uniquingKeysWith: { a, _ in a })
+        return ids.sorted { a, b in
+            let (x, y) = (place[a] ?? ("", 0), place[b] ?? ("", 0))
+            return (x.0, x.1, a) < (y.0, y.1, b)
+        }
+    }
 
-    /// Brings the shard plan up to date with the live workers; each worker whose shards changed
-    /// loads them and routes its pixels through `trees`. Returns once every worker holding shards
+    // MARK: frames
+
+    /// Brings the frame plan up to date with the live workers; each worker whose frames changed
+    /// loads them and routes its pixels through `trees`. Returns once every worker holding frames
     /// is ready; starts over if one is lost meanwhile, and waits while there are none.
     func prepare(_ trees: [DecisionTree]) throws {
         var announced = false
@@ -81,24 +90,25 @@ final class ClusterSource: TrainingSource {
                 try wait(noWorkersFor: noWorkerTimeoutMs) { !link.pool.order.isEmpty }
                 continue
             }
-            let assignments = link.update(.rebalance).compactMap { action -> (PeerIdentity, UInt64, [String])? in
-                guard case let .assign(identity, epoch, shards) = action else { return nil }
-                return (identity, epoch, shards)
+            let assignments = link.update(.rebalance).compactMap { action -> (PeerIdentity, UInt64, [Range<Int>])? in
+                guard case let .assign(identity, epoch, ranges) = action else { return nil }
+                return (identity, epoch, ranges)
             }
             if assignments.isEmpty && link.pool.loading.isEmpty { return }
             if !assignments.isEmpty {
                 let route = try RouteWire.routes(trees)
-                for (identity, epoch, shards) in assignments {
+                for (identity, epoch, ranges) in assignments {
                     var a = template
                     a.epoch = epoch
                     a.route = route.map(\.info)
-                    let frames = shards.flatMap { shardFrames[$0] ?? [] }.sorted()
-                    a.frames = frames.map { Canopy_Wire_FrameAssignment(id: $0, uses: uses.uses[$0] ?? []) }
+                    let held = ranges.flatMap { frames[$0] }
+                    a.frames = held.map { Canopy_Wire_FrameAssignment(id: $0, uses: uses.uses[$0] ?? []) }
                     figures.bytesSent += link.send(
                         WireMessage(Envelope.make { $0.assign = a }.envelope, bulk: route.map(\.frame)),
                         to: [identity])
                     let name = link.pool.peers[identity]?.id ?? "?"
-                    link.log(.info, "job \(job): \(frames.count) frames in \(shards.count) shard(s) to worker \(name)")
+                    let spans = ranges.map { "\($0.lowerBound)-\($0.upperBound - 1)" }.joined(separator: ", ")
+                    link.log(.info, "job \(job): \(held.count) frames (\(spans) of \(frames.count)) to worker \(name)")
                 }
             }
             try wait { link.pool.loading.isEmpty || link.pool.interrupted }
@@ -151,7 +161,7 @@ final class ClusterSource: TrainingSource {
     }
 
     /// A worker's histograms: added to the sums if they fit the request they answer; a reply
-    /// that does not fit never enters a sum, and its sender is dropped (its shards go to live
+    /// that does not fit never enters a sum, and its sender is dropped (its frames go to live
     /// workers and the level starts over). Stale replies are ignored.
     func receive(_ h: Canopy_Wire_Histograms, bulk: [[UInt8]], from identity: PeerIdentity) {
         guard h.job == job, link.pool.isWaiting(h.request, on: identity) else { return }
@@ -190,7 +200,7 @@ final class ClusterSource: TrainingSource {
     // MARK: routing
 
     /// Sends the level's decisions to every worker holding pixels and waits until each has routed
-    /// them (a worker lost meanwhile is not waited for: its shards are reloaded with the trees).
+    /// them (a worker lost meanwhile is not waited for: its frames are reloaded with the trees).
     func apply(_ decisions: [(NodeKey, NodeDecision)]) throws {
         request += 1
         var a = Canopy_Wire_ApplySplits()

@@ -34,7 +34,7 @@ enum StatusService {
         let workerList: [JSON] = pool.order.compactMap { pool.peers[$0] }.map { p in
             .object([
                 ("id", .string(p.id)), ("host", .string(p.host)), ("pid", .int(p.pid)), ("threads", .int(p.threads)),
-                ("shards", .int(pool.shards(of: p.identity).count)), ("ready", .bool(p.isReady)),
+                ("frames", .int(pool.frames(of: p.identity).reduce(0) { $0 + $1.count })), ("ready", .bool(p.isReady)),
             ])
         }
         return .object([("jobs", .array(jobList)), ("workers", .array(workerList))])

@@ -284,7 +284,7 @@ public final class TrainingCoordinator: ClusterLink {
         record.started = Date()
         try run.start()
         record.resumedAt = run.report.resumedAt
-        update(.startJob(shards: source.shardFrames.mapValues(\.count), candidates: job.parameters.nUVs))
+        update(.startJob(frames: source.frames.count, candidates: job.parameters.nUVs))
         /// The running figures status and metrics show.
         func refresh() {
             record.pixelsCounted = source.pixelsCounted

@@ -3,7 +3,7 @@ import Logging
 /// A peer's connection, as the coordinator's ROUTER socket names it.
 public typealias PeerIdentity = [UInt8]
 
-/// The coordinator's workers as a state machine: who is registered, who holds which shards
+/// The coordinator's workers as a state machine: who is registered, who holds which frames
 /// (under which epoch), who still loads, which requests wait on whom, and when a worker is lost
 /// (silent, past its request deadline, gone, or misbehaving). A value type driven by `on(_:now:)`
 /// with the time passed in, so it runs under a fake clock in tests; it never touches a socket:
@@ -54,9 +54,9 @@ public struct WorkerPool {
         case hello(PeerIdentity, host: String, pid: Int, threads: Int)
         /// Any message from this connection arrived.
         case heard(PeerIdentity)
-        /// A worker loaded the shards of `epoch`.
+        /// A worker loaded the frames of `epoch`.
         case ready(PeerIdentity, epoch: UInt64, samples: Int, memoryBytes: Int)
-        /// Request `id` went to every worker holding shards.
+        /// Request `id` went to every worker holding frames.
         case sent(UInt64, RequestKind)
         /// A worker answered request `id` with a reply that fits it.
         case answered(UInt64, PeerIdentity)
@@ -68,10 +68,10 @@ public struct WorkerPool {
         case unreachable(PeerIdentity)
         /// Its reply does not fit the request it answers: it is told why and dropped.
         case misbehaved(PeerIdentity, String)
-        /// A new job: its shards (frames in each) and candidates per tree (for request deadlines).
-        case startJob(shards: [String: Int], candidates: Int)
+        /// A new job: its frame count and candidates per tree (for request deadlines).
+        case startJob(frames: Int, candidates: Int)
         case endJob
-        /// Bring the shard plan up to date with the live workers.
+        /// Bring the frame plan up to date with the live workers.
         case rebalance
         /// Time passed: heartbeats, silences and request deadlines.
         case tick
@@ -81,8 +81,9 @@ public struct WorkerPool {
         case welcome(PeerIdentity, peerID: String)
         case heartbeat([PeerIdentity])
         case refuse(PeerIdentity, reason: String)
-        /// Load these shards under this epoch (route the pixels through the current trees).
-        case assign(PeerIdentity, epoch: UInt64, shards: [String])
+        /// Load these frames (ranges of the job's frames in shard order) under this epoch, and
+        /// route their pixels through the current trees.
+        case assign(PeerIdentity, epoch: UInt64, frames: [Range<Int>])
         case log(Logger.Level, String)
     }
 
@@ -90,16 +91,16 @@ public struct WorkerPool {
     public private(set) var peers: [PeerIdentity: Peer] = [:]
     /// Registered workers in join order.
     public private(set) var order: [PeerIdentity] = []
-    /// Workers holding shards of the current job, in join order.
+    /// Workers holding frames of the current job, in join order.
     public private(set) var assigned: [PeerIdentity] = []
     /// Workers whose assignment is not loaded yet.
     public private(set) var loading = Set<PeerIdentity>()
-    /// Set when a worker holding shards is lost; cleared by `rebalance`.
+    /// Set when a worker holding frames is lost; cleared by `rebalance`.
     public private(set) var interrupted = false
-    /// Workers lost while holding shards, in this job.
+    /// Workers lost while holding frames, in this job.
     public private(set) var lostHolding = 0
     public private(set) var epoch: UInt64 = 0
-    private(set) var plan = ShardPlan<PeerIdentity>(sizes: [:])
+    private(set) var plan = FramePlan<PeerIdentity>(frames: 0)
     private(set) var requests: [UInt64: Request] = [:]
     private var candidates = 0
     private var registered = 0
@@ -109,8 +110,8 @@ public struct WorkerPool {
         self.settings = settings
     }
 
-    /// The shards `identity` holds.
-    public func shards(of identity: PeerIdentity) -> [String] { plan.shards(of: identity) }
+    /// The frames `identity` holds, as ranges of the job's frames.
+    public func frames(of identity: PeerIdentity) -> [Range<Int>] { plan.ranges(of: identity) }
 
     /// Whether request `id` still waits on `identity` (else a reply from it is stale).
     public func isWaiting(_ id: UInt64, on identity: PeerIdentity) -> Bool { requests[id]?.waiting.contains(identity) ?? false }
@@ -158,8 +159,8 @@ public struct WorkerPool {
         case let .misbehaved(identity, why):
             let name = peers[identity]?.id ?? "?"
             return [.refuse(identity, reason: "worker \(name) \(why); dropped")] + forget(identity, why: "bad reply: \(why)")
-        case let .startJob(shards, candidates):
-            plan = ShardPlan(sizes: shards)
+        case let .startJob(frames, candidates):
+            plan = FramePlan(frames: frames)
             self.candidates = candidates
             assigned = []
             loading = []
@@ -168,7 +169,7 @@ public struct WorkerPool {
             lostHolding = 0
             return []
         case .endJob:
-            plan = ShardPlan(sizes: [:])
+            plan = FramePlan(frames: 0)
             assigned = []
             loading = []
             requests = [:]
@@ -192,14 +193,14 @@ public struct WorkerPool {
         loading = loading.filter { peers[$0] != nil }
         guard !order.isEmpty else { return [] }
         let changed = plan.rebalance(live: order)
-        assigned = order.filter { !plan.shards(of: $0).isEmpty }
+        assigned = order.filter { plan.load(of: $0) > 0 }
         guard !changed.isEmpty else { return [] }
         epoch += 1
         return order.filter(changed.contains).map { identity in
             peers[identity]?.assignedEpoch = epoch
             peers[identity]?.readyEpoch = nil
             loading.insert(identity)
-            return .assign(identity, epoch: epoch, shards: plan.shards(of: identity))
+            return .assign(identity, epoch: epoch, frames: plan.ranges(of: identity))
         }
     }
 
@@ -233,7 +234,7 @@ public struct WorkerPool {
         return actions
     }
 
-    /// Drops a worker. If it held shards, the job is interrupted (its shards go to live workers at
+    /// Drops a worker. If it held frames, the job is interrupted (its frames go to live workers at
     /// the next `rebalance`); no request waits on it any more.
     private mutating func forget(_ identity: PeerIdentity, why: String) -> [Action] {
         guard let p = peers.removeValue(forKey: identity) else { return [] }
@@ -247,7 +248,7 @@ public struct WorkerPool {
         interrupted = true
         lostHolding += 1
         return [
-            .log(.warning, "worker \(p.id) (\(p.host)) lost: \(why); its \(plan.shards(of: identity).count) shard(s) go to live workers")
+            .log(.warning, "worker \(p.id) (\(p.host)) lost: \(why); its \(plan.load(of: identity)) frames go to live workers")
         ]
     }
 }

@@ -39,7 +39,7 @@ struct Status: ParsableCommand {
         for w in status["workers"]?.arrayValue ?? [] {
             print(
                 "worker \(w["id"]?.stringValue ?? "?") on \(w["host"]?.stringValue ?? "?"): \(w["threads"]?.intValue ?? 0) threads, "
-                    + "\(w["shards"]?.intValue ?? 0) shard(s)" + ((w["ready"]?.boolValue ?? false) ? ", ready" : ""))
+                    + "\(w["frames"]?.intValue ?? 0) frames" + ((w["ready"]?.boolValue ?? false) ? ", ready" : ""))
         }
     }
 }

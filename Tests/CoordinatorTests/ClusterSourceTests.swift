@@ -53,11 +53,11 @@ final class FakeLink: ClusterLink {
     let shape = HistogramShape(candidates: 2, bins: 2, labels: 2)
     let n0 = NodeKey(tree: 0, node: 0), n1 = NodeKey(tree: 0, node: 1), n2 = NodeKey(tree: 0, node: 2)
 
-    /// A link whose workers a and b hold one shard each and are ready, and a source on it.
+    /// A link whose workers a (frames 10, 11) and b (frame 12) are ready, and a source on it.
     func loaded() -> (FakeLink, ClusterSource) {
         let link = FakeLink()
         for w in [a, b] { link.update(.hello(w, host: "h", pid: 1, threads: 1)) }
-        link.update(.startJob(shards: ["s1": 2, "s2": 1], candidates: 2))
+        link.update(.startJob(frames: 3, candidates: 2))
         for case let .assign(id, epoch, _) in link.update(.rebalance) {
             link.update(.ready(id, epoch: epoch, samples: 10, memoryBytes: 0))
         }
@@ -65,7 +65,7 @@ final class FakeLink: ClusterLink {
         template.job = "j"
         let uses = FrameUses(indexes: [[10, 11, 12]])
         let source = ClusterSource(
-            link: link, job: "j", shape: shape, shardFrames: ["s1": [11, 10], "s2": [12]], uses: uses,
+            link: link, job: "j", shape: shape, frames: [10, 11, 12], uses: uses,
             template: template, prefetchDepth: 2)
         return (link, source)
     }
@@ -159,7 +159,7 @@ final class FakeLink: ClusterLink {
         ]
         #expect(throws: LevelInterrupted.self) { try source.histograms(for: [n0]) }
         #expect(link.pool.lostHolding == 1)
-        // The next level's batches are refused until the shards are settled again.
+        // The next level's batches are refused until the frames are settled again.
         #expect(throws: LevelInterrupted.self) { try source.prefetch([n0]) }
     }
 
@@ -198,17 +198,17 @@ final class FakeLink: ClusterLink {
             return
         }
         #expect(message.decisions.count == 1 && message.decisions[0].leaf)
-        #expect(link.pool.interrupted, "the lost worker's shards are reloaded before the next level")
+        #expect(link.pool.interrupted, "the lost worker's frames are reloaded before the next level")
     }
 
     @Test func prepareAssignsShardsAndReturnsOnceEveryHolderIsReady() throws {
         let link = FakeLink()
         for w in [a, b] { link.update(.hello(w, host: "h", pid: 1, threads: 1)) }
-        link.update(.startJob(shards: ["s1": 2, "s2": 1], candidates: 2))
+        link.update(.startJob(frames: 3, candidates: 2))
         var template = Canopy_Wire_AssignShards()
         template.job = "j"
         let source = ClusterSource(
-            link: link, job: "j", shape: shape, shardFrames: ["s1": [11, 10], "s2": [12]],
+            link: link, job: "j", shape: shape, frames: [10, 11, 12],
             uses: FrameUses(indexes: [[10, 11, 12]]), template: template, prefetchDepth: 1)
         func ready(_ w: PeerIdentity) -> (FakeLink) -> Void {
             { link in link.update(.ready(w, epoch: link.pool.peers[w]?.assignedEpoch ?? 0, samples: 5, memoryBytes: 0)) }
@@ -228,9 +228,9 @@ final class FakeLink: ClusterLink {
     @Test func prepareStartsOverWhenAWorkerIsLostWhileLoading() throws {
         let link = FakeLink()
         for w in [a, b] { link.update(.hello(w, host: "h", pid: 1, threads: 1)) }
-        link.update(.startJob(shards: ["s1": 2, "s2": 1], candidates: 2))
+        link.update(.startJob(frames: 3, candidates: 2))
         let source = ClusterSource(
-            link: link, job: "j", shape: shape, shardFrames: ["s1": [11, 10], "s2": [12]],
+            link: link, job: "j", shape: shape, frames: [10, 11, 12],
             uses: FrameUses(indexes: [[10, 11, 12]]), template: Canopy_Wire_AssignShards(), prefetchDepth: 1)
         link.script = [
             { link in link.update(.ready(self.a, epoch: link.pool.peers[self.a]?.assignedEpoch ?? 0, samples: 5, memoryBytes: 0)) },
@@ -238,7 +238,7 @@ final class FakeLink: ClusterLink {
             { link in link.update(.ready(self.a, epoch: link.pool.peers[self.a]?.assignedEpoch ?? 0, samples: 8, memoryBytes: 0)) },
         ]
         try source.prepare([])
-        #expect(link.pool.shards(of: a) == ["s1", "s2"] && link.pool.peers[a]?.samples == 8)
+        #expect(link.pool.frames(of: a) == [0..<3] && link.pool.peers[a]?.samples == 8)
         #expect(link.pool.epoch == 2 && !link.pool.interrupted)
     }
 
@@ -253,9 +253,9 @@ final class FakeLink: ClusterLink {
 @Suite struct NoWorkerTimeoutTests {
     @Test func aPoolEmptyForTheTimeoutFailsTheJob() {
         let link = FakeLink()
-        link.update(.startJob(shards: ["s1": 1], candidates: 1))
+        link.update(.startJob(frames: 1, candidates: 1))
         let source = ClusterSource(
-            link: link, job: "j", shape: HistogramShape(candidates: 1, bins: 2, labels: 2), shardFrames: ["s1": [1]],
+            link: link, job: "j", shape: HistogramShape(candidates: 1, bins: 2, labels: 2), frames: [1],
             uses: FrameUses(indexes: [[1]]), template: Canopy_Wire_AssignShards(), prefetchDepth: 1)
         source.noWorkerTimeoutMs = 100
         link.script = Array(repeating: { _ in }, count: 20)  // 20 pumps of 20 ms: nobody joins

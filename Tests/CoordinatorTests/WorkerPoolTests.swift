@@ -14,9 +14,9 @@ import Testing
         return p
     }
 
-    func assignments(_ actions: [WorkerPool.Action]) -> [PeerIdentity: [String]] {
-        var out: [PeerIdentity: [String]] = [:]
-        for case let .assign(id, _, shards) in actions { out[id] = shards }
+    func assignments(_ actions: [WorkerPool.Action]) -> [PeerIdentity: [Range<Int>]] {
+        var out: [PeerIdentity: [Range<Int>]] = [:]
+        for case let .assign(id, _, frames) in actions { out[id] = frames }
         return out
     }
 
@@ -24,13 +24,13 @@ import Testing
         actions.compactMap { if case let .log(_, line) = $0 { return line } else { return nil } }
     }
 
-    /// Registers `workers`, starts a job of `shards`, rebalances and makes everyone ready.
+    /// Registers `workers`, starts a job of `frames` frames, rebalances and makes everyone ready.
     func loaded(
-        _ workers: [PeerIdentity], shards: [String: Int], clock: FakeClock, settings: WorkerPool.Settings = .init(),
+        _ workers: [PeerIdentity], frames: Int, clock: FakeClock, settings: WorkerPool.Settings = .init(),
         candidates: Int = 100
     ) -> WorkerPool {
         var p = pool(workers, clock: clock, settings: settings)
-        _ = p.on(.startJob(shards: shards, candidates: candidates), now: clock.now)
+        _ = p.on(.startJob(frames: frames, candidates: candidates), now: clock.now)
         for case let .assign(id, epoch, _) in p.on(.rebalance, now: clock.now) {
             _ = p.on(.ready(id, epoch: epoch, samples: 1000, memoryBytes: 0), now: clock.now)
         }
@@ -69,12 +69,12 @@ import Testing
         #expect(!p.interrupted, "an idle worker's loss interrupts nothing")
     }
 
-    @Test func rebalanceSpreadsShardsByFramesUnderANewEpoch() {
+    @Test func rebalanceSpreadsFramesEvenlyUnderANewEpoch() {
         let clock = FakeClock()
         var p = pool([a, b], clock: clock)
-        _ = p.on(.startJob(shards: ["s1": 30, "s2": 20, "s3": 10], candidates: 100), now: clock.now)
+        _ = p.on(.startJob(frames: 60, candidates: 100), now: clock.now)
         let given = assignments(p.on(.rebalance, now: clock.now))
-        #expect(given[a] == ["s1"] && given[b] == ["s2", "s3"])
+        #expect(given[a] == [0..<30] && given[b] == [30..<60])
         #expect(p.assigned == [a, b] && p.loading == [a, b] && p.epoch == 1)
         #expect(p.on(.rebalance, now: clock.now).isEmpty, "nothing changed: no new assignments")
     }
@@ -82,7 +82,7 @@ import Testing
     @Test func readyCountsOnlyForTheCurrentEpoch() {
         let clock = FakeClock()
         var p = pool([a], clock: clock)
-        _ = p.on(.startJob(shards: ["s1": 5], candidates: 10), now: clock.now)
+        _ = p.on(.startJob(frames: 5, candidates: 10), now: clock.now)
         _ = p.on(.rebalance, now: clock.now)
         _ = p.on(.ready(a, epoch: p.epoch + 1, samples: 9, memoryBytes: 0), now: clock.now)
         #expect(p.loading == [a] && p.peers[a]?.isReady == false)
@@ -90,31 +90,31 @@ import Testing
         #expect(p.loading.isEmpty && p.peers[a]?.isReady == true && p.peers[a]?.samples == 9)
     }
 
-    @Test func losingAHolderInterruptsAndItsShardsMoveAtTheNextRebalance() {
+    @Test func losingAHolderInterruptsAndItsFramesMoveAtTheNextRebalance() {
         let clock = FakeClock()
-        var p = loaded([a, b], shards: ["s1": 30, "s2": 20], clock: clock)
+        var p = loaded([a, b], frames: 50, clock: clock)
         let actions = p.on(.unreachable(a), now: clock.now)
         #expect(p.interrupted && p.lostHolding == 1 && p.assigned == [b])
-        #expect(logs(actions).contains { $0.contains("w1") && $0.contains("lost: its connection closed; its 1 shard(s)") })
+        #expect(logs(actions).contains { $0.contains("w1") && $0.contains("lost: its connection closed; its 25 frames") })
         let epoch = p.epoch
         let given = assignments(p.on(.rebalance, now: clock.now))
-        #expect(given[b] == ["s1", "s2"] && p.epoch == epoch + 1)
+        #expect(given[b] == [0..<50] && p.epoch == epoch + 1)
         #expect(!p.interrupted, "the rebalance settles the interruption")
     }
 
-    @Test func aWorkerJoiningMidJobTakesShardsFromTheBusiest() {
+    @Test func aWorkerJoiningMidJobTakesHalfTheFrames() {
         var clock = FakeClock()
-        var p = loaded([a], shards: ["s1": 10, "s2": 10, "s3": 10], clock: clock)
+        var p = loaded([a], frames: 30, clock: clock)
         clock.advance(ms: 10)
         _ = p.on(.hello(b, host: "h", pid: 2, threads: 2), now: clock.now)
         let given = assignments(p.on(.rebalance, now: clock.now))
-        #expect(given[a]?.count == 2 && given[b]?.count == 1, "\(given)")
+        #expect(given[a] == [0..<15] && given[b] == [15..<30], "\(given)")
         #expect(p.assigned == [a, b])
     }
 
     @Test func registeringAgainDropsWhatTheConnectionHeld() {
         let clock = FakeClock()
-        var p = loaded([a], shards: ["s1": 10], clock: clock)
+        var p = loaded([a], frames: 10, clock: clock)
         let actions = p.on(.hello(a, host: "h", pid: 3, threads: 2), now: clock.now)
         #expect(p.interrupted && p.lostHolding == 1)
         #expect(actions.contains(.welcome(a, peerID: "w2")), "a new name for the new registration")
@@ -123,8 +123,8 @@ import Testing
 
     @Test func aRequestWaitsOnTheHoldersUntilEachAnswers() {
         let clock = FakeClock()
-        var p = loaded([a, b, c], shards: ["s1": 10, "s2": 10], clock: clock)
-        #expect(p.assigned == [a, b], "c holds nothing")
+        var p = loaded([a, b, c], frames: 2, clock: clock)
+        #expect(p.assigned == [a, b], "c holds nothing: there are only two frames")
         _ = p.on(.sent(1, .histograms), now: clock.now)
         #expect(p.isWaiting(1, on: a) && p.isWaiting(1, on: b) && !p.isWaiting(1, on: c))
         _ = p.on(.answered(1, a), now: clock.now)
@@ -137,7 +137,7 @@ import Testing
 
     @Test func aLostWorkerIsNoLongerWaitedFor() {
         let clock = FakeClock()
-        var p = loaded([a, b], shards: ["s1": 10, "s2": 10], clock: clock)
+        var p = loaded([a, b], frames: 20, clock: clock)
         _ = p.on(.sent(5, .apply), now: clock.now)
         _ = p.on(.answered(5, a), now: clock.now)
         _ = p.on(.unreachable(b), now: clock.now)
@@ -149,7 +149,7 @@ import Testing
         var settings = WorkerPool.Settings()
         settings.requestTimeoutMs = 2_000
         settings.requestTimeoutFactor = 1
-        var p = loaded([a], shards: ["s1": 10], clock: clock, settings: settings)
+        var p = loaded([a], frames: 10, clock: clock, settings: settings)
         _ = p.on(.sent(1, .histograms), now: clock.now)
         var lost: [String] = []
         for _ in 0..<30 {  // 3 s in steps of 100 ms, heard all along
@@ -166,7 +166,7 @@ import Testing
         var settings = WorkerPool.Settings()
         settings.requestTimeoutMs = 1_000
         settings.workerTimeoutMs = 60_000
-        var p = loaded([a], shards: ["s1": 10], clock: clock, settings: settings, candidates: 0)
+        var p = loaded([a], frames: 10, clock: clock, settings: settings, candidates: 0)
         _ = p.on(.sent(1, .histograms), now: clock.now)
         _ = p.on(.sent(2, .histograms), now: clock.now)
         clock.advance(ms: 900)
@@ -181,7 +181,7 @@ import Testing
 
     @Test func theDeadlineGrowsWithTheWorkersSamples() {
         var p = WorkerPool()
-        _ = p.on(.startJob(shards: [:], candidates: 2_000), now: 1)
+        _ = p.on(.startJob(frames: 0, candidates: 2_000), now: 1)
         let floor = UInt64(WorkerPool.Settings().requestTimeoutMs) * 1_000_000
         #expect(p.requestDeadlineNs(samples: 0) == floor)
         // 10 x 1M samples x 2000 candidates x 5 ns = 100 s on top of the floor.
@@ -190,7 +190,7 @@ import Testing
 
     @Test func aMisbehavingWorkerIsToldWhyAndDropped() {
         let clock = FakeClock()
-        var p = loaded([a, b], shards: ["s1": 10, "s2": 10], clock: clock)
+        var p = loaded([a, b], frames: 20, clock: clock)
         let actions = p.on(.misbehaved(a, "sent 0 histograms for 1 nodes"), now: clock.now)
         #expect(actions.contains(.refuse(a, reason: "worker w1 sent 0 histograms for 1 nodes; dropped")))
         #expect(p.peers[a] == nil && p.interrupted)
@@ -198,7 +198,7 @@ import Testing
 
     @Test func abandonedRequestsMakeLateRepliesStale() {
         let clock = FakeClock()
-        var p = loaded([a], shards: ["s1": 10], clock: clock)
+        var p = loaded([a], frames: 10, clock: clock)
         _ = p.on(.sent(3, .histograms), now: clock.now)
         _ = p.on(.closedAll, now: clock.now)
         #expect(!p.isWaiting(3, on: a))
@@ -207,11 +207,11 @@ import Testing
 
     @Test func aNewJobStartsWithACleanSlate() {
         let clock = FakeClock()
-        var p = loaded([a, b], shards: ["s1": 10, "s2": 10], clock: clock)
+        var p = loaded([a, b], frames: 20, clock: clock)
         _ = p.on(.unreachable(a), now: clock.now)
         _ = p.on(.endJob, now: clock.now)
-        _ = p.on(.startJob(shards: ["t1": 4], candidates: 10), now: clock.now)
+        _ = p.on(.startJob(frames: 4, candidates: 10), now: clock.now)
         #expect(!p.interrupted && p.lostHolding == 0 && p.assigned.isEmpty && p.loading.isEmpty)
-        #expect(assignments(p.on(.rebalance, now: clock.now))[b] == ["t1"])
+        #expect(assignments(p.on(.rebalance, now: clock.now))[b] == [0..<4])
     }
 }

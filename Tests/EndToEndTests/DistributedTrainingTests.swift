@@ -69,6 +69,11 @@ struct TrainingFixture {
             #expect(r.status == 0, "workers \(workers): \(r.stdout) \(r.stderr)")
             #expect(r.stdout.contains("small level  0:"), "no progress line: \(r.stdout)")
             forests[workers] = try fx.files(out + "/small")
+            // Frames, not shards, are the unit of work: every worker holds some.
+            if workers > 0 {
+                let report = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: out + "/small/report.json")).map { $0 })
+                #expect(report["workers"]?.intValue == workers, "\(report.serialized())")
+            }
         }
         #expect(forests[0]?.keys.sorted() == ["small-tree0.json", "small-tree0.rdt", "small-tree1.json", "small-tree1.rdt"])
         for workers in [1, 2, 3] { #expect(forests[workers] == forests[0], "\(workers) workers differ from one process") }

@@ -56,7 +56,7 @@ import WireProtocol
     /// A peer with a valid worker key that answers a histogram request with `Applied` (what a
     /// buggy or hostile worker might do) is dropped, and never counted; one that heartbeats but
     /// never answers (a stuck computation) is lost at its request deadline. Either way the real
-    /// worker takes its shards and the forest is identical.
+    /// worker takes its frames and the forest is identical.
     @Test(arguments: ["wrong reply", "no reply"])
     func aWorkerThatAnswersWronglyOrNeverIsDroppedAndTheForestIsIdentical(fault: String) throws {
         let (fx, reference) = try Self.reference()
@@ -98,7 +98,7 @@ import WireProtocol
             guard let frames = try fake.receive(timeoutMs: 50), let m = try? WireCodec.decode(frames[...]) else { continue }
             switch m.envelope.body {
             case .welcome:
-                // Joined first, so it holds shards once the real worker makes two.
+                // Joined first, so it holds frames once the real worker makes two.
                 real = try startWorker(fx, coordinator.endpoint)
             case .assign(let a):
                 try send {
@@ -224,7 +224,7 @@ import WireProtocol
         let report = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: out + "/small/report.json")).map { $0 })
         #expect(report["workers_lost"]?.intValue == 1, "\(coordinator.log)")
         // Either way the loss is noticed during a level (between levels, in the next one), which
-        // starts over once the lost shards are loaded elsewhere.
+        // starts over once the lost frames are loaded elsewhere.
         #expect(report["level_restarts"]?.intValue == 1, "\(coordinator.log)")
         #expect(try fx.files(out + "/small") == reference, "the forest differs from the undisturbed one")
     }
@@ -247,7 +247,7 @@ import WireProtocol
         defer { if second.isRunning { second.terminate() } }
         coordinator.process.waitUntilExit()
         #expect(coordinator.process.terminationStatus == 0, "\(coordinator.log)")
-        // The newcomer was given shards (its own AssignShards line), and nothing changed the forest.
+        // The newcomer was given frames (its own AssignShards line), and nothing changed the forest.
         #expect(coordinator.log.contains("to worker w2"), "\(coordinator.log)")
         #expect(try fx.files(out + "/small") == reference, "the forest differs from the undisturbed one")
     }

@@ -156,7 +156,7 @@ struct SlurmTests {
             ($0["level"]?.intValue ?? 0) >= 2 && $0["state"]?.stringValue == "training"
         }
         #expect(running != nil, "\(site.read("jobdir2/coordinator.log"))")
-        // Cancel the step of a worker that holds shards (a worker may hold none: shards are the
+        // Cancel the step of a worker that holds frames (every worker does: frame ranges are the
         // unit of work), found from the coordinator's status (its pid) and Slurm's pid list.
         let status = try JSON.parse(
             try site.canopy.run(
@@ -165,8 +165,8 @@ struct SlurmTests {
                     "--timeout", "5",
                 ] + site.clientArgs
             ).stdout)
-        let holder = status["workers"]?.arrayValue?.first { ($0["shards"]?.intValue ?? 0) > 0 }
-        let pid = try #require(holder?["pid"]?.intValue, "no worker holds shards: \(status.serialized())")
+        let holder = status["workers"]?.arrayValue?.first { ($0["frames"]?.intValue ?? 0) > 0 }
+        let pid = try #require(holder?["pid"]?.intValue, "no worker holds frames: \(status.serialized())")
         let pids = try site.sh("/usr/bin/scontrol", ["listpids", stepped]).stdout
         let row = pids.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
             .first { $0.count >= 3 && Int($0[0]) == pid }
