@@ -51,7 +51,8 @@ public final class ForestGrower {
         let evaluator = SplitEvaluator(shape: shape, rules: rules)
         var decided = LevelDecisions(
             level: level, openNodes: state.open.count, rules: rules, candidates: candidates,
-            smallLimit: source.smallNodePixels, cacheBudget: parameters.histogramCacheMemory)
+            smallLimit: source.smallNodePixels, cacheBudget: parameters.histogramCacheMemory,
+            keptElsewhereBytes: source.evaluates ? shape.countsPerNode * 4 : 0)
         var plan = LevelPlan.classify(
             open: state.open, grownAhead: state.grownAhead, level: level, rules: rules,
             smallLimit: source.smallNodePixels)
@@ -106,8 +107,18 @@ public final class ForestGrower {
             prefetchDepth: source.prefetchDepth)
         let ahead = source.pipelined ? max(1, source.prefetchDepth) : 0
         var done = 0
+        if source.evaluates { try source.startLevel(level, derived: derived) }
         for batch in batches.prefix(ahead) { try source.prefetch(batch) }
         for (k, batch) in batches.enumerated() {
+            if source.evaluates {
+                // The source's workers summed and evaluated these nodes (and derived siblings).
+                let evaluated = try source.evaluations(for: batch)
+                if source.pipelined, k + ahead < batches.count { try source.prefetch(batches[k + ahead]) }
+                for (key, e) in evaluated { decided.decide(key, e, hist: nil, trees: &state.trees) }
+                done += evaluated.count
+                onBatch?(level, done, plan.needs.count)
+                continue
+            }
             let counting = CPUClock.process
             let hists = try source.histograms(for: batch)
             if source.pipelined, k + ahead < batches.count { try source.prefetch(batches[k + ahead]) }
@@ -129,6 +140,7 @@ public final class ForestGrower {
             done += batch.count + batch.filter { derived[$0] != nil }.count
             onBatch?(level, done, plan.needs.count)
         }
+        if source.evaluates { try source.keep(decided.nextCache.keptElsewhere) }
         try source.apply(decided.decisions)
         state.cache = decided.nextCache
         state.open = decided.nextOpen

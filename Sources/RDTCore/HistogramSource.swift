@@ -19,6 +19,20 @@ public protocol HistogramSource: AnyObject {
     /// (which their bins give for little more than a pass), so a large sibling can be derived.
     func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
+
+    /// Whether the source sums and evaluates histograms itself (a cluster whose workers reduce
+    /// among themselves): the grower then asks `evaluations(for:)`, never `histograms(for:)`, and
+    /// the source keeps the parent histograms for subtraction.
+    var evaluates: Bool { get }
+    /// An evaluating source's level plan, before its first batch: each counted node whose sibling
+    /// is derived (from the parent's histogram the source kept), with that sibling.
+    func startLevel(_ level: Int, derived: [NodeKey: NodeKey]) throws
+    /// An evaluating source's evaluations of each node of the batch, each followed by its derived
+    /// sibling where it has one.
+    func evaluations(for nodes: [NodeKey]) throws -> [(NodeKey, NodeEvaluation)]
+    /// The nodes whose histograms an evaluating source keeps for the next level's subtraction
+    /// (told before `apply`); every other kept histogram can go.
+    func keep(_ nodes: Set<NodeKey>) throws
 }
 
 extension HistogramSource {
@@ -29,4 +43,8 @@ extension HistogramSource {
     public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     { SmallSubtreeGrowth() }
+    public var evaluates: Bool { false }
+    public func startLevel(_ level: Int, derived: [NodeKey: NodeKey]) throws {}
+    public func evaluations(for nodes: [NodeKey]) throws -> [(NodeKey, NodeEvaluation)] { [] }
+    public func keep(_ nodes: Set<NodeKey>) throws {}
 }

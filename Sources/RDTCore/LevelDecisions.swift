@@ -12,8 +12,14 @@ struct LevelDecisions {
     var nextOpen: [NodeKey: [UInt32]?] = [:]
     var nextCache: HistogramCache
     var gains: [(NodeKey, Double)] = []
+    /// Bytes of a dense histogram, where the source keeps them (0: they are kept here).
+    let keptElsewhereBytes: Int
 
-    init(level: Int, openNodes: Int, rules: StoppingRules, candidates: [Candidates], smallLimit: Int, cacheBudget: Int) {
+    init(
+        level: Int, openNodes: Int, rules: StoppingRules, candidates: [Candidates], smallLimit: Int, cacheBudget: Int,
+        keptElsewhereBytes: Int = 0
+    ) {
+        self.keptElsewhereBytes = keptElsewhereBytes
         self.level = level
         self.rules = rules
         self.candidates = candidates
@@ -57,7 +63,12 @@ struct LevelDecisions {
         nextOpen[NodeKey(tree: key.tree, node: 2 * key.node + 1)] = .some(left)
         nextOpen[NodeKey(tree: key.tree, node: 2 * key.node + 2)] = .some(right)
         let derivable = (needsDense(left) && (needsDense(right) || growsSmall(right))) || (growsSmall(left) && needsDense(right))
-        if let hist, derivable { nextCache.keep(hist, for: key) }
+        guard derivable else { return }
+        if let hist {
+            nextCache.keep(hist, for: key)
+        } else if keptElsewhereBytes > 0 {
+            nextCache.keepElsewhere(key, size: keptElsewhereBytes)
+        }
     }
 
     /// The level's record with its gains, summed in node order: the order nodes were decided in

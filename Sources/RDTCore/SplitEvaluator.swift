@@ -1,23 +1,53 @@
 import Foundation
 
 /// What a node's dense histogram says: its label totals and, unless the stopping rules make it a
-/// leaf outright, its best split. A pure function of the histogram.
-struct SplitEvaluator {
-    let shape: HistogramShape
-    let rules: StoppingRules
+/// leaf outright, its best split. A pure function of the histogram, or of a slice of its
+/// candidates: the best of the slices' evaluations (`combine`) is the whole histogram's, to the bit.
+public struct SplitEvaluator: Sendable {
+    public let shape: HistogramShape
+    public let rules: StoppingRules
 
-    func evaluate(_ hist: [UInt32], level: Int) -> NodeEvaluation {
-        hist.withUnsafeBufferPointer { h in
-            let totals = SplitSelection.totals(h.baseAddress!, shape: shape)
-            if rules.isLeafWithoutSplit(totals, level: level) { return NodeEvaluation(totals: totals, choice: nil, left: nil) }
-            let choice = SplitSelection.best(h.baseAddress!, shape: shape, totals: totals)
-            let left = choice.map { SplitSelection.leftTotals(h.baseAddress!, shape: shape, choice: $0) }
-            return NodeEvaluation(totals: totals, choice: choice, left: left)
+    public init(shape: HistogramShape, rules: StoppingRules) {
+        self.shape = shape
+        self.rules = rules
+    }
+
+    public func evaluate(_ hist: [UInt32], level: Int) -> NodeEvaluation {
+        hist.withUnsafeBufferPointer { evaluate(slice: $0.baseAddress!, candidates: 0..<shape.candidates, level: level) }
+    }
+
+    /// The evaluation of candidates `range` alone, from their counts (`range.count` x bins x labels,
+    /// as they sit in the node's histogram); the choice's candidate is the node's index.
+    public func evaluate(slice: UnsafePointer<UInt32>, candidates range: Range<Int>, level: Int) -> NodeEvaluation {
+        let part = HistogramShape(candidates: range.count, bins: shape.bins, labels: shape.labels)
+        let totals = SplitSelection.totals(slice, shape: part)
+        if rules.isLeafWithoutSplit(totals, level: level) || range.isEmpty {
+            return NodeEvaluation(totals: totals, choice: nil, left: nil)
         }
+        guard var choice = SplitSelection.best(slice, shape: part, totals: totals) else {
+            return NodeEvaluation(totals: totals, choice: nil, left: nil)
+        }
+        let left = SplitSelection.leftTotals(slice, shape: part, choice: choice)
+        choice.candidate += range.lowerBound
+        return NodeEvaluation(totals: totals, choice: choice, left: left)
+    }
+
+    /// The node's evaluation from its candidate slices' evaluations, given in candidate order: the
+    /// highest gain, the earliest slice on a tie (as one scan over every candidate would choose).
+    public static func combine(_ parts: [NodeEvaluation]) -> NodeEvaluation? {
+        guard var best = parts.first else { return nil }
+        for p in parts.dropFirst() {
+            guard let c = p.choice else { continue }
+            if best.choice.map({ c.gain > $0.gain }) ?? true {
+                best.choice = c
+                best.left = p.left
+            }
+        }
+        return best
     }
 
     /// Every item evaluated in parallel, returned in order, so nothing depends on the thread count.
-    func evaluateAll(_ items: [(NodeKey, [UInt32])], level: Int) -> [NodeEvaluation] {
+    public func evaluateAll(_ items: [(NodeKey, [UInt32])], level: Int) -> [NodeEvaluation] {
         var evaluations = [NodeEvaluation?](repeating: nil, count: items.count)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: items.count) { i in
@@ -30,7 +60,7 @@ struct SplitEvaluator {
     }
 
     /// sibling = parent - child: `parent` becomes the sibling's histogram.
-    static func subtract(_ child: [UInt32], from parent: inout [UInt32]) {
+    public static func subtract(_ child: [UInt32], from parent: inout [UInt32]) {
         parent.withUnsafeMutableBufferPointer { p in
             child.withUnsafeBufferPointer { c in for i in 0..<p.count { p[i] &-= c[i] } }
         }
