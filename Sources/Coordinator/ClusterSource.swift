@@ -20,22 +20,38 @@ final class ClusterSource: TrainingSource {
     private let uses: FrameUses
     /// AssignShards without epoch, frames and route.
     private let template: Canopy_Wire_AssignShards
-    private var request: UInt64 = 0
+    var request: UInt64 = 0
     private var sums: [UInt64: [[UInt32]]] = [:]
-    private var prefetched: [(nodes: [NodeKey], id: UInt64)] = []
-    private(set) var figures = TrainingReport.Cluster()
+    var prefetched: [(nodes: [NodeKey], id: UInt64)] = []
+    var figures = TrainingReport.Cluster()
     /// Seconds spent waiting for workers to route their pixels (of `figures.secondsWaiting`).
     private(set) var applySeconds = 0.0
     /// Pixels the workers counted, summed over batches.
     private(set) var pixelsCounted = 0
     /// Fail after this long with no worker at all (nil: wait for one however long).
     var noWorkerTimeoutMs: Int?
+    /// Whether the workers reduce among themselves (docs/protocol.md, Reduction): the grower then
+    /// gets evaluations, and the histograms never reach the coordinator.
+    let reduceOnWorkers: Bool
+    var level = 0
+    var derived: [NodeKey: NodeKey] = [:]
+    /// Reduction requests in flight: their plan and the evaluations received so far, by item.
+    var reductions: [UInt64: (plan: ReductionRequest, results: [Int: NodeEvaluation])] = [:]
+    /// Decided nodes whose slices the owners keep, not yet told them (sent with the next request
+    /// or the level's decisions); the last request whose evaluations the grower has, and the last
+    /// whose nodes it has decided (and said which to keep).
+    var keepNext: [NodeKey] = []
+    var returned: UInt64 = 0
+    var settled: UInt64 = 0
+    /// The owners that kept the last level's slices (nil: none kept): only they can derive.
+    var keptBy: [PeerIdentity]?
 
     /// `template` is the job's AssignShards without epoch, frames and route.
     init(
         link: ClusterLink, job: String, shape: HistogramShape, frames: [UInt64], uses: FrameUses,
-        template: Canopy_Wire_AssignShards, prefetchDepth: Int
+        template: Canopy_Wire_AssignShards, prefetchDepth: Int, reduceOnWorkers: Bool = false
     ) {
+        self.reduceOnWorkers = reduceOnWorkers
         self.link = link
         self.job = job
         self.shape = shape
@@ -45,7 +61,7 @@ final class ClusterSource: TrainingSource {
         self.prefetchDepth = prefetchDepth
     }
 
-    convenience init(link: ClusterLink, setup: JobSetup, prefetchDepth: Int) {
+    convenience init(link: ClusterLink, setup: JobSetup, prefetchDepth: Int, reduceOnWorkers: Bool) {
         var t = Canopy_Wire_AssignShards()
         t.job = setup.job.name
         t.dataset = setup.datasetRoot
@@ -55,7 +71,7 @@ final class ClusterSource: TrainingSource {
         self.init(
             link: link, job: setup.job.name, shape: setup.makeGrower().shape,
             frames: Self.shardOrder(setup.uses.frames, manifest: setup.manifest), uses: setup.uses,
-            template: t, prefetchDepth: prefetchDepth)
+            template: t, prefetchDepth: prefetchDepth, reduceOnWorkers: reduceOnWorkers)
     }
 
     var pipelined: Bool { true }
@@ -120,13 +136,15 @@ final class ClusterSource: TrainingSource {
     func reset() {
         prefetched = []
         sums = [:]
+        reductions = [:]
+        keptBy = nil
         link.update(.closedAll)
     }
 
     // MARK: histograms
 
     func prefetch(_ nodes: [NodeKey]) throws {
-        prefetched.append((nodes, try startHistograms(nodes)))
+        prefetched.append((nodes, try reduceOnWorkers ? startEvaluations(nodes) : startHistograms(nodes)))
     }
 
     func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] {
@@ -207,6 +225,9 @@ final class ClusterSource: TrainingSource {
         a.job = job
         a.request = request
         a.decisions = decisions.map { Canopy_Wire_Decision($0.0, $0.1) }
+        a.keep = keepNext.map(Canopy_Wire_NodeRef.init)
+        keptBy = reduceOnWorkers ? owners : nil
+        keepNext = []
         let id = request
         link.update(.sent(id, .apply))
         figures.bytesSent += link.send(Envelope.make { $0.apply = a }, to: link.pool.assigned)

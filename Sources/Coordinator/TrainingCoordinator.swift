@@ -34,6 +34,9 @@ public final class TrainingCoordinator: ClusterLink {
         public var shutdownWorkers = true
         /// CURVE with an allow list (`.server`), or plaintext for loopback demos.
         public var security = Security.plaintext
+        /// The workers sum and evaluate the histograms among themselves and send only evaluations
+        /// (docs/protocol.md, Reduction); false: every worker sends its histograms here.
+        public var reduceOnWorkers = true
 
         public init(bind: String, outputRoot: String) {
             self.bind = bind
@@ -200,7 +203,17 @@ public final class TrainingCoordinator: ClusterLink {
         }
         switch message.envelope.body {
         case .hello(let h) where h.role == "worker":
-            update(.hello(identity, host: CoordinatorServer.clip(String(h.host.prefix(255))), pid: Int(h.pid), threads: Int(h.threads)))
+            if options.reduceOnWorkers && h.peerEndpoint.isEmpty {
+                var r = Canopy_Wire_Refused()
+                r.reason =
+                    "this coordinator reduces on the workers and the worker offers no peer endpoint; run a worker of the same Canopy version, or the coordinator with --reduction coordinator"
+                send(Envelope.make { $0.refused = r }, to: [identity])
+                return
+            }
+            update(
+                .hello(
+                    identity, host: CoordinatorServer.clip(String(h.host.prefix(255))), pid: Int(h.pid), threads: Int(h.threads),
+                    peerEndpoint: String(h.peerEndpoint.prefix(300)), peerKey: String(h.peerKey.prefix(40))))
         case .hello:
             welcome(identity, peerID: "client")
         case .heartbeat:
@@ -212,6 +225,8 @@ public final class TrainingCoordinator: ClusterLink {
             current?.source.receive(h, bulk: message.bulk, from: identity)
         case .applied(let a):
             current?.source.receive(applied: a, from: identity)
+        case .evaluations(let e):
+            current?.source.receive(evaluations: e, from: identity)
         case .workerError(let e):
             logger.error("worker error: \(CoordinatorServer.clip(e.message))")
             if e.job == current?.record.job.name { workerFailure = workerFailure ?? String(e.message.prefix(2000)) }
@@ -276,7 +291,8 @@ public final class TrainingCoordinator: ClusterLink {
             return
         }
         logger.info("job \(job.name): \(job.trees) trees, \(setup.uses.frames.count) frames; waiting for \(options.minWorkers) worker(s)")
-        let source = ClusterSource(link: self, setup: setup, prefetchDepth: options.prefetchDepth)
+        let source = ClusterSource(
+            link: self, setup: setup, prefetchDepth: options.prefetchDepth, reduceOnWorkers: options.reduceOnWorkers)
         source.noWorkerTimeoutMs = options.noWorkerTimeoutMs
         current = (record, source)
         try source.wait(noWorkersFor: options.noWorkerTimeoutMs) { pool.order.count >= options.minWorkers }

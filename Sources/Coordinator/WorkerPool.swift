@@ -29,6 +29,9 @@ public struct WorkerPool {
         public var host: String
         public var pid: Int
         public var threads: Int
+        /// Where other workers reach it for the reduction, and the key it presents there.
+        public var peerEndpoint = ""
+        public var peerKey = ""
         var lastSeen: UInt64
         /// When it last answered a request.
         var lastReply: UInt64 = 0
@@ -41,7 +44,7 @@ public struct WorkerPool {
         public var isReady: Bool { readyEpoch != nil && readyEpoch == assignedEpoch }
     }
 
-    public enum RequestKind: Equatable { case histograms, apply }
+    public enum RequestKind: Equatable { case histograms, evaluations, apply }
 
     struct Request {
         let kind: RequestKind
@@ -51,13 +54,14 @@ public struct WorkerPool {
 
     public enum Event {
         /// A worker registered (again, if the identity is known: what it held is gone).
-        case hello(PeerIdentity, host: String, pid: Int, threads: Int)
+        case hello(PeerIdentity, host: String, pid: Int, threads: Int, peerEndpoint: String = "", peerKey: String = "")
         /// Any message from this connection arrived.
         case heard(PeerIdentity)
         /// A worker loaded the frames of `epoch`.
         case ready(PeerIdentity, epoch: UInt64, samples: Int, memoryBytes: Int)
-        /// Request `id` went to every worker holding frames.
-        case sent(UInt64, RequestKind)
+        /// Request `id` went to every worker holding frames; the answers come from `answering`
+        /// (default: every one of them).
+        case sent(UInt64, RequestKind, answering: [PeerIdentity]? = nil)
         /// A worker answered request `id` with a reply that fits it.
         case answered(UInt64, PeerIdentity)
         /// Request `id` is complete or abandoned.
@@ -123,11 +127,13 @@ public struct WorkerPool {
 
     public mutating func on(_ event: Event, now: UInt64) -> [Action] {
         switch event {
-        case let .hello(identity, host, pid, threads):
+        case let .hello(identity, host, pid, threads, peerEndpoint, peerKey):
             var actions = peers[identity] == nil ? [] : forget(identity, why: "it registered again")
             registered += 1
             let id = "w\(registered)"
-            peers[identity] = Peer(id: id, identity: identity, host: host, pid: pid, threads: threads, lastSeen: now)
+            peers[identity] = Peer(
+                id: id, identity: identity, host: host, pid: pid, threads: threads, peerEndpoint: peerEndpoint, peerKey: peerKey,
+                lastSeen: now)
             order.append(identity)
             actions += [.log(.info, "worker \(id) joined from \(host) (pid \(pid), \(threads) threads)"), .welcome(identity, peerID: id)]
             return actions
@@ -141,8 +147,8 @@ public struct WorkerPool {
             peers[identity] = p
             loading.remove(identity)
             return [.log(.info, "worker \(p.id) ready: \(samples) samples, \(memoryBytes / 1_048_576) MiB")]
-        case let .sent(id, kind):
-            requests[id] = Request(kind: kind, sentAt: now, waiting: Set(assigned))
+        case let .sent(id, kind, answering):
+            requests[id] = Request(kind: kind, sentAt: now, waiting: Set(answering ?? assigned))
             return []
         case let .answered(id, identity):
             guard requests[id]?.waiting.remove(identity) != nil else { return [] }

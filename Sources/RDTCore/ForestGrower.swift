@@ -115,6 +115,7 @@ public final class ForestGrower {
                 let evaluated = try source.evaluations(for: batch)
                 if source.pipelined, k + ahead < batches.count { try source.prefetch(batches[k + ahead]) }
                 for (key, e) in evaluated { decided.decide(key, e, hist: nil, trees: &state.trees) }
+                try source.keep(Set(evaluated.map(\.0)).intersection(decided.nextCache.keptElsewhere))
                 done += evaluated.count
                 onBatch?(level, done, plan.needs.count)
                 continue
@@ -140,7 +141,6 @@ public final class ForestGrower {
             done += batch.count + batch.filter { derived[$0] != nil }.count
             onBatch?(level, done, plan.needs.count)
         }
-        if source.evaluates { try source.keep(decided.nextCache.keptElsewhere) }
         try source.apply(decided.decisions)
         state.cache = decided.nextCache
         state.open = decided.nextOpen

@@ -30,8 +30,8 @@ public protocol HistogramSource: AnyObject {
     /// An evaluating source's evaluations of each node of the batch, each followed by its derived
     /// sibling where it has one.
     func evaluations(for nodes: [NodeKey]) throws -> [(NodeKey, NodeEvaluation)]
-    /// The nodes whose histograms an evaluating source keeps for the next level's subtraction
-    /// (told before `apply`); every other kept histogram can go.
+    /// After each batch is decided: of the nodes an evaluating source evaluated since the last
+    /// call, those whose histograms it keeps for the next level's subtraction; the others' can go.
     func keep(_ nodes: Set<NodeKey>) throws
 }
 

@@ -48,10 +48,15 @@ public struct SplitEvaluator: Sendable {
 
     /// Every item evaluated in parallel, returned in order, so nothing depends on the thread count.
     public func evaluateAll(_ items: [(NodeKey, [UInt32])], level: Int) -> [NodeEvaluation] {
-        var evaluations = [NodeEvaluation?](repeating: nil, count: items.count)
+        evaluateAll(items.map(\.1), candidates: 0..<shape.candidates, level: level)
+    }
+
+    /// Every slice (candidates `range` of a node) evaluated in parallel, returned in order.
+    public func evaluateAll(_ slices: [[UInt32]], candidates range: Range<Int>, level: Int) -> [NodeEvaluation] {
+        var evaluations = [NodeEvaluation?](repeating: nil, count: slices.count)
         let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: items.count) { i in
-            let e = evaluate(items[i].1, level: level)
+        DispatchQueue.concurrentPerform(iterations: slices.count) { i in
+            let e = slices[i].withUnsafeBufferPointer { evaluate(slice: $0.baseAddress!, candidates: range, level: level) }
             lock.lock()
             evaluations[i] = e
             lock.unlock()

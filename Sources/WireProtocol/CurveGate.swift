@@ -7,8 +7,9 @@ import Foundation
 /// `serve()` often (the coordinator's event pump does); it never blocks.
 public final class CurveGate {
     let zap: ZMQSocket
-    /// Allowed public keys (Z85) -> their name and role.
-    let allowed: [String: AllowedKey]
+    /// Allowed public keys (Z85) -> their name and role; a worker's peer gate adds the keys
+    /// the coordinator names.
+    public var allowed: [String: AllowedKey]
     let log: (String) -> Void
     public private(set) var refused = 0
 

@@ -139,3 +139,37 @@ extension RouteWire {
         return decisions
     }
 }
+
+extension Canopy_Wire_Evaluated {
+    /// Item `item` of a request and its evaluation.
+    public init(item: Int, _ e: NodeEvaluation) {
+        self.init()
+        self.item = UInt32(item)
+        totals = e.totals
+        if let c = e.choice, let left = e.left {
+            splits = true
+            candidate = UInt32(c.candidate)
+            threshold = UInt32(c.threshold)
+            gain = c.gain
+            self.left = left
+        }
+    }
+
+    /// The evaluation, checked against the histogram shape: every label's totals, a split inside
+    /// the candidates (`candidates`, where the sender owns them) and thresholds, a finite gain, and
+    /// a left side no larger than the node.
+    public func evaluation(shape: HistogramShape, candidates: Range<Int>) throws -> NodeEvaluation {
+        guard totals.count == shape.labels else {
+            throw WireError.malformed("evaluation of item \(item) has \(totals.count) label totals for \(shape.labels) labels")
+        }
+        guard splits else { return NodeEvaluation(totals: totals, choice: nil, left: nil) }
+        guard candidates.contains(Int(candidate)), Int(threshold) < shape.bins - 1, gain.isFinite, left.count == shape.labels,
+            zip(left, totals).allSatisfy({ $0 <= $1 })
+        else {
+            throw WireError.malformed(
+                "evaluation of item \(item): split (\(candidate), \(threshold), gain \(gain)) does not fit the request")
+        }
+        return NodeEvaluation(
+            totals: totals, choice: SplitChoice(candidate: Int(candidate), threshold: Int(threshold), gain: gain), left: left)
+    }
+}

@@ -173,6 +173,30 @@ public nonisolated struct Canopy_Wire_Envelope: Sendable {
     set {body = .rejoin(newValue)}
   }
 
+  public var peerCounts: Canopy_Wire_PeerCounts {
+    get {
+      if case .peerCounts(let v)? = body {return v}
+      return Canopy_Wire_PeerCounts()
+    }
+    set {body = .peerCounts(newValue)}
+  }
+
+  public var peerBest: Canopy_Wire_PeerBest {
+    get {
+      if case .peerBest(let v)? = body {return v}
+      return Canopy_Wire_PeerBest()
+    }
+    set {body = .peerBest(newValue)}
+  }
+
+  public var evaluations: Canopy_Wire_Evaluations {
+    get {
+      if case .evaluations(let v)? = body {return v}
+      return Canopy_Wire_Evaluations()
+    }
+    set {body = .evaluations(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -193,6 +217,9 @@ public nonisolated struct Canopy_Wire_Envelope: Sendable {
     case fetchReply(Canopy_Wire_FetchReply)
     case workerError(Canopy_Wire_WorkerError)
     case rejoin(Canopy_Wire_Rejoin)
+    case peerCounts(Canopy_Wire_PeerCounts)
+    case peerBest(Canopy_Wire_PeerBest)
+    case evaluations(Canopy_Wire_Evaluations)
 
   }
 
@@ -217,6 +244,12 @@ public nonisolated struct Canopy_Wire_Hello: Sendable {
   public var pid: UInt32 = 0
 
   public var threads: UInt32 = 0
+
+  /// Where other workers reach this one for the reduction (tcp://HOST:PORT) and the public key
+  /// (Z85) it presents there; empty: it takes no part in worker-to-worker reduction.
+  public var peerEndpoint: String = String()
+
+  public var peerKey: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -384,6 +417,154 @@ public nonisolated struct Canopy_Wire_ComputeHistograms: Sendable {
 
   public var nodes: [Canopy_Wire_NodeRef] = []
 
+  /// Present: the workers sum and evaluate among themselves (docs/protocol.md, Reduction) and the
+  /// coordinator gets Evaluations instead of Histograms.
+  public var reduction: Canopy_Wire_Reduction {
+    get {_reduction ?? Canopy_Wire_Reduction()}
+    set {_reduction = newValue}
+  }
+  /// Returns true if `reduction` has been explicitly set.
+  public var hasReduction: Bool {self._reduction != nil}
+  /// Clears the value of `reduction`. Subsequent reads from it will return its default value.
+  public mutating func clearReduction() {self._reduction = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _reduction: Canopy_Wire_Reduction? = nil
+}
+
+/// A worker that owns candidates [first, end) of every node of a request.
+public nonisolated struct Canopy_Wire_Owner: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var peerID: String = String()
+
+  public var endpoint: String = String()
+
+  public var key: String = String()
+
+  public var first: UInt32 = 0
+
+  public var end: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Canopy_Wire_Reduction: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var level: UInt32 = 0
+
+  /// in candidate order; the i-th item's finisher is owners[i % owners]
+  public var owners: [Canopy_Wire_Owner] = []
+
+  /// peer ids of the workers whose counts each owner sums
+  public var holders: [String] = []
+
+  /// per node: its sibling is derived (parent's kept slice - this node)
+  public var derive: [Bool] = []
+
+  /// the holders' peer keys (Z85), in order: an owner admits these
+  public var holderKeys: [String] = []
+
+  /// Every request up to `settled` is decided: of their nodes (and derived siblings), owners keep
+  /// the slices of `keep` for the next level's subtraction and let the others go.
+  public var settled: UInt64 = 0
+
+  public var keep: [Canopy_Wire_NodeRef] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Holder -> owner: its counts of the request's nodes, the owner's candidates only.
+public nonisolated struct Canopy_Wire_PeerCounts: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var job: String = String()
+
+  public var request: UInt64 = 0
+
+  public var from: String = String()
+
+  /// one LZ4 bulk frame per node with raw_bytes > 0, in order
+  public var nodes: [Canopy_Wire_NodeCountsInfo] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One owner's (or, from a finisher, the node's) evaluation of an item of a request: items are
+/// the request's nodes, each followed by its derived sibling where it has one.
+public nonisolated struct Canopy_Wire_Evaluated: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var item: UInt32 = 0
+
+  /// every label
+  public var totals: [UInt32] = []
+
+  public var splits: Bool = false
+
+  public var candidate: UInt32 = 0
+
+  public var threshold: UInt32 = 0
+
+  public var gain: Double = 0
+
+  /// every label; with splits
+  public var left: [UInt32] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Owner -> finisher: its best split of each of the finisher's items.
+public nonisolated struct Canopy_Wire_PeerBest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var job: String = String()
+
+  public var request: UInt64 = 0
+
+  public var owner: UInt32 = 0
+
+  public var items: [Canopy_Wire_Evaluated] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Finisher -> coordinator: the evaluations of its items (item % owners == its owner index).
+public nonisolated struct Canopy_Wire_Evaluations: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var job: String = String()
+
+  public var request: UInt64 = 0
+
+  public var items: [Canopy_Wire_Evaluated] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -465,6 +646,10 @@ public nonisolated struct Canopy_Wire_ApplySplits: Sendable {
   public var request: UInt64 = 0
 
   public var decisions: [Canopy_Wire_Decision] = []
+
+  /// The level is decided: of the nodes not yet settled, the owners keep these slices for the next
+  /// level's subtraction (with those kept before), and let the rest go.
+  public var keep: [Canopy_Wire_NodeRef] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -609,7 +794,7 @@ fileprivate nonisolated let _protobuf_package = "canopy.wire"
 
 nonisolated extension Canopy_Wire_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}welcome\0\u{1}refused\0\u{1}assign\0\u{1}ready\0\u{1}compute\0\u{1}histograms\0\u{1}apply\0\u{1}applied\0\u{1}heartbeat\0\u{1}shutdown\0\u{3}status_request\0\u{3}status_reply\0\u{3}fetch_request\0\u{3}fetch_reply\0\u{3}worker_error\0\u{1}rejoin\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}welcome\0\u{1}refused\0\u{1}assign\0\u{1}ready\0\u{1}compute\0\u{1}histograms\0\u{1}apply\0\u{1}applied\0\u{1}heartbeat\0\u{1}shutdown\0\u{3}status_request\0\u{3}status_reply\0\u{3}fetch_request\0\u{3}fetch_reply\0\u{3}worker_error\0\u{1}rejoin\0\u{3}peer_counts\0\u{3}peer_best\0\u{1}evaluations\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -838,6 +1023,45 @@ nonisolated extension Canopy_Wire_Envelope: SwiftProtobuf.Message, SwiftProtobuf
           self.body = .rejoin(v)
         }
       }()
+      case 18: try {
+        var v: Canopy_Wire_PeerCounts?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .peerCounts(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .peerCounts(v)
+        }
+      }()
+      case 19: try {
+        var v: Canopy_Wire_PeerBest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .peerBest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .peerBest(v)
+        }
+      }()
+      case 20: try {
+        var v: Canopy_Wire_Evaluations?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .evaluations(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .evaluations(v)
+        }
+      }()
       default: break
       }
     }
@@ -917,6 +1141,18 @@ nonisolated extension Canopy_Wire_Envelope: SwiftProtobuf.Message, SwiftProtobuf
       guard case .rejoin(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
     }()
+    case .peerCounts?: try {
+      guard case .peerCounts(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+    }()
+    case .peerBest?: try {
+      guard case .peerBest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+    }()
+    case .evaluations?: try {
+      guard case .evaluations(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+    }()
     case nil: break
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -931,7 +1167,7 @@ nonisolated extension Canopy_Wire_Envelope: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Canopy_Wire_Hello: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hello"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}role\0\u{1}host\0\u{1}cores\0\u{3}memory_bytes\0\u{1}pid\0\u{1}threads\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}role\0\u{1}host\0\u{1}cores\0\u{3}memory_bytes\0\u{1}pid\0\u{1}threads\0\u{3}peer_endpoint\0\u{3}peer_key\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -945,6 +1181,8 @@ nonisolated extension Canopy_Wire_Hello: SwiftProtobuf.Message, SwiftProtobuf._M
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.memoryBytes) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.pid) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.threads) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.peerEndpoint) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.peerKey) }()
       default: break
       }
     }
@@ -969,6 +1207,12 @@ nonisolated extension Canopy_Wire_Hello: SwiftProtobuf.Message, SwiftProtobuf._M
     if self.threads != 0 {
       try visitor.visitSingularUInt32Field(value: self.threads, fieldNumber: 6)
     }
+    if !self.peerEndpoint.isEmpty {
+      try visitor.visitSingularStringField(value: self.peerEndpoint, fieldNumber: 7)
+    }
+    if !self.peerKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.peerKey, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -979,6 +1223,8 @@ nonisolated extension Canopy_Wire_Hello: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.memoryBytes != rhs.memoryBytes {return false}
     if lhs.pid != rhs.pid {return false}
     if lhs.threads != rhs.threads {return false}
+    if lhs.peerEndpoint != rhs.peerEndpoint {return false}
+    if lhs.peerKey != rhs.peerKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1336,7 +1582,7 @@ nonisolated extension Canopy_Wire_NodeRef: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Canopy_Wire_ComputeHistograms: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ComputeHistograms"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}nodes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}nodes\0\u{1}reduction\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1347,6 +1593,166 @@ nonisolated extension Canopy_Wire_ComputeHistograms: SwiftProtobuf.Message, Swif
       case 1: try { try decoder.decodeSingularStringField(value: &self.job) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.request) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.nodes) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._reduction) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.job.isEmpty {
+      try visitor.visitSingularStringField(value: self.job, fieldNumber: 1)
+    }
+    if self.request != 0 {
+      try visitor.visitSingularUInt64Field(value: self.request, fieldNumber: 2)
+    }
+    if !self.nodes.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.nodes, fieldNumber: 3)
+    }
+    try { if let v = self._reduction {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canopy_Wire_ComputeHistograms, rhs: Canopy_Wire_ComputeHistograms) -> Bool {
+    if lhs.job != rhs.job {return false}
+    if lhs.request != rhs.request {return false}
+    if lhs.nodes != rhs.nodes {return false}
+    if lhs._reduction != rhs._reduction {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canopy_Wire_Owner: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Owner"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}peer_id\0\u{1}endpoint\0\u{1}key\0\u{1}first\0\u{1}end\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.peerID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.endpoint) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.key) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.first) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.end) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.peerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.peerID, fieldNumber: 1)
+    }
+    if !self.endpoint.isEmpty {
+      try visitor.visitSingularStringField(value: self.endpoint, fieldNumber: 2)
+    }
+    if !self.key.isEmpty {
+      try visitor.visitSingularStringField(value: self.key, fieldNumber: 3)
+    }
+    if self.first != 0 {
+      try visitor.visitSingularUInt32Field(value: self.first, fieldNumber: 4)
+    }
+    if self.end != 0 {
+      try visitor.visitSingularUInt32Field(value: self.end, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canopy_Wire_Owner, rhs: Canopy_Wire_Owner) -> Bool {
+    if lhs.peerID != rhs.peerID {return false}
+    if lhs.endpoint != rhs.endpoint {return false}
+    if lhs.key != rhs.key {return false}
+    if lhs.first != rhs.first {return false}
+    if lhs.end != rhs.end {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canopy_Wire_Reduction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Reduction"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}level\0\u{1}owners\0\u{1}holders\0\u{1}derive\0\u{3}holder_keys\0\u{1}settled\0\u{1}keep\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.level) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.owners) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.holders) }()
+      case 4: try { try decoder.decodeRepeatedBoolField(value: &self.derive) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.holderKeys) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.settled) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.keep) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.level != 0 {
+      try visitor.visitSingularUInt32Field(value: self.level, fieldNumber: 1)
+    }
+    if !self.owners.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.owners, fieldNumber: 2)
+    }
+    if !self.holders.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.holders, fieldNumber: 3)
+    }
+    if !self.derive.isEmpty {
+      try visitor.visitPackedBoolField(value: self.derive, fieldNumber: 4)
+    }
+    if !self.holderKeys.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.holderKeys, fieldNumber: 5)
+    }
+    if self.settled != 0 {
+      try visitor.visitSingularUInt64Field(value: self.settled, fieldNumber: 6)
+    }
+    if !self.keep.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.keep, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canopy_Wire_Reduction, rhs: Canopy_Wire_Reduction) -> Bool {
+    if lhs.level != rhs.level {return false}
+    if lhs.owners != rhs.owners {return false}
+    if lhs.holders != rhs.holders {return false}
+    if lhs.derive != rhs.derive {return false}
+    if lhs.holderKeys != rhs.holderKeys {return false}
+    if lhs.settled != rhs.settled {return false}
+    if lhs.keep != rhs.keep {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canopy_Wire_PeerCounts: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PeerCounts"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}from\0\u{1}nodes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.job) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.request) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.from) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.nodes) }()
       default: break
       }
     }
@@ -1359,16 +1765,165 @@ nonisolated extension Canopy_Wire_ComputeHistograms: SwiftProtobuf.Message, Swif
     if self.request != 0 {
       try visitor.visitSingularUInt64Field(value: self.request, fieldNumber: 2)
     }
+    if !self.from.isEmpty {
+      try visitor.visitSingularStringField(value: self.from, fieldNumber: 3)
+    }
     if !self.nodes.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.nodes, fieldNumber: 3)
+      try visitor.visitRepeatedMessageField(value: self.nodes, fieldNumber: 4)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Canopy_Wire_ComputeHistograms, rhs: Canopy_Wire_ComputeHistograms) -> Bool {
+  public static func ==(lhs: Canopy_Wire_PeerCounts, rhs: Canopy_Wire_PeerCounts) -> Bool {
     if lhs.job != rhs.job {return false}
     if lhs.request != rhs.request {return false}
+    if lhs.from != rhs.from {return false}
     if lhs.nodes != rhs.nodes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canopy_Wire_Evaluated: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Evaluated"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}item\0\u{1}totals\0\u{1}splits\0\u{1}candidate\0\u{1}threshold\0\u{1}gain\0\u{1}left\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.item) }()
+      case 2: try { try decoder.decodeRepeatedUInt32Field(value: &self.totals) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.splits) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.candidate) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.threshold) }()
+      case 6: try { try decoder.decodeSingularDoubleField(value: &self.gain) }()
+      case 7: try { try decoder.decodeRepeatedUInt32Field(value: &self.left) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.item != 0 {
+      try visitor.visitSingularUInt32Field(value: self.item, fieldNumber: 1)
+    }
+    if !self.totals.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.totals, fieldNumber: 2)
+    }
+    if self.splits != false {
+      try visitor.visitSingularBoolField(value: self.splits, fieldNumber: 3)
+    }
+    if self.candidate != 0 {
+      try visitor.visitSingularUInt32Field(value: self.candidate, fieldNumber: 4)
+    }
+    if self.threshold != 0 {
+      try visitor.visitSingularUInt32Field(value: self.threshold, fieldNumber: 5)
+    }
+    if self.gain.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.gain, fieldNumber: 6)
+    }
+    if !self.left.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.left, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canopy_Wire_Evaluated, rhs: Canopy_Wire_Evaluated) -> Bool {
+    if lhs.item != rhs.item {return false}
+    if lhs.totals != rhs.totals {return false}
+    if lhs.splits != rhs.splits {return false}
+    if lhs.candidate != rhs.candidate {return false}
+    if lhs.threshold != rhs.threshold {return false}
+    if lhs.gain != rhs.gain {return false}
+    if lhs.left != rhs.left {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canopy_Wire_PeerBest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PeerBest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}owner\0\u{1}items\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.job) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.request) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.owner) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.items) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.job.isEmpty {
+      try visitor.visitSingularStringField(value: self.job, fieldNumber: 1)
+    }
+    if self.request != 0 {
+      try visitor.visitSingularUInt64Field(value: self.request, fieldNumber: 2)
+    }
+    if self.owner != 0 {
+      try visitor.visitSingularUInt32Field(value: self.owner, fieldNumber: 3)
+    }
+    if !self.items.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.items, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canopy_Wire_PeerBest, rhs: Canopy_Wire_PeerBest) -> Bool {
+    if lhs.job != rhs.job {return false}
+    if lhs.request != rhs.request {return false}
+    if lhs.owner != rhs.owner {return false}
+    if lhs.items != rhs.items {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canopy_Wire_Evaluations: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Evaluations"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}items\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.job) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.request) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.items) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.job.isEmpty {
+      try visitor.visitSingularStringField(value: self.job, fieldNumber: 1)
+    }
+    if self.request != 0 {
+      try visitor.visitSingularUInt64Field(value: self.request, fieldNumber: 2)
+    }
+    if !self.items.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.items, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canopy_Wire_Evaluations, rhs: Canopy_Wire_Evaluations) -> Bool {
+    if lhs.job != rhs.job {return false}
+    if lhs.request != rhs.request {return false}
+    if lhs.items != rhs.items {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1526,7 +2081,7 @@ nonisolated extension Canopy_Wire_Decision: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Canopy_Wire_ApplySplits: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ApplySplits"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}decisions\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}decisions\0\u{1}keep\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1537,6 +2092,7 @@ nonisolated extension Canopy_Wire_ApplySplits: SwiftProtobuf.Message, SwiftProto
       case 1: try { try decoder.decodeSingularStringField(value: &self.job) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.request) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.decisions) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.keep) }()
       default: break
       }
     }
@@ -1552,6 +2108,9 @@ nonisolated extension Canopy_Wire_ApplySplits: SwiftProtobuf.Message, SwiftProto
     if !self.decisions.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.decisions, fieldNumber: 3)
     }
+    if !self.keep.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.keep, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1559,6 +2118,7 @@ nonisolated extension Canopy_Wire_ApplySplits: SwiftProtobuf.Message, SwiftProto
     if lhs.job != rhs.job {return false}
     if lhs.request != rhs.request {return false}
     if lhs.decisions != rhs.decisions {return false}
+    if lhs.keep != rhs.keep {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -20,15 +20,22 @@ public final class TrainingWorker {
     public var connectTimeoutMs = 20_000
     /// Fault injection for the reliability tests (`WorkerFault`).
     public var fault: WorkerFault?
+    /// This worker's key pair for its peer socket (nil: plaintext, as its coordinator link).
+    public var peerKeys: CurveKeyPair?
+    /// The host name other workers reach this one by (the peer socket listens on every interface).
+    public var advertiseHost = ProcessInfo.processInfo.hostName
+    /// The peer socket's port (0: a free one).
+    public var peerPort = 0
 
     private let work = DispatchQueue(label: "canopy.worker.compute")
     private let lock = NSLock()
-    private var outbox: [WireMessage] = []
+    private var outbox: [Outgoing] = []
     /// The compute queue's end of an inproc pair: a byte on it wakes the socket loop as soon as
     /// a reply is in the outbox (instead of at its next poll timeout).
     private var waker: ZMQSocket?
-    /// The job loaded here; touched only on the compute queue.
+    /// The job loaded here and this worker's part in the reduction; touched only on the compute queue.
     private var job: WorkerJob?
+    private var reducer: Reducer?
 
     public init(
         endpoint: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -40,14 +47,17 @@ public final class TrainingWorker {
     }
 
     /// Called from the compute queue only (the waker socket is used by that queue alone).
-    func post(_ message: WireMessage) {
+    func post(_ message: WireMessage) { post([.coordinator(message)]) }
+
+    func post(_ messages: [Outgoing]) {
+        guard !messages.isEmpty else { return }
         lock.lock()
-        outbox.append(message)
+        outbox += messages
         lock.unlock()
         try? waker?.send([[1]], dontWait: true)
     }
 
-    func takeOutbox() -> [WireMessage] {
+    func takeOutbox() -> [Outgoing] {
         lock.lock()
         defer { lock.unlock() }
         let out = outbox
@@ -69,6 +79,10 @@ public final class TrainingWorker {
         try waker.connect(wakeEndpoint)
         work.sync { self.waker = waker }
         defer { work.sync { self.waker = nil } }
+        let peers = try PeerLink(context: context, pair: peerKeys, host: advertiseHost, port: peerPort) { [logger] in
+            logger.warning("\($0)")
+        }
+        defer { peers.close() }
         var hello = Canopy_Wire_Hello()
         hello.role = "worker"
         hello.host = ProcessInfo.processInfo.hostName
@@ -76,6 +90,8 @@ public final class TrainingWorker {
         hello.memoryBytes = ProcessInfo.processInfo.physicalMemory
         hello.pid = UInt32(getpid())
         hello.threads = UInt32(threads)
+        hello.peerEndpoint = peers.endpoint
+        hello.peerKey = peers.publicKey
         try socket.send(Envelope.make { $0.hello = hello })
         var heartbeatMs = 1000
         var lastHeard = DispatchTime.now().uptimeNanoseconds
@@ -83,11 +99,28 @@ public final class TrainingWorker {
         var welcomed = false
         var trigger = WorkerFault.Trigger(fault)
         while true {
-            for message in takeOutbox() {
-                trigger.beforeSending(message)
-                try socket.send(message)
-                lastSent = DispatchTime.now().uptimeNanoseconds
-                trigger.afterSending(message)
+            for outgoing in takeOutbox() {
+                switch outgoing {
+                case .coordinator(let message):
+                    trigger.beforeSending(message)
+                    try socket.send(message)
+                    lastSent = DispatchTime.now().uptimeNanoseconds
+                    trigger.afterSending(message)
+                case let .peer(endpoint, key, message):
+                    try peers.send(message, to: endpoint, key: key)
+                }
+            }
+            peers.serveGate()
+            while let message = try? peers.receive() {
+                switch message.envelope.body {
+                case .peerCounts(let m):
+                    let bulk = message.bulk
+                    work.async { self.reduce { try $0.receive(m, bulk: bulk, job: $1) } }
+                case .peerBest(let m):
+                    work.async { self.reduce { try $0.receive(m, job: $1) } }
+                default:
+                    logger.warning("ignored a \(message.kind) message on the peer socket")
+                }
             }
             let now = DispatchTime.now().uptimeNanoseconds
             let silentMs = Int((now - lastHeard) / 1_000_000)
@@ -99,7 +132,7 @@ public final class TrainingWorker {
                 try socket.send(Envelope.make { $0.heartbeat = Canopy_Wire_Heartbeat() })
                 lastSent = now
             }
-            let ready = try ZMQSocket.poll([socket, wake], timeoutMs: 20)
+            let ready = try ZMQSocket.poll([socket, wake, peers.socket], timeoutMs: 20)
             if ready[1] { while try wake.receive(timeoutMs: 0) != nil {} }
             guard ready[0], let frames = try socket.receive(timeoutMs: 0) else { continue }
             lastHeard = DispatchTime.now().uptimeNanoseconds
@@ -116,6 +149,8 @@ public final class TrainingWorker {
                 welcomed = true
                 heartbeatMs = Int(min(max(w.heartbeatMs, 50), 60_000))
                 logger.info("registered with \(endpoint) as \(w.peerID)")
+                let me = w.peerID
+                work.async { self.reducer = Reducer(me: me) }
             case .refused(let r):
                 return .refused(r.reason)
             case .shutdown(let s):
@@ -134,6 +169,7 @@ public final class TrainingWorker {
                 lastHeard = DispatchTime.now().uptimeNanoseconds
                 try socket.send(Envelope.make { $0.hello = hello })
             case .compute(let c):
+                if c.hasReduction { peers.admit(c.reduction.holderKeys) }
                 work.async { self.compute(c) }
             case .apply(let a):
                 work.async { self.apply(a) }
@@ -152,6 +188,7 @@ public final class TrainingWorker {
     }
 
     func assign(_ a: Canopy_Wire_AssignShards, route: [[UInt8]]) {
+        reducer?.reset()
         do {
             let loaded = try WorkerJob.load(a, route: route, threads: threads) { [logger] in logger.info("\($0)") }
             job = loaded
@@ -164,11 +201,20 @@ public final class TrainingWorker {
 
     func compute(_ c: Canopy_Wire_ComputeHistograms) {
         guard let j = job, j.job == c.job else { return fail(c.job, "asked for histograms of job \(c.job), which is not loaded here") }
+        if c.hasReduction { return reduce { try $0.start(c, job: $1) } }
         do { post(try j.histograms(c)) } catch { fail(c.job, "cannot compute histograms: \(error)") }
+    }
+
+    /// A step of the reduction, on the compute queue: its messages go out, its failure fails the job.
+    func reduce(_ step: (Reducer, WorkerJob) throws -> [Outgoing]) {
+        guard let j = job, let r = reducer else { return }
+        do { post(try step(r, j)) } catch { fail(j.job, "cannot reduce: \(error)") }
     }
 
     func apply(_ a: Canopy_Wire_ApplySplits) {
         guard let j = job, j.job == a.job else { return fail(a.job, "asked to apply splits of job \(a.job), which is not loaded here") }
+        reducer?.endLevel(keeping: a.keep.map(\.key))
+        reducer?.forget(before: a.request)
         do { post(try j.apply(a)) } catch { fail(a.job, "cannot apply splits: \(error)") }
     }
 }

@@ -4,7 +4,8 @@ import WireProtocol
 /// Fault injection for the reliability tests: the process kills itself (SIGKILL) at a chosen
 /// point, so a test can lose a worker exactly mid-level or exactly between levels.
 public enum WorkerFault: Equatable {
-    /// Dies instead of sending its Nth histogram reply (1-based): a batch is left unanswered.
+    /// Dies instead of sending its Nth reply to a histogram request (1-based; Histograms, or
+    /// Evaluations when the workers reduce among themselves): a batch is left unanswered.
     case beforeHistograms(Int)
     /// Dies right after sending its Nth Applied (1-based): between two levels.
     case afterApplied(Int)
@@ -28,7 +29,10 @@ public enum WorkerFault: Equatable {
         init(_ fault: WorkerFault?) { self.fault = fault }
 
         mutating func beforeSending(_ message: WireMessage) {
-            guard case .histograms = message.envelope.body else { return }
+            switch message.envelope.body {
+            case .histograms, .evaluations: break
+            default: return
+            }
             histograms += 1
             if fault == .beforeHistograms(histograms) { kill(getpid(), SIGKILL) }
         }

@@ -9,12 +9,15 @@ import WireProtocol
 final class WorkerJob {
     let job: String
     let data: LocalTrainingData
+    /// The job's stopping rules, for evaluating the candidates this worker owns.
+    let rules: StoppingRules
     /// Nodes per tree (2^depth - 1): any node named by a request lies below.
     let maxNode: Int
 
-    private init(job: String, data: LocalTrainingData, maxNode: Int) {
+    private init(job: String, data: LocalTrainingData, rules: StoppingRules, maxNode: Int) {
         self.job = job
         self.data = data
+        self.rules = rules
         self.maxNode = maxNode
     }
 
@@ -42,7 +45,7 @@ final class WorkerJob {
             String(
                 format: "job %@: loaded %d frames, %d samples in %.2f s%@", a.job, uses.count, data.sampleCount,
                 Date().timeIntervalSince(start), decisions.isEmpty ? "" : ", routed through \(decisions.count) decided nodes"))
-        return WorkerJob(job: a.job, data: data, maxNode: maxNode)
+        return WorkerJob(job: a.job, data: data, rules: StoppingRules(params), maxNode: maxNode)
     }
 
     /// What the coordinator learns once the assignment of `epoch` is loaded.
@@ -55,44 +58,61 @@ final class WorkerJob {
         return Envelope.make { $0.ready = ready }
     }
 
-    /// This worker's label counts for each node of the request: present labels only, u16 where
-    /// they fit, one LZ4 frame per node with pixels.
-    func histograms(_ c: Canopy_Wire_ComputeHistograms) throws -> WireMessage {
+    /// This worker's counts of each node (in order): its pixels here, the labels present among
+    /// them (ascending) and the counts, u16 where they fit (nil without pixels).
+    func counts(_ nodes: [Canopy_Wire_NodeRef]) throws -> [(pixels: Int, present: [Int], counts: NodeCounts?)] {
         let trees = data.candidates.count
-        for n in c.nodes where Int(n.tree) >= trees || Int(n.node) >= maxNode {
+        for n in nodes where Int(n.tree) >= trees || Int(n.node) >= maxNode {
             throw WireError.malformed("node (\(n.tree), \(n.node)) is outside the forest")
         }
-        var infos = [Canopy_Wire_NodeCountsInfo](repeating: .init(), count: c.nodes.count)
-        var frames = [[UInt8]](repeating: [], count: c.nodes.count)
-        let byTree = Dictionary(grouping: c.nodes.indices, by: { Int(c.nodes[$0].tree) })
+        var out = [(pixels: Int, present: [Int], counts: NodeCounts?)](repeating: (0, [], nil), count: nodes.count)
+        let byTree = Dictionary(grouping: nodes.indices, by: { Int(nodes[$0].tree) })
         let labels = data.shape.labels
-        let rows = data.shape.countsPerNode / labels
         for (tree, indices) in byTree.sorted(by: { $0.key < $1.key }) {
-            let ranges = indices.map { data.trees[tree].range(of: Int(c.nodes[$0].node)) }
+            let ranges = indices.map { data.trees[tree].range(of: Int(nodes[$0].node)) }
             let counts = data.computeCounts(tree: tree, ranges: ranges)
-            for (k, i) in indices.enumerated() {
-                infos[i].pixels = UInt32(ranges[k].count)
-                guard !ranges[k].isEmpty else { continue }
+            for (k, i) in indices.enumerated() where !ranges[k].isEmpty {
                 // Only the labels among this node's pixels here have non-zero counts.
                 var seen = [Bool](repeating: false, count: labels)
                 for p in data.trees[tree].samples[ranges[k]] { seen[Int(p.label)] = true }
-                let present = seen.indices.filter { seen[$0] }
-                infos[i].labels = present.map(UInt32.init)
-                if let u16 = counts[k].u16 {
-                    infos[i].narrow = true
-                    infos[i].rawBytes = UInt32(rows * present.count * 2)
-                    frames[i] = try HistogramWire.pack(UnsafeBufferPointer(u16), labels: labels, present: present)
-                } else if let u32 = counts[k].u32 {
-                    infos[i].rawBytes = UInt32(rows * present.count * 4)
-                    frames[i] = try HistogramWire.pack(UnsafeBufferPointer(u32), labels: labels, present: present)
-                }
+                out[i] = (ranges[k].count, seen.indices.filter { seen[$0] }, counts[k])
             }
         }
+        return out
+    }
+
+    /// Candidates `candidates` of one node's counts, packed for the wire: its info and LZ4 frame
+    /// (empty without pixels).
+    func pack(_ node: (pixels: Int, present: [Int], counts: NodeCounts?), candidates: Range<Int>) throws
+        -> (Canopy_Wire_NodeCountsInfo, [UInt8])
+    {
+        var info = Canopy_Wire_NodeCountsInfo()
+        info.pixels = UInt32(node.pixels)
+        guard let counts = node.counts, !candidates.isEmpty else { return (info, []) }
+        let labels = data.shape.labels
+        let per = data.shape.countsPerCandidate
+        let slice = (candidates.lowerBound * per)..<(candidates.upperBound * per)
+        let rows = slice.count / labels
+        info.labels = node.present.map(UInt32.init)
+        if let u16 = counts.u16 {
+            info.narrow = true
+            info.rawBytes = UInt32(rows * node.present.count * 2)
+            return (info, try HistogramWire.pack(UnsafeBufferPointer(rebasing: u16[slice]), labels: labels, present: node.present))
+        }
+        info.rawBytes = UInt32(rows * node.present.count * 4)
+        return (info, try HistogramWire.pack(UnsafeBufferPointer(rebasing: counts.u32![slice]), labels: labels, present: node.present))
+    }
+
+    /// This worker's label counts for each node of the request: present labels only, u16 where
+    /// they fit, one LZ4 frame per node with pixels.
+    func histograms(_ c: Canopy_Wire_ComputeHistograms) throws -> WireMessage {
+        let all = 0..<data.shape.candidates
+        let packed = try counts(c.nodes).map { try pack($0, candidates: all) }
         var reply = Canopy_Wire_Histograms()
         reply.job = c.job
         reply.request = c.request
-        reply.nodes = infos
-        return WireMessage(Envelope.make { $0.histograms = reply }.envelope, bulk: frames.filter { !$0.isEmpty })
+        reply.nodes = packed.map(\.0)
+        return WireMessage(Envelope.make { $0.histograms = reply }.envelope, bulk: packed.map(\.1).filter { !$0.isEmpty })
     }
 
     /// Routes the pixels of split nodes to their children and forgets leaves.

@@ -19,6 +19,8 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Max depth.") var depth = 8
     @Option(help: "Worker processes.") var workers = 2
     @Option(help: "Node batches the workers count ahead of the one the coordinator decides.") var prefetch = 2
+    @Option(help: "Where histograms are summed and splits chosen: workers (among themselves) or coordinator.")
+    var reduction: Reduction = .workers
     @Option(help: "glimpse label map.") var labelMap = "reference/glimpse/label-maps/2018-11-render-to-2018-08-rdt-map.json"
 
     func run() throws {
@@ -50,6 +52,7 @@ struct BenchTrain: ParsableCommand {
         var options = TrainingCoordinator.Options(bind: "tcp://127.0.0.1:*", outputRoot: dir + "/distributed")
         options.minWorkers = workers
         options.prefetchDepth = max(1, prefetch)
+        options.reduceOnWorkers = reduction == .workers
         let keys = try EphemeralKeys()  // as `canopy train` does, so CURVE's cost is measured too
         defer { keys.remove() }
         options.security = keys.server

@@ -38,6 +38,8 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Fail a job after this many seconds without any worker (default: wait for one however long).")
     var noWorkerTimeout: Double?
     @OptionGroup var security: SecurityOptions
+    @Option(help: "Where histograms are summed and splits chosen: workers (among themselves, the default) or coordinator.")
+    var reduction: Reduction = .workers
     @OptionGroup var logging: LoggingOptions
     @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (0: a free port, logged).") var metricsPort: Int?
 
@@ -95,6 +97,7 @@ struct CoordinatorCommand: ParsableCommand {
         options.pool.requestTimeoutFactor = requestTimeoutFactor
         options.shutdownWorkers = true
         options.metricsPort = metricsPort
+        options.reduceOnWorkers = reduction == .workers
         let logger = Logger(label: "coordinator")
         let coordinator = try TrainingCoordinator(options: options, jobs: queue, logger: logger)
         coordinator.onLevel = { record, level in

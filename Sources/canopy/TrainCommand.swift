@@ -20,6 +20,8 @@ struct Train: ParsableCommand {
     @Option(help: "Threads per worker (default: cores / workers).") var threads: Int?
     @Option(help: "Where the forest goes (a folder per job).") var out = "forests"
     @OptionGroup var logging: LoggingOptions
+    @Option(help: "With workers: where histograms are summed and splits chosen, workers (among themselves) or coordinator.")
+    var reduction: Reduction = .workers
     @Flag(help: "Progress lines with an ETA on stderr even when it is not a terminal.") var progress = false
 
     func validate() throws {
@@ -59,6 +61,7 @@ struct Train: ParsableCommand {
         }
         var options = TrainingCoordinator.Options(bind: "tcp://127.0.0.1:*", outputRoot: out)
         options.minWorkers = workers
+        options.reduceOnWorkers = reduction == .workers
         // Its own worker processes: if none is connected for this long (all lost, none able to
         // join), the run stops with one line rather than waiting.
         options.noWorkerTimeoutMs = 30_000

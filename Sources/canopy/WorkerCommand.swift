@@ -28,11 +28,18 @@ struct WorkerCommand: ParsableCommand {
             visibility: .hidden))
     var die: String?
     @OptionGroup var logging: LoggingOptions
+    @Option(help: "The host name other workers reach this one by, for the reduction among workers (default: this host's name).")
+    var advertiseHost: String?
+    @Option(help: "The port of this worker's peer socket (default: a free one).") var peerPort = 0
     @Flag(help: ArgumentHelp("Exit when the parent process dies (set by canopy train for its workers).", visibility: .hidden))
     var dieWithParent = false
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1, got \(threads)") }
+        guard (0...65535).contains(peerPort) else { throw ValidationError("--peer-port must be 0...65535, got \(peerPort)") }
+        if let host = advertiseHost, host.isEmpty || host.contains(where: { $0 == "/" || $0 == " " || $0 == ":" }) {
+            throw ValidationError("--advertise-host takes a host name or IPv4 address, got '\(host)'")
+        }
         guard coordinatorTimeout >= 1 else { throw ValidationError("--coordinator-timeout must be >= 1 s, got \(coordinatorTimeout)") }
     }
 
@@ -79,6 +86,9 @@ struct WorkerCommand: ParsableCommand {
             guard let fault = WorkerFault(die) else { throw CommandFailure("--die takes histograms:N or applied:N") }
             worker.fault = fault
         }
+        if case let .client(_, pair) = mode { worker.peerKeys = pair }
+        if let advertiseHost { worker.advertiseHost = advertiseHost }
+        worker.peerPort = peerPort
         let exit = try worker.run(configure: mode.apply)
         logger.log(level: exit.isClean ? .info : .error, "\(exit)")
         logger.info("peak RSS \(peakResidentBytes() / 1_048_576) MiB")

@@ -24,7 +24,8 @@ final class WorkerProcesses {
         for _ in 0..<count {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: selfExecutable())
-            p.arguments = ["worker"] + arguments
+            // On this machine, workers reach each other on loopback.
+            p.arguments = ["worker", "--advertise-host", "127.0.0.1"] + arguments
             switch output {
             case .forward: break
             case .keep:

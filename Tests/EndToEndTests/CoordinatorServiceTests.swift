@@ -77,6 +77,16 @@ func startWorker(_ fx: TrainingFixture, _ endpoint: String, _ extra: [String] = 
             return
         }
         #expect(r.reason.contains("version \(WireCodec.version + 1)") && r.reason.contains("version \(WireCodec.version)"), "\(r.reason)")
+        // A worker that offers no peer socket cannot take part in the reduction among workers: told why.
+        let other = try ZMQSocket(try ZMQContext(), .dealer)
+        try other.connect(coordinator.endpoint)
+        try other.send(WireMessage(hello))
+        let answer = try WireCodec.decode(try #require(try other.receive(timeoutMs: 10_000))[...])
+        guard case .refused(let noPeer) = answer.envelope.body else {
+            Issue.record("expected Refused, got \(answer.kind)")
+            return
+        }
+        #expect(noPeer.reason.contains("offers no peer endpoint") && noPeer.reason.contains("--reduction coordinator"), "\(noPeer.reason)")
         // Garbage is dropped without harm: the coordinator still answers status afterwards.
         try socket.send([[1, 2, 3], [UInt8](repeating: 0xff, count: 100)])
         let status = try CoordinatorClient(endpoint: coordinator.endpoint).status()

@@ -83,6 +83,9 @@ import WireProtocol
             $0.hello.role = "worker"
             $0.hello.host = "fake"
             $0.hello.threads = 1
+            // A peer socket nobody listens on: the real worker's counts for it go nowhere.
+            $0.hello.peerEndpoint = "tcp://127.0.0.1:9"
+            $0.hello.peerKey = pair.publicKey
         }
         var real: Process?
         defer { if let real, real.isRunning { real.terminate() } }

@@ -11,7 +11,9 @@ final class SlicedSource: HistogramSource {
     let evaluator: SplitEvaluator
     var level = 0
     var derived: [NodeKey: NodeKey] = [:]
+    /// The last level's kept histograms, this level's kept so far, and those not yet settled.
     var kept: [NodeKey: [UInt32]] = [:]
+    var nextKept: [NodeKey: [UInt32]] = [:]
     var summed: [NodeKey: [UInt32]] = [:]
     var violations: [String] = []
     var derivedCount = 0
@@ -59,17 +61,26 @@ final class SlicedSource: HistogramSource {
     }
 
     func keep(_ nodes: Set<NodeKey>) throws {
-        for n in nodes where summed[n] == nil { violations.append("asked to keep \(n), never summed") }
-        kept = summed.filter { nodes.contains($0.key) }
+        for n in nodes where summed[n] == nil { violations.append("asked to keep \(n), not in the last batch") }
+        nextKept.merge(summed.filter { nodes.contains($0.key) }) { a, _ in a }
         summed = [:]
+        maxHeld = max(maxHeld, nextKept.count)
     }
+
+    /// The most histograms held for the next level at once.
+    var maxHeld = 0
 
     func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] {
         violations.append("histograms(for:) asked of an evaluating source")
         return try data.histograms(for: nodes)
     }
 
-    func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try data.apply(decisions) }
+    func apply(_ decisions: [(NodeKey, NodeDecision)]) throws {
+        if !summed.isEmpty { violations.append("\(summed.count) evaluated nodes never settled") }
+        kept = nextKept
+        nextKept = [:]
+        try data.apply(decisions)
+    }
 }
 
 @Suite struct EvaluatingSourceTests {
