@@ -14,6 +14,8 @@ public struct TrainingReport: Equatable {
         /// Bytes received + sent while each level was grown, by level (a resumed job has none
         /// for the levels before it resumed).
         public var bytesByLevel: [Int: Int] = [:]
+        /// Of those, the bytes received (what the workers send the coordinator), by level.
+        public var bytesReceivedByLevel: [Int: Int] = [:]
         /// Seconds the level loop waited for the workers' histograms and splits.
         public var secondsWaiting = 0.0
         /// Workers lost while holding pixels.
@@ -53,6 +55,10 @@ public struct TrainingReport: Equatable {
             fields += [
                 ("bytes_received", .int(c.bytesReceived)), ("bytes_sent", .int(c.bytesSent)),
                 ("bytes_by_level", .object(c.bytesByLevel.keys.sorted().map { (String($0), .int(c.bytesByLevel[$0] ?? 0)) })),
+                (
+                    "bytes_received_by_level",
+                    .object(c.bytesReceivedByLevel.keys.sorted().map { (String($0), .int(c.bytesReceivedByLevel[$0] ?? 0)) })
+                ),
                 ("seconds_waiting_for_workers", .double(c.secondsWaiting)), ("workers_lost", .int(c.workersLost)),
             ]
         }

@@ -27,6 +27,8 @@ public final class TrainingRun {
     private var reloadedHistory: [[JSON]] = []
     /// Bytes the source moved by the end of the last level, and while each level was grown.
     private var bytesBefore = 0
+    private var receivedBefore = 0
+    private var bytesReceivedByLevel: [Int: Int] = [:]
     private var bytesByLevel: [Int: Int] = [:]
 
     public init(setup: JobSetup, directory: String, mode: String, log: @escaping (String) -> Void = { _ in }) {
@@ -68,9 +70,12 @@ public final class TrainingRun {
         let job = setup.job
         grower.onLevel = { [unowned self] level in
             report.levels.append(level)
-            if let total = source.clusterFigures.map({ $0.bytesReceived + $0.bytesSent }) {
+            if let figures = source.clusterFigures {
+                let total = figures.bytesReceived + figures.bytesSent
                 bytesByLevel[level.level] = total - bytesBefore
+                bytesReceivedByLevel[level.level] = figures.bytesReceived - receivedBefore
                 bytesBefore = total
+                receivedBefore = figures.bytesReceived
             }
             onLevel(level)
         }
@@ -106,6 +111,7 @@ public final class TrainingRun {
         report.seconds = Date().timeIntervalSince(started)
         if var figures = source.clusterFigures {
             figures.bytesByLevel = bytesByLevel
+            figures.bytesReceivedByLevel = bytesReceivedByLevel
             report.cluster = figures
         }
         try report.write(directory: directory)

@@ -45,6 +45,9 @@ final class PeerLink {
     /// Answers pending CURVE handshakes.
     func serveGate() { gate?.serve() }
 
+    /// Bytes sent to and received from other workers.
+    private(set) var bytesSent = 0, bytesReceived = 0
+
     /// Sends `message` to the worker at `endpoint` whose key is `key`.
     func send(_ message: WireMessage, to endpoint: String, key: String) throws {
         let dealer: ZMQSocket
@@ -57,12 +60,13 @@ final class PeerLink {
             try dealer.connect(endpoint)
             dealers[endpoint] = dealer
         }
-        try dealer.send(message)
+        bytesSent += try dealer.send(message)
     }
 
     /// The next message from another worker, if one is waiting.
     func receive() throws -> WireMessage? {
         guard let frames = try socket.receive(timeoutMs: 0), frames.count >= 2 else { return nil }
+        bytesReceived += frames.reduce(0) { $0 + $1.count }
         return try WireCodec.decode(frames[1...])
     }
 

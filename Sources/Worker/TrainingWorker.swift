@@ -27,6 +27,25 @@ public final class TrainingWorker {
     /// The peer socket's port (0: a free one).
     public var peerPort = 0
 
+    /// What a worker moved and how long it computed: logged when it stops, read by `bench scale`.
+    public struct Traffic: Equatable, Sendable {
+        public var coordinatorIn = 0, coordinatorOut = 0, peersIn = 0, peersOut = 0
+        /// Seconds its compute queue was busy (loading, counting, reducing, routing), and from
+        /// its first assignment to the end.
+        public var busySeconds = 0.0, seconds = 0.0
+
+        /// One line: "traffic: coordinator in N out N bytes, peers in N out N bytes, busy S of S s".
+        public var line: String {
+            String(
+                format: "traffic: coordinator in %d out %d bytes, peers in %d out %d bytes, busy %.2f of %.2f s", coordinatorIn,
+                coordinatorOut, peersIn, peersOut, busySeconds, seconds)
+        }
+    }
+    public private(set) var traffic = Traffic()
+    /// Busy time, kept by the compute queue; when the first assignment came.
+    private var busyNs: UInt64 = 0
+    private var firstAssigned: UInt64?
+
     private let work = DispatchQueue(label: "canopy.worker.compute")
     private let lock = NSLock()
     private var outbox: [Outgoing] = []
@@ -82,7 +101,15 @@ public final class TrainingWorker {
         let peers = try PeerLink(context: context, pair: peerKeys, host: advertiseHost, port: peerPort) { [logger] in
             logger.warning("\($0)")
         }
-        defer { peers.close() }
+        defer {
+            work.sync {
+                traffic.busySeconds = Double(busyNs) / 1e9
+                traffic.seconds = firstAssigned.map { Double(DispatchTime.now().uptimeNanoseconds - $0) / 1e9 } ?? 0
+            }
+            traffic.peersIn = peers.bytesReceived
+            traffic.peersOut = peers.bytesSent
+            peers.close()
+        }
         var hello = Canopy_Wire_Hello()
         hello.role = "worker"
         hello.host = ProcessInfo.processInfo.hostName
@@ -103,7 +130,7 @@ public final class TrainingWorker {
                 switch outgoing {
                 case .coordinator(let message):
                     trigger.beforeSending(message)
-                    try socket.send(message)
+                    traffic.coordinatorOut += try socket.send(message)
                     lastSent = DispatchTime.now().uptimeNanoseconds
                     trigger.afterSending(message)
                 case let .peer(endpoint, key, message):
@@ -115,9 +142,9 @@ public final class TrainingWorker {
                 switch message.envelope.body {
                 case .peerCounts(let m):
                     let bulk = message.bulk
-                    work.async { self.reduce { try $0.receive(m, bulk: bulk, job: $1) } }
+                    work.async { self.busy { self.reduce { try $0.receive(m, bulk: bulk, job: $1) } } }
                 case .peerBest(let m):
-                    work.async { self.reduce { try $0.receive(m, job: $1) } }
+                    work.async { self.busy { self.reduce { try $0.receive(m, job: $1) } } }
                 default:
                     logger.warning("ignored a \(message.kind) message on the peer socket")
                 }
@@ -135,6 +162,7 @@ public final class TrainingWorker {
             let ready = try ZMQSocket.poll([socket, wake, peers.socket], timeoutMs: 20)
             if ready[1] { while try wake.receive(timeoutMs: 0) != nil {} }
             guard ready[0], let frames = try socket.receive(timeoutMs: 0) else { continue }
+            traffic.coordinatorIn += frames.reduce(0) { $0 + $1.count }
             lastHeard = DispatchTime.now().uptimeNanoseconds
             let message: WireMessage
             do {
@@ -160,7 +188,7 @@ public final class TrainingWorker {
                 break
             case .assign(let a):
                 let route = message.bulk
-                work.async { self.assign(a, route: route) }
+                work.async { self.busy { self.assign(a, route: route) } }
             case .rejoin(let r):
                 // The coordinator does not know this connection (it restarted): start over.
                 logger.warning("the coordinator asks to register again (\(r.reason))")
@@ -170,9 +198,9 @@ public final class TrainingWorker {
                 try socket.send(Envelope.make { $0.hello = hello })
             case .compute(let c):
                 if c.hasReduction { peers.admit(c.reduction.holderKeys) }
-                work.async { self.compute(c) }
+                work.async { self.busy { self.compute(c) } }
             case .apply(let a):
-                work.async { self.apply(a) }
+                work.async { self.busy { self.apply(a) } }
             default:
                 logger.warning("ignored an unexpected \(message.kind) message")
             }
@@ -187,7 +215,15 @@ public final class TrainingWorker {
         post(Envelope.make { $0.workerError = e })
     }
 
+    /// Runs a step of the compute queue, adding its time to the busy time.
+    func busy(_ step: () -> Void) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        step()
+        busyNs += DispatchTime.now().uptimeNanoseconds - start
+    }
+
     func assign(_ a: Canopy_Wire_AssignShards, route: [[UInt8]]) {
+        if firstAssigned == nil { firstAssigned = DispatchTime.now().uptimeNanoseconds }
         reducer?.reset()
         do {
             let loaded = try WorkerJob.load(a, route: route, threads: threads) { [logger] in logger.info("\($0)") }

@@ -26,13 +26,10 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         let dir = NSTemporaryDirectory() + "canopy-bench-train-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try SyntheticDataset.make(in: dir, frames: frames, trees: trees, labelMap: labelMap)
-        var params = TrainingParameters()
-        params.nPixels = pixels
-        params.nUVs = candidates
-        params.nThresholds = thresholds
-        params.maxDepth = depth
-        let training = TrainingJob(name: "bench", parameters: params, trees: trees)
+        let training = try BenchCluster.job(
+            in: dir, frames: frames, trees: trees, pixels: pixels, candidates: candidates, thresholds: thresholds, depth: depth,
+            labelMap: labelMap, name: "bench")
+        let params = training.parameters
         let cores = ProcessInfo.processInfo.activeProcessorCount
         print(
             "train: \(frames) frames 320x240, \(trees) trees, \(pixels) px/frame, \(candidates) candidates x "
@@ -49,24 +46,9 @@ struct BenchTrain: ParsableCommand {
         let singleRSS = peakResidentBytes()
 
         // Coordinator here + worker processes, the cores shared among the workers.
-        var options = TrainingCoordinator.Options(bind: "tcp://127.0.0.1:*", outputRoot: dir + "/distributed")
-        options.minWorkers = workers
-        options.prefetchDepth = max(1, prefetch)
-        options.reduceOnWorkers = reduction == .workers
-        let keys = try EphemeralKeys()  // as `canopy train` does, so CURVE's cost is measured too
-        defer { keys.remove() }
-        options.security = keys.server
-        let coordinator = try TrainingCoordinator(options: options, jobs: [(training, dir + "/data")])
-        let children = try WorkerProcesses(
-            count: workers,
-            arguments: ["--coordinator", coordinator.endpoint, "--threads", String(max(1, cores / workers)), "--die-with-parent"]
-                + keys.workerArguments,
-            output: .keep)
-        defer { children.stop() }
-        coordinator.abortReason = { children.allExitedReason }
-        let t1 = Date()
-        try coordinator.run()
-        let workerRSS = children.output().flatMap { text in
+        let (coordinator, outputs, t1) = try BenchCluster.run(
+            training, data: dir + "/data", out: dir + "/distributed", workers: workers, prefetch: prefetch, reduction: reduction)
+        let workerRSS = outputs.flatMap { text in
             text.split(separator: "\n").compactMap { line -> String? in
                 // "... info worker: peak RSS 136 MiB [pid=...]" -> "136 MiB"
                 guard let at = line.range(of: "peak RSS "), let end = line.range(of: " MiB", range: at.upperBound..<line.endIndex)
@@ -74,8 +56,7 @@ struct BenchTrain: ParsableCommand {
                 return String(line[at.upperBound..<end.upperBound])
             }
         }
-        children.stop()
-        guard let record = coordinator.jobs.first, record.state == .finished, let report = record.report else {
+        guard let record = coordinator.jobs.first, let report = record.report else {
             throw CommandFailure("distributed run failed: \(coordinator.jobs.first?.error ?? "?")")
         }
         // Throughput compares the jobs: from the shard assignment (workers registered) to the forest,
