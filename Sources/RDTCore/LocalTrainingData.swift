@@ -86,78 +86,45 @@ public final class LocalTrainingData: HistogramSource {
         return counts
     }
 
-    /// Grows the subtrees under small nodes. Threads share one queue of node tasks and start a new
-    /// root (largest first) only when no started subtree has a task left, so about one subtree per
-    /// thread holds its bins at a time, and a thread never idles while any subtree has work.
-    /// Which thread evaluated which node does not change any evaluation.
+    /// Grows the subtrees under small nodes from their pixels' bins (`SmallSubtree.growAll`).
     public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     {
-        let sizes = roots.map { trees[$0.tree].range(of: $0.node).count }
-        let order = roots.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
-        var results = SmallSubtreeGrowth()
-        var tasks: [SmallSubtree.Task] = []
-        var nextRoot = 0
-        var running = 0
-        let condition = NSCondition()
         let single = HistogramKernel(threads: 1, tile: kernel.tile)
-        let largest = sizes.max() ?? 0
-        let work = { (_: Int) in
-            let scratch = SmallSubtree.Scratch(pixels: largest, bins: self.shape.bins, labels: self.shape.labels)
-            defer { scratch.deallocate() }
-            condition.lock()
-            while true {
-                var task = tasks.popLast()
-                if task == nil, nextRoot < order.count {
-                    let key = roots[order[nextRoot]]
-                    nextRoot += 1
-                    running += 1
-                    condition.unlock()
-                    let started = CPUClock.thread
-                    let tree = self.trees[key.tree]
-                    let subtree = tree.samples.withUnsafeBufferPointer { s in
-                        SmallSubtree(
-                            root: key, level: level, samples: s, range: tree.range(of: key.node),
-                            frames: self.frames, candidates: self.candidates[key.tree],
-                            binTable: self.binTables[key.tree], labelCount: self.shape.labels, rules: rules,
-                            kernel: single)
-                    }
-                    let dense = denseFor.contains(key) ? subtree.denseHistogram() : nil
-                    let binning = CPUClock.thread - started
-                    condition.lock()
-                    running -= 1
-                    if let dense { results.dense[key] = dense }
-                    results.costs[level, default: LevelCost()].smallBinsCPU += binning
-                    task = subtree.rootTask
-                    if task == nil {
-                        condition.broadcast()
-                        continue
-                    }
-                }
-                guard let task else {
-                    if running == 0 { break }
-                    condition.wait()
-                    continue
-                }
-                running += 1
-                condition.unlock()
-                let started = CPUClock.thread
-                let (key, evaluation, children) = SmallSubtree.evaluate(task, scratch: scratch)
-                let cpu = CPUClock.thread - started
-                condition.lock()
-                running -= 1
-                results.evaluations.append((key, evaluation))
-                results.costs[task.level, default: LevelCost()].smallNodesCPU += cpu
-                results.costs[task.level, default: LevelCost()].smallNodes += 1
-                tasks.append(contentsOf: children)
-                condition.broadcast()
+        return SmallSubtree.growAll(
+            roots.count, sizes: roots.map { trees[$0.tree].range(of: $0.node).count }, level: level, threads: kernel.threads,
+            scratch: shape
+        ) { i in
+            let key = roots[i]
+            let tree = self.trees[key.tree]
+            let subtree = tree.samples.withUnsafeBufferPointer { s in
+                SmallSubtree(
+                    root: key, level: level, samples: s, range: tree.range(of: key.node), frames: self.frames,
+                    candidates: self.candidates[key.tree], binTable: self.binTables[key.tree], labelCount: self.shape.labels,
+                    rules: rules, kernel: single)
             }
-            condition.broadcast()
-            condition.unlock()
+            return (subtree, denseFor.contains(key))
         }
-        let threads = min(kernel.threads, max(1, roots.count * 2))
-        if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
-        return results
+    }
+
+    /// This process's pixels of `root` as bins (bins[c * m + i] for its m pixels) and labels: what
+    /// a cluster's holder hands the worker that grows the subtree.
+    public func bins(of root: NodeKey) -> (bins: [UInt8], labels: [UInt8]) {
+        let tree = trees[root.tree]
+        let range = tree.range(of: root.node)
+        let C = candidates[root.tree].count
+        let single = HistogramKernel(threads: 1, tile: kernel.tile)
+        let bins = [UInt8](unsafeUninitializedCapacity: max(1, range.count * C)) { out, count in
+            if !range.isEmpty {
+                tree.samples.withUnsafeBufferPointer { s in
+                    single.bins(
+                        out.baseAddress!, samples: s, range: range, frames: frames, candidates: candidates[root.tree],
+                        binTable: binTables[root.tree])
+                }
+            }
+            count = range.count * C
+        }
+        return (bins, tree.samples[range].map(\.label))
     }
 
     public func apply(_ decisions: [(NodeKey, NodeDecision)]) throws {

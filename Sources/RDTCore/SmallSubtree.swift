@@ -1,3 +1,5 @@
+import Foundation
+
 /// Grows the whole subtree under a small node from its pixels' bins, depth-first, with no further
 /// image lookups. The same candidates serve every node of a tree, so a pixel's bin for a candidate
 /// never changes: it is computed once (1 byte per pixel and candidate) and every node below reads
@@ -46,6 +48,108 @@ public final class SmallSubtree {
         }
         rootLevel = level
         rootTotals = totals
+    }
+
+    /// A subtree from bins computed elsewhere (a cluster's holders, each for its own pixels):
+    /// `parts` are (bins, labels) with bins[c * m + i] for the part's m pixels; the pixels of all
+    /// parts together are the root's, in any order (every count is the same).
+    public init(
+        root: NodeKey, level: Int, parts: [(bins: [UInt8], labels: [UInt8])], candidates: Int, bins binCount: Int,
+        labelCount: Int, rules: StoppingRules
+    ) {
+        self.root = root
+        let total = parts.reduce(0) { $0 + $1.labels.count }
+        let binsOut = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, total * candidates))
+        let labelsOut = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, total))
+        var offset = 0
+        var totals = [UInt32](repeating: 0, count: labelCount)
+        for part in parts {
+            let m = part.labels.count
+            part.bins.withUnsafeBufferPointer { b in
+                for c in 0..<candidates { (binsOut + c * total + offset).update(from: b.baseAddress! + c * m, count: m) }
+            }
+            for i in 0..<m {
+                labelsOut[offset + i] = part.labels[i]
+                totals[Int(part.labels[i])] += 1
+            }
+            offset += m
+        }
+        n = total
+        C = candidates
+        B = binCount
+        L = labelCount
+        self.rules = rules
+        bins = binsOut
+        label = labelsOut
+        rootLevel = level
+        rootTotals = totals
+    }
+
+    /// Grows `count` subtrees on `threads` threads: one shared queue of node tasks; a new subtree
+    /// (largest first by `sizes`) is made by `make` only when no started one has a task left, so
+    /// about one subtree per thread holds its bins at a time. `make` returns the subtree and
+    /// whether its root's dense histogram is wanted. Which thread evaluated which node does not
+    /// change any evaluation.
+    public static func growAll(
+        _ count: Int, sizes: [Int], level: Int, threads: Int, scratch shape: HistogramShape,
+        make: @escaping (Int) -> (SmallSubtree, dense: Bool)
+    ) -> SmallSubtreeGrowth {
+        let order = (0..<count).sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
+        var results = SmallSubtreeGrowth()
+        var tasks: [Task] = []
+        var nextRoot = 0
+        var running = 0
+        let condition = NSCondition()
+        let largest = sizes.max() ?? 0
+        let work = { (_: Int) in
+            let scratch = Scratch(pixels: largest, bins: shape.bins, labels: shape.labels)
+            defer { scratch.deallocate() }
+            condition.lock()
+            while true {
+                var task = tasks.popLast()
+                if task == nil, nextRoot < order.count {
+                    let index = order[nextRoot]
+                    nextRoot += 1
+                    running += 1
+                    condition.unlock()
+                    let started = CPUClock.thread
+                    let (subtree, wantsDense) = make(index)
+                    let dense = wantsDense ? subtree.denseHistogram() : nil
+                    let binning = CPUClock.thread - started
+                    condition.lock()
+                    running -= 1
+                    if let dense { results.dense[subtree.root] = dense }
+                    results.costs[level, default: LevelCost()].smallBinsCPU += binning
+                    task = subtree.rootTask
+                    if task == nil {
+                        condition.broadcast()
+                        continue
+                    }
+                }
+                guard let task else {
+                    if running == 0 { break }
+                    condition.wait()
+                    continue
+                }
+                running += 1
+                condition.unlock()
+                let started = CPUClock.thread
+                let (key, evaluation, children) = evaluate(task, scratch: scratch)
+                let cpu = CPUClock.thread - started
+                condition.lock()
+                running -= 1
+                results.evaluations.append((key, evaluation))
+                results.costs[task.level, default: LevelCost()].smallNodesCPU += cpu
+                results.costs[task.level, default: LevelCost()].smallNodes += 1
+                tasks.append(contentsOf: children)
+                condition.broadcast()
+            }
+            condition.broadcast()
+            condition.unlock()
+        }
+        let threads = min(threads, max(1, count * 2))
+        if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
+        return results
     }
 
     /// The root's task, nil when the root is a leaf by its totals. (Not stored: a task holds its

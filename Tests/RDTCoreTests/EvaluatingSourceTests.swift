@@ -108,3 +108,63 @@ final class SlicedSource: HistogramSource {
         }
     }
 }
+
+/// Small subtrees grown from bins made apart, as a cluster's holders make them for the worker
+/// that grows the subtree: each root's pixels cut into `parts`, put together in reverse order.
+final class HandoffSource: HistogramSource {
+    let data: LocalTrainingData
+    let parts: Int
+    var handedOff = 0
+
+    init(_ data: LocalTrainingData, parts: Int) {
+        self.data = data
+        self.parts = parts
+    }
+
+    var smallNodePixels: Int { data.smallNodePixels }
+    func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] { try data.histograms(for: nodes) }
+    func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try data.apply(decisions) }
+
+    func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+        -> SmallSubtreeGrowth
+    {
+        let shape = data.shape
+        let made = roots.map { data.bins(of: $0) }
+        handedOff += roots.count
+        return SmallSubtree.growAll(roots.count, sizes: made.map(\.labels.count), level: level, threads: 2, scratch: shape) { i in
+            let (bins, labels) = made[i]
+            let m = labels.count, C = shape.candidates
+            let cuts = (0...self.parts).map { $0 * m / self.parts }
+            let pieces = (0..<self.parts).map { k -> (bins: [UInt8], labels: [UInt8]) in
+                let range = cuts[k]..<cuts[k + 1]
+                var b: [UInt8] = []
+                for c in 0..<C { b += bins[(c * m + range.lowerBound)..<(c * m + range.upperBound)] }
+                return (b, Array(labels[range]))
+            }
+            let subtree = SmallSubtree(
+                root: roots[i], level: level, parts: pieces.reversed(), candidates: C, bins: shape.bins, labelCount: shape.labels,
+                rules: rules)
+            return (subtree, denseFor.contains(roots[i]))
+        }
+    }
+}
+
+@Suite struct HandoffTests {
+    /// Subtrees grown from bins put together from parts give the same forest, for any limit.
+    @Test(arguments: [150, 600, Int.max])
+    func subtreesFromBinsMadeApartGrowTheSameForest(limit: Int) throws {
+        let frames = SyntheticFrame.make(count: 10, labels: 6, seed: 17)
+        var p = TestSetup.parameters()
+        p.maxDepth = 8
+        let plain = TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: 0)
+        let expected = try ForestGrower(parameters: p, candidates: plain.candidates, labelCount: 6)
+            .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: plain)
+        for parts in [1, 3] {
+            let source = HandoffSource(TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: limit), parts: parts)
+            let forest = try ForestGrower(parameters: p, candidates: source.data.candidates, labelCount: 6)
+                .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: source)
+            #expect(forest == expected, "limit \(limit), \(parts) parts")
+            #expect(source.handedOff > 0)
+        }
+    }
+}
