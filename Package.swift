@@ -52,7 +52,9 @@ let package = Package(
             exclude: ["proto"]),
         .target(
             name: "Worker",
-            dependencies: ["RDTCore", "Dataset", "Training", "WireProtocol", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "RDTCore", "Dataset", "Training", "WireProtocol", "BlockCompression", .product(name: "Logging", package: "swift-log"),
+            ]),
         // One job's training (set-up, resume, levels, checkpoints, forest files), for one process and the cluster alike.
         .target(name: "Training", dependencies: ["RDTCore", "Dataset"]),
         .target(

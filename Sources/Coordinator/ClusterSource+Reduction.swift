@@ -43,11 +43,7 @@ extension ClusterSource {
         var r = Canopy_Wire_Reduction()
         r.level = UInt32(level)
         r.owners = zip(plan.owners, plan.ranges).map { identity, range in
-            var o = Canopy_Wire_Owner()
-            let peer = link.pool.peers[identity]
-            o.peerID = peer?.id ?? ""
-            o.endpoint = peer?.peerEndpoint ?? ""
-            o.key = peer?.peerKey ?? ""
+            var o = peer(identity)
             o.first = UInt32(range.lowerBound)
             o.end = UInt32(range.upperBound)
             return o
@@ -67,6 +63,16 @@ extension ClusterSource {
         link.update(.sent(id, .evaluations, answering: plan.finishers))
         figures.bytesSent += link.send(Envelope.make { $0.compute = c }, to: holders)
         return id
+    }
+
+    /// A worker as other workers reach it: peer id, peer endpoint and key.
+    func peer(_ identity: PeerIdentity) -> Canopy_Wire_Owner {
+        var o = Canopy_Wire_Owner()
+        let peer = link.pool.peers[identity]
+        o.peerID = peer?.id ?? ""
+        o.endpoint = peer?.peerEndpoint ?? ""
+        o.key = peer?.peerKey ?? ""
+        return o
     }
 
     /// The evaluations of request `id` in item order, once every finisher answered.

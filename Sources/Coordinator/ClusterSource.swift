@@ -45,12 +45,18 @@ final class ClusterSource: TrainingSource {
     var settled: UInt64 = 0
     /// The owners that kept the last level's slices (nil: none kept): only they can derive.
     var keptBy: [PeerIdentity]?
+    /// Nodes with at most this many pixels are handed off as bins to one worker, which grows the
+    /// whole subtree (0: never; only with the reduction among workers, which has peer sockets).
+    let handoffPixels: Int
+    /// Handoff requests in flight: each target's roots, and the evaluations received.
+    var handoffs: [UInt64: (targets: [PeerIdentity: [NodeKey]], results: [(NodeKey, NodeEvaluation)])] = [:]
 
     /// `template` is the job's AssignShards without epoch, frames and route.
     init(
         link: ClusterLink, job: String, shape: HistogramShape, frames: [UInt64], uses: FrameUses,
-        template: Canopy_Wire_AssignShards, prefetchDepth: Int, reduceOnWorkers: Bool = false
+        template: Canopy_Wire_AssignShards, prefetchDepth: Int, reduceOnWorkers: Bool = false, handoffPixels: Int = 0
     ) {
+        self.handoffPixels = reduceOnWorkers ? max(0, handoffPixels) : 0
         self.reduceOnWorkers = reduceOnWorkers
         self.link = link
         self.job = job
@@ -61,7 +67,7 @@ final class ClusterSource: TrainingSource {
         self.prefetchDepth = prefetchDepth
     }
 
-    convenience init(link: ClusterLink, setup: JobSetup, prefetchDepth: Int, reduceOnWorkers: Bool) {
+    convenience init(link: ClusterLink, setup: JobSetup, prefetchDepth: Int, reduceOnWorkers: Bool, handoffPixels: Int?) {
         var t = Canopy_Wire_AssignShards()
         t.job = setup.job.name
         t.dataset = setup.datasetRoot
@@ -71,7 +77,8 @@ final class ClusterSource: TrainingSource {
         self.init(
             link: link, job: setup.job.name, shape: setup.makeGrower().shape,
             frames: Self.shardOrder(setup.uses.frames, manifest: setup.manifest), uses: setup.uses,
-            template: t, prefetchDepth: prefetchDepth, reduceOnWorkers: reduceOnWorkers)
+            template: t, prefetchDepth: prefetchDepth, reduceOnWorkers: reduceOnWorkers,
+            handoffPixels: handoffPixels ?? LocalTrainingData.defaultSmallNodeMemory / max(1, setup.parameters.nUVs))
     }
 
     var pipelined: Bool { true }
@@ -137,6 +144,7 @@ final class ClusterSource: TrainingSource {
         prefetched = []
         sums = [:]
         reductions = [:]
+        handoffs = [:]
         keptBy = nil
         link.update(.closedAll)
     }

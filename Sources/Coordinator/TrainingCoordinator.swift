@@ -37,6 +37,10 @@ public final class TrainingCoordinator: ClusterLink {
         /// The workers sum and evaluate the histograms among themselves and send only evaluations
         /// (docs/protocol.md, Reduction); false: every worker sends its histograms here.
         public var reduceOnWorkers = true
+        /// With the reduction among workers: nodes with at most this many pixels are handed off
+        /// to one worker, which grows their whole subtree (0: never; nil: what one process uses,
+        /// 64 MiB of bins / candidates).
+        public var handoffPixels: Int?
 
         public init(bind: String, outputRoot: String) {
             self.bind = bind
@@ -227,6 +231,8 @@ public final class TrainingCoordinator: ClusterLink {
             current?.source.receive(applied: a, from: identity)
         case .evaluations(let e):
             current?.source.receive(evaluations: e, from: identity)
+        case .subtreesGrown(let s):
+            current?.source.receive(subtrees: s, from: identity)
         case .workerError(let e):
             logger.error("worker error: \(CoordinatorServer.clip(e.message))")
             if e.job == current?.record.job.name { workerFailure = workerFailure ?? String(e.message.prefix(2000)) }
@@ -292,7 +298,8 @@ public final class TrainingCoordinator: ClusterLink {
         }
         logger.info("job \(job.name): \(job.trees) trees, \(setup.uses.frames.count) frames; waiting for \(options.minWorkers) worker(s)")
         let source = ClusterSource(
-            link: self, setup: setup, prefetchDepth: options.prefetchDepth, reduceOnWorkers: options.reduceOnWorkers)
+            link: self, setup: setup, prefetchDepth: options.prefetchDepth, reduceOnWorkers: options.reduceOnWorkers,
+            handoffPixels: options.handoffPixels)
         source.noWorkerTimeoutMs = options.noWorkerTimeoutMs
         current = (record, source)
         try source.wait(noWorkersFor: options.noWorkerTimeoutMs) { pool.order.count >= options.minWorkers }

@@ -44,7 +44,7 @@ public struct WorkerPool {
         public var isReady: Bool { readyEpoch != nil && readyEpoch == assignedEpoch }
     }
 
-    public enum RequestKind: Equatable { case histograms, evaluations, apply }
+    public enum RequestKind: Equatable { case histograms, evaluations, subtrees, apply }
 
     struct Request {
         let kind: RequestKind

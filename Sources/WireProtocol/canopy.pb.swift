@@ -197,6 +197,30 @@ public nonisolated struct Canopy_Wire_Envelope: Sendable {
     set {body = .evaluations(newValue)}
   }
 
+  public var growSubtrees: Canopy_Wire_GrowSubtrees {
+    get {
+      if case .growSubtrees(let v)? = body {return v}
+      return Canopy_Wire_GrowSubtrees()
+    }
+    set {body = .growSubtrees(newValue)}
+  }
+
+  public var peerBins: Canopy_Wire_PeerBins {
+    get {
+      if case .peerBins(let v)? = body {return v}
+      return Canopy_Wire_PeerBins()
+    }
+    set {body = .peerBins(newValue)}
+  }
+
+  public var subtreesGrown: Canopy_Wire_SubtreesGrown {
+    get {
+      if case .subtreesGrown(let v)? = body {return v}
+      return Canopy_Wire_SubtreesGrown()
+    }
+    set {body = .subtreesGrown(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -220,6 +244,9 @@ public nonisolated struct Canopy_Wire_Envelope: Sendable {
     case peerCounts(Canopy_Wire_PeerCounts)
     case peerBest(Canopy_Wire_PeerBest)
     case evaluations(Canopy_Wire_Evaluations)
+    case growSubtrees(Canopy_Wire_GrowSubtrees)
+    case peerBins(Canopy_Wire_PeerBins)
+    case subtreesGrown(Canopy_Wire_SubtreesGrown)
 
   }
 
@@ -553,6 +580,105 @@ public nonisolated struct Canopy_Wire_PeerBest: Sendable {
   public init() {}
 }
 
+/// Coordinator -> every holder: hand the pixels of these small nodes, as bins, to their targets;
+/// each target grows the whole subtree below each of its roots (docs/scaling.md, Subtree handoff).
+public nonisolated struct Canopy_Wire_GrowSubtrees: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var job: String = String()
+
+  public var request: UInt64 = 0
+
+  public var level: UInt32 = 0
+
+  public var roots: [Canopy_Wire_NodeRef] = []
+
+  /// per root: the worker that grows it (first and end unused)
+  public var targets: [Canopy_Wire_Owner] = []
+
+  /// peer ids of the workers whose bins each target waits for
+  public var holders: [String] = []
+
+  public var holderKeys: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Holder -> target: its pixels of the target's roots (in the request's root order): per root
+/// with pixels, one LZ4 frame of bins (candidate-major, pixels x candidates bytes) and one of labels.
+public nonisolated struct Canopy_Wire_PeerBins: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var job: String = String()
+
+  public var request: UInt64 = 0
+
+  public var from: String = String()
+
+  public var roots: [Canopy_Wire_NodeRef] = []
+
+  public var pixels: [UInt32] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Canopy_Wire_GrownNode: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var node: Canopy_Wire_NodeRef {
+    get {_node ?? Canopy_Wire_NodeRef()}
+    set {_node = newValue}
+  }
+  /// Returns true if `node` has been explicitly set.
+  public var hasNode: Bool {self._node != nil}
+  /// Clears the value of `node`. Subsequent reads from it will return its default value.
+  public mutating func clearNode() {self._node = nil}
+
+  public var evaluation: Canopy_Wire_Evaluated {
+    get {_evaluation ?? Canopy_Wire_Evaluated()}
+    set {_evaluation = newValue}
+  }
+  /// Returns true if `evaluation` has been explicitly set.
+  public var hasEvaluation: Bool {self._evaluation != nil}
+  /// Clears the value of `evaluation`. Subsequent reads from it will return its default value.
+  public mutating func clearEvaluation() {self._evaluation = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _node: Canopy_Wire_NodeRef? = nil
+  fileprivate var _evaluation: Canopy_Wire_Evaluated? = nil
+}
+
+/// Target -> coordinator: the evaluation of each of its roots and of every node below them that
+/// needs one.
+public nonisolated struct Canopy_Wire_SubtreesGrown: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var job: String = String()
+
+  public var request: UInt64 = 0
+
+  public var nodes: [Canopy_Wire_GrownNode] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// Finisher -> coordinator: the evaluations of its items (item % owners == its owner index).
 public nonisolated struct Canopy_Wire_Evaluations: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -794,7 +920,7 @@ fileprivate nonisolated let _protobuf_package = "canopy.wire"
 
 nonisolated extension Canopy_Wire_Envelope: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Envelope"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}welcome\0\u{1}refused\0\u{1}assign\0\u{1}ready\0\u{1}compute\0\u{1}histograms\0\u{1}apply\0\u{1}applied\0\u{1}heartbeat\0\u{1}shutdown\0\u{3}status_request\0\u{3}status_reply\0\u{3}fetch_request\0\u{3}fetch_reply\0\u{3}worker_error\0\u{1}rejoin\0\u{3}peer_counts\0\u{3}peer_best\0\u{1}evaluations\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hello\0\u{1}welcome\0\u{1}refused\0\u{1}assign\0\u{1}ready\0\u{1}compute\0\u{1}histograms\0\u{1}apply\0\u{1}applied\0\u{1}heartbeat\0\u{1}shutdown\0\u{3}status_request\0\u{3}status_reply\0\u{3}fetch_request\0\u{3}fetch_reply\0\u{3}worker_error\0\u{1}rejoin\0\u{3}peer_counts\0\u{3}peer_best\0\u{1}evaluations\0\u{3}grow_subtrees\0\u{3}peer_bins\0\u{3}subtrees_grown\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1062,6 +1188,45 @@ nonisolated extension Canopy_Wire_Envelope: SwiftProtobuf.Message, SwiftProtobuf
           self.body = .evaluations(v)
         }
       }()
+      case 21: try {
+        var v: Canopy_Wire_GrowSubtrees?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .growSubtrees(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .growSubtrees(v)
+        }
+      }()
+      case 22: try {
+        var v: Canopy_Wire_PeerBins?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .peerBins(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .peerBins(v)
+        }
+      }()
+      case 23: try {
+        var v: Canopy_Wire_SubtreesGrown?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .subtreesGrown(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .subtreesGrown(v)
+        }
+      }()
       default: break
       }
     }
@@ -1152,6 +1317,18 @@ nonisolated extension Canopy_Wire_Envelope: SwiftProtobuf.Message, SwiftProtobuf
     case .evaluations?: try {
       guard case .evaluations(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+    }()
+    case .growSubtrees?: try {
+      guard case .growSubtrees(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+    }()
+    case .peerBins?: try {
+      guard case .peerBins(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
+    }()
+    case .subtreesGrown?: try {
+      guard case .subtreesGrown(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
     }()
     case nil: break
     }
@@ -1884,6 +2061,195 @@ nonisolated extension Canopy_Wire_PeerBest: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.request != rhs.request {return false}
     if lhs.owner != rhs.owner {return false}
     if lhs.items != rhs.items {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canopy_Wire_GrowSubtrees: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GrowSubtrees"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}level\0\u{1}roots\0\u{1}targets\0\u{1}holders\0\u{3}holder_keys\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.job) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.request) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.level) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.roots) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.targets) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.holders) }()
+      case 7: try { try decoder.decodeRepeatedStringField(value: &self.holderKeys) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.job.isEmpty {
+      try visitor.visitSingularStringField(value: self.job, fieldNumber: 1)
+    }
+    if self.request != 0 {
+      try visitor.visitSingularUInt64Field(value: self.request, fieldNumber: 2)
+    }
+    if self.level != 0 {
+      try visitor.visitSingularUInt32Field(value: self.level, fieldNumber: 3)
+    }
+    if !self.roots.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.roots, fieldNumber: 4)
+    }
+    if !self.targets.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.targets, fieldNumber: 5)
+    }
+    if !self.holders.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.holders, fieldNumber: 6)
+    }
+    if !self.holderKeys.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.holderKeys, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canopy_Wire_GrowSubtrees, rhs: Canopy_Wire_GrowSubtrees) -> Bool {
+    if lhs.job != rhs.job {return false}
+    if lhs.request != rhs.request {return false}
+    if lhs.level != rhs.level {return false}
+    if lhs.roots != rhs.roots {return false}
+    if lhs.targets != rhs.targets {return false}
+    if lhs.holders != rhs.holders {return false}
+    if lhs.holderKeys != rhs.holderKeys {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canopy_Wire_PeerBins: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PeerBins"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}from\0\u{1}roots\0\u{1}pixels\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.job) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.request) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.from) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.roots) }()
+      case 5: try { try decoder.decodeRepeatedUInt32Field(value: &self.pixels) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.job.isEmpty {
+      try visitor.visitSingularStringField(value: self.job, fieldNumber: 1)
+    }
+    if self.request != 0 {
+      try visitor.visitSingularUInt64Field(value: self.request, fieldNumber: 2)
+    }
+    if !self.from.isEmpty {
+      try visitor.visitSingularStringField(value: self.from, fieldNumber: 3)
+    }
+    if !self.roots.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.roots, fieldNumber: 4)
+    }
+    if !self.pixels.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.pixels, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canopy_Wire_PeerBins, rhs: Canopy_Wire_PeerBins) -> Bool {
+    if lhs.job != rhs.job {return false}
+    if lhs.request != rhs.request {return false}
+    if lhs.from != rhs.from {return false}
+    if lhs.roots != rhs.roots {return false}
+    if lhs.pixels != rhs.pixels {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canopy_Wire_GrownNode: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GrownNode"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}node\0\u{1}evaluation\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._node) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._evaluation) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._node {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._evaluation {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canopy_Wire_GrownNode, rhs: Canopy_Wire_GrownNode) -> Bool {
+    if lhs._node != rhs._node {return false}
+    if lhs._evaluation != rhs._evaluation {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Canopy_Wire_SubtreesGrown: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SubtreesGrown"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}nodes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.job) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.request) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.nodes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.job.isEmpty {
+      try visitor.visitSingularStringField(value: self.job, fieldNumber: 1)
+    }
+    if self.request != 0 {
+      try visitor.visitSingularUInt64Field(value: self.request, fieldNumber: 2)
+    }
+    if !self.nodes.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.nodes, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Canopy_Wire_SubtreesGrown, rhs: Canopy_Wire_SubtreesGrown) -> Bool {
+    if lhs.job != rhs.job {return false}
+    if lhs.request != rhs.request {return false}
+    if lhs.nodes != rhs.nodes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

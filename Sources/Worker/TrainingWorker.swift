@@ -55,6 +55,7 @@ public final class TrainingWorker {
     /// The job loaded here and this worker's part in the reduction; touched only on the compute queue.
     private var job: WorkerJob?
     private var reducer: Reducer?
+    private var handoff: SubtreeHandoff?
 
     public init(
         endpoint: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -145,6 +146,9 @@ public final class TrainingWorker {
                     work.async { self.busy { self.reduce { try $0.receive(m, bulk: bulk, job: $1) } } }
                 case .peerBest(let m):
                     work.async { self.busy { self.reduce { try $0.receive(m, job: $1) } } }
+                case .peerBins(let m):
+                    let bulk = message.bulk
+                    work.async { self.busy { self.handOff { try $0.receive(m, bulk: bulk, job: $1) } } }
                 default:
                     logger.warning("ignored a \(message.kind) message on the peer socket")
                 }
@@ -178,7 +182,10 @@ public final class TrainingWorker {
                 heartbeatMs = Int(min(max(w.heartbeatMs, 50), 60_000))
                 logger.info("registered with \(endpoint) as \(w.peerID)")
                 let me = w.peerID
-                work.async { self.reducer = Reducer(me: me) }
+                work.async {
+                    self.reducer = Reducer(me: me)
+                    self.handoff = SubtreeHandoff(me: me)
+                }
             case .refused(let r):
                 return .refused(r.reason)
             case .shutdown(let s):
@@ -201,6 +208,9 @@ public final class TrainingWorker {
                 work.async { self.busy { self.compute(c) } }
             case .apply(let a):
                 work.async { self.busy { self.apply(a) } }
+            case .growSubtrees(let g):
+                peers.admit(g.holderKeys)
+                work.async { self.busy { self.handOff { try $0.start(g, job: $1) } } }
             default:
                 logger.warning("ignored an unexpected \(message.kind) message")
             }
@@ -225,6 +235,7 @@ public final class TrainingWorker {
     func assign(_ a: Canopy_Wire_AssignShards, route: [[UInt8]]) {
         if firstAssigned == nil { firstAssigned = DispatchTime.now().uptimeNanoseconds }
         reducer?.reset()
+        handoff?.reset()
         do {
             let loaded = try WorkerJob.load(a, route: route, threads: threads) { [logger] in logger.info("\($0)") }
             job = loaded
@@ -247,10 +258,17 @@ public final class TrainingWorker {
         do { post(try step(r, j)) } catch { fail(j.job, "cannot reduce: \(error)") }
     }
 
+    /// A step of the subtree handoff, on the compute queue: its messages go out, its failure fails the job.
+    func handOff(_ step: (SubtreeHandoff, WorkerJob) throws -> [Outgoing]) {
+        guard let j = job, let h = handoff else { return }
+        do { post(try step(h, j)) } catch { fail(j.job, "cannot grow handed-off subtrees: \(error)") }
+    }
+
     func apply(_ a: Canopy_Wire_ApplySplits) {
         guard let j = job, j.job == a.job else { return fail(a.job, "asked to apply splits of job \(a.job), which is not loaded here") }
         reducer?.endLevel(keeping: a.keep.map(\.key))
         reducer?.forget(before: a.request)
+        handoff?.forget(before: a.request)
         do { post(try j.apply(a)) } catch { fail(a.job, "cannot apply splits: \(error)") }
     }
 }

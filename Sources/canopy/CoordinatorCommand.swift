@@ -40,10 +40,19 @@ struct CoordinatorCommand: ParsableCommand {
     @OptionGroup var security: SecurityOptions
     @Option(help: "Where histograms are summed and splits chosen: workers (among themselves, the default) or coordinator.")
     var reduction: Reduction = .workers
+    @Option(
+        help:
+            "With --reduction workers: nodes with at most this many pixels are handed to one worker, which grows their whole subtree (0: never; default: 64 MiB of bins / candidates)."
+    )
+    var handoffPixels: Int?
     @OptionGroup var logging: LoggingOptions
     @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (0: a free port, logged).") var metricsPort: Int?
 
     func validate() throws {
+        if let handoffPixels, handoffPixels < 0 { throw ValidationError("--handoff-pixels must be >= 0 (0: never), got \(handoffPixels)") }
+        if handoffPixels != nil && reduction != .workers {
+            throw ValidationError("--handoff-pixels needs --reduction workers: handed-off bins go from worker to worker")
+        }
         let heartbeat = Double(WorkerPool.Settings().heartbeatMs) / 1000
         guard workerTimeout.isFinite, workerTimeout >= 2 * heartbeat, workerTimeout <= 86_400 else {
             throw ValidationError("--worker-timeout must be at least 2 heartbeats (\(2 * heartbeat) s), got \(workerTimeout)")
@@ -98,6 +107,7 @@ struct CoordinatorCommand: ParsableCommand {
         options.shutdownWorkers = true
         options.metricsPort = metricsPort
         options.reduceOnWorkers = reduction == .workers
+        options.handoffPixels = handoffPixels
         let logger = Logger(label: "coordinator")
         let coordinator = try TrainingCoordinator(options: options, jobs: queue, logger: logger)
         coordinator.onLevel = { record, level in

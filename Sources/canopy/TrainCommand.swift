@@ -22,11 +22,20 @@ struct Train: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
     @Option(help: "With workers: where histograms are summed and splits chosen, workers (among themselves) or coordinator.")
     var reduction: Reduction = .workers
+    @Option(
+        help:
+            "With --reduction workers: nodes with at most this many pixels are handed to one worker, which grows their whole subtree (0: never; default: 64 MiB of bins / candidates)."
+    )
+    var handoffPixels: Int?
     @Flag(help: "Progress lines with an ETA on stderr even when it is not a terminal.") var progress = false
 
     func validate() throws {
         guard workers >= 0 else { throw ValidationError("--workers must be >= 0 (0 trains in this process), got \(workers)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be >= 1, got \(threads)") }
+        if let handoffPixels, handoffPixels < 0 { throw ValidationError("--handoff-pixels must be >= 0 (0: never), got \(handoffPixels)") }
+        if handoffPixels != nil && (reduction != .workers || workers == 0) {
+            throw ValidationError("--handoff-pixels needs workers and --reduction workers: handed-off bins go from worker to worker")
+        }
     }
 
     func run() throws {
@@ -62,6 +71,7 @@ struct Train: ParsableCommand {
         var options = TrainingCoordinator.Options(bind: "tcp://127.0.0.1:*", outputRoot: out)
         options.minWorkers = workers
         options.reduceOnWorkers = reduction == .workers
+        options.handoffPixels = handoffPixels
         // Its own worker processes: if none is connected for this long (all lost, none able to
         // join), the run stops with one line rather than waiting.
         options.noWorkerTimeoutMs = 30_000

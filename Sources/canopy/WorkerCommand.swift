@@ -24,7 +24,7 @@ struct WorkerCommand: ParsableCommand {
     var coordinatorTimeout = 15
     @Option(
         help: ArgumentHelp(
-            "Fault injection for tests: histograms:N dies instead of sending its Nth histogram reply, applied:N right after its Nth Applied.",
+            "Fault injection for tests: histograms:N dies instead of sending its Nth histogram reply, applied:N right after its Nth Applied, subtrees:N instead of sending back its Nth handed-off subtrees.",
             visibility: .hidden))
     var die: String?
     @OptionGroup var logging: LoggingOptions
@@ -83,7 +83,7 @@ struct WorkerCommand: ParsableCommand {
         worker.coordinatorTimeoutMs = max(1, coordinatorTimeout) * 1000
         worker.connectTimeoutMs = worker.coordinatorTimeoutMs
         if let die {
-            guard let fault = WorkerFault(die) else { throw CommandFailure("--die takes histograms:N or applied:N") }
+            guard let fault = WorkerFault(die) else { throw CommandFailure("--die takes histograms:N, applied:N or subtrees:N") }
             worker.fault = fault
         }
         if case let .client(_, pair) = mode { worker.peerKeys = pair }

@@ -75,6 +75,17 @@ struct TrainingFixture {
                 #expect(report["workers"]?.intValue == workers, "\(report.serialized())")
             }
         }
+        // Small nodes handed off as bins to one worker, for several limits (the default hands off
+        // every node below the roots here), and never.
+        for handoff in ["0", "150", "1200"] {
+            let out = fx.dir + "/handoff\(handoff)"
+            let r = try fx.canopy.run([
+                "train", "--data", fx.dir + "/data", "--job", fx.dir + "/job.json", "--workers", "2", "--handoff-pixels", handoff,
+                "--out", out,
+            ])
+            #expect(r.status == 0, "handoff \(handoff): \(r.stderr)")
+            #expect(try fx.files(out + "/small") == forests[0], "handoff below \(handoff) pixels grew another forest")
+        }
         #expect(forests[0]?.keys.sorted() == ["small-tree0.json", "small-tree0.rdt", "small-tree1.json", "small-tree1.rdt"])
         for workers in [1, 2, 3] { #expect(forests[workers] == forests[0], "\(workers) workers differ from one process") }
         // The trees are real: the root splits.

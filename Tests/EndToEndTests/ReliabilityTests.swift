@@ -42,13 +42,19 @@ import WireProtocol
     }
 
     /// A coordinator for the heavy job that waits for `minWorkers` and exits when done.
-    static func coordinator(_ fx: TrainingFixture, out: String, minWorkers: Int) throws -> CoordinatorProcess {
+    /// These tests lose workers at chosen levels, so every level is counted level by level: no
+    /// subtree is handed off (`--handoff-pixels 0`) unless a test says so.
+    static let levelByLevel = ["--handoff-pixels", "0"]
+
+    static func coordinator(
+        _ fx: TrainingFixture, out: String, minWorkers: Int, handoff: [String] = levelByLevel
+    ) throws -> CoordinatorProcess {
         try CoordinatorProcess(
             fx,
             arguments: [
                 "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out,
                 "--min-workers", String(minWorkers), "--exit-when-done",
-            ])
+            ] + handoff)
     }
 
     static func level(_ job: JSON) -> Int { job["state"]?.stringValue == "training" ? job["level"]?.intValue ?? 0 : -1 }
@@ -67,7 +73,7 @@ import WireProtocol
             arguments: [
                 "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out, "--min-workers", "2",
                 "--exit-when-done", "--request-timeout", "5", "--request-timeout-factor", "1",
-            ])
+            ] + Self.levelByLevel)
         defer { coordinator.stop() }
         let fake = try ZMQSocket(try ZMQContext(), .dealer)
         let pair = try CurveKeyPair.load(secretFile: fx.dir + "/keys/worker.key")
@@ -158,7 +164,7 @@ import WireProtocol
             arguments: [
                 "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data",
                 "--out", out, "--min-workers", "2", "--exit-when-done",
-            ],
+            ] + Self.levelByLevel,
             openFiles: 1024)
         defer { coordinator.stop() }
         // This process needs room for the flood too.
@@ -210,12 +216,13 @@ import WireProtocol
 
     /// Exactly mid-level (a batch never answered) and exactly between levels (right after the
     /// worker applied a level's splits): the worker kills itself at that point.
-    @Test(arguments: ["histograms:9", "applied:3"])
+    /// And while small subtrees are handed off (the target dies instead of sending them back).
+    @Test(arguments: ["histograms:9", "applied:3", "subtrees:1"])
     func aWorkerDyingAtAnExactPointIsReplacedAndTheForestIsIdentical(die: String) throws {
         let (fx, reference) = try Self.reference()
         defer { fx.remove() }
         let out = fx.dir + "/forests"
-        let coordinator = try Self.coordinator(fx, out: out, minWorkers: 2)
+        let coordinator = try Self.coordinator(fx, out: out, minWorkers: 2, handoff: die.hasPrefix("subtrees") ? [] : Self.levelByLevel)
         defer { coordinator.stop() }
         let doomed = try startWorker(fx, coordinator.endpoint, ["--die", die])
         let survivor = try startWorker(fx, coordinator.endpoint)
@@ -241,7 +248,7 @@ import WireProtocol
             arguments: [
                 "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data",
                 "--out", out, "--exit-when-done",
-            ])
+            ] + Self.levelByLevel)
         defer { coordinator.stop() }
         let first = try startWorker(fx, coordinator.endpoint)
         defer { if first.isRunning { first.terminate() } }
@@ -259,10 +266,11 @@ import WireProtocol
         let (fx, reference) = try Self.reference()
         defer { fx.remove() }
         let out = fx.dir + "/forests"
-        let arguments = [
-            "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out, "--min-workers", "2",
-            "--exit-when-done",
-        ]
+        let arguments =
+            [
+                "--jobs", fx.dir + "/heavy.json", "--data", fx.dir + "/data", "--out", out, "--min-workers", "2",
+                "--exit-when-done",
+            ] + Self.levelByLevel
         let first = try CoordinatorProcess(fx, arguments: arguments)
         let workers = try (0..<2).map { _ in try startWorker(fx, first.endpoint, ["--coordinator-timeout", "60"]) }
         defer { for w in workers where w.isRunning { w.terminate() } }
