@@ -15,9 +15,9 @@ struct MultiHostTests {
         """
 
     /// One run: the coordinator on host 0, `workers` workers on hosts 1...; returns the forest's
-    /// files and report.json. `kill`: after the job reaches level 2, SIGKILL that worker (1-based).
+    /// files and report.json. `die`: worker 2 kills itself at that point (`--die`).
     static func train(
-        _ fx: TrainingFixture, _ hosts: VirtualHosts, workers: Int, out: String, kill: Int? = nil, extra: [String] = []
+        _ fx: TrainingFixture, _ hosts: VirtualHosts, workers: Int, out: String, die: String? = nil, extra: [String] = []
     ) throws -> (files: [String: Data], report: JSON, log: String) {
         let endpointFile = out + ".endpoint"
         let coordinator = try hosts.start(
@@ -33,17 +33,16 @@ struct MultiHostTests {
         let started = try (1...workers).map { k in
             try hosts.start(
                 k, fx.canopy.path,
-                ["worker", "--coordinator", endpoint, "--threads", "1", "--advertise-host", hosts.address(k)] + fx.clientKeys,
+                ["worker", "--coordinator", endpoint, "--threads", "1", "--advertise-host", hosts.address(k)] + fx.clientKeys
+                    + (k == 2 ? die.map { ["--die", $0] } ?? [] : []),
                 log: out + ".worker\(k).log")
         }
         defer { for w in started where w.isRunning { w.terminate() } }
-        if let kill {
-            // Once level 2 is under way, kill the worker: it holds frames and owns candidates.
-            let seen = ReliabilityTests.waitFor(fx, endpoint) { ReliabilityTests.level($0) >= 2 }
-            #expect(seen != nil, "the job never reached level 2")
-            Foundation.kill(started[kill - 1].processIdentifier, SIGKILL)
-        }
         coordinator.waitUntilExit()
+        if die != nil {
+            started[1].waitUntilExit()
+            #expect(started[1].terminationReason == .uncaughtSignal && started[1].terminationStatus == SIGKILL)
+        }
         let log = (try? String(contentsOfFile: out + ".log", encoding: .utf8)) ?? ""
         #expect(coordinator.terminationStatus == 0, "\(log)")
         let report = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: out + "/small/report.json")).map { $0 })
@@ -84,10 +83,12 @@ struct MultiHostTests {
         #expect(central.files == one.files)
         let reduced = Self.inbound(four.report).reduce(0, +), gathered = Self.inbound(central.report).reduce(0, +)
         #expect(gathered > 10 * reduced, "coordinator in: \(gathered) bytes gathering, \(reduced) with the reduction among workers")
-        // A worker that owns candidates is lost mid-level: its frames and its share go to the others.
-        // (Level by level, so the loss lands in a level's reduction rather than in a handoff.)
-        let lost = try Self.train(fx, hosts, workers: 4, out: fx.dir + "/lost", kill: 2, extra: ["--handoff-pixels", "0"])
+        // A worker that owns candidates (and finishes items) dies instead of sending its 3rd
+        // evaluations, mid-level: its frames and its share go to the others. (Level by level, so
+        // the loss lands in a level's reduction rather than in a handoff.)
+        let lost = try Self.train(fx, hosts, workers: 4, out: fx.dir + "/lost", die: "histograms:3", extra: ["--handoff-pixels", "0"])
         #expect(lost.files == one.files, "the forest after losing an owner differs")
         #expect(lost.report["workers_lost"]?.intValue == 1, "\(lost.log)")
+        #expect((lost.report["level_restarts"]?.intValue ?? 0) >= 1, "\(lost.log)")
     }
 }
