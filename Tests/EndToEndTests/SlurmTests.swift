@@ -151,7 +151,8 @@ struct SlurmTests {
         try heavy.write(toFile: site.dir + "/heavy.json", atomically: true, encoding: .utf8)
         let stepped = try site.sbatch(
             ["-n", "4", Self.slurm("train.sbatch"), "data", "heavy.json", "jobdir2"],
-            env: ["CANOPY_TRAIN_LAUNCH": "steps"])
+            // Level by level (no subtree handoff), so the job is still training when the step is cancelled.
+            env: ["CANOPY_TRAIN_LAUNCH": "steps", "CANOPY_HANDOFF_PIXELS": "0"])
         let running = try Self.waitStatus(site, site.dir + "/jobdir2") {
             ($0["level"]?.intValue ?? 0) >= 2 && $0["state"]?.stringValue == "training"
         }
