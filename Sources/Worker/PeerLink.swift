@@ -15,7 +15,10 @@ final class PeerLink {
     private let gate: CurveGate?
     private var dealers: [String: ZMQSocket] = [:]
 
-    /// Binds a ROUTER on every interface at a free port (or `port`), advertised as `host`.
+    /// Binds a ROUTER at a free port (or `port`), advertised as `host`: on every interface with
+    /// CURVE; in plaintext (loopback demos) only on `host` where it is an IPv4 address, else on
+    /// 127.0.0.1 (and advertised so), so an unauthenticated socket is never open to the network
+    /// by default.
     init(context: ZMQContext, pair: CurveKeyPair?, host: String, port: Int = 0, log: @escaping (String) -> Void) throws {
         self.context = context
         self.pair = pair
@@ -27,10 +30,12 @@ final class PeerLink {
         socket = try ZMQSocket(context, .router)
         try socket.setMaxMessageSize(Int64(WireCodec.maxFrameBytes))
         if let pair { try Security.server(pair, allowed: [:]).apply(to: socket) }
-        try socket.bind("tcp://*:\(port == 0 ? "*" : String(port))")
+        let isIPv4 = host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { UInt8($0) != nil }
+        let interface = pair != nil ? "*" : (isIPv4 ? host : "127.0.0.1")
+        try socket.bind("tcp://\(interface):\(port == 0 ? "*" : String(port))")
         let bound = try socket.lastEndpoint()
         guard let colon = bound.lastIndex(of: ":") else { throw WireError.malformed("peer socket bound at \(bound)") }
-        endpoint = "tcp://\(host)\(bound[colon...])"
+        endpoint = "tcp://\(pair != nil ? host : interface)\(bound[colon...])"
         publicKey = pair?.publicKey ?? ""
     }
 

@@ -139,7 +139,15 @@ public final class TrainingWorker {
                 }
             }
             peers.serveGate()
-            while let message = try? peers.receive() {
+            for _ in 0..<10_000 {
+                let received: WireMessage?
+                do {
+                    received = try peers.receive()
+                } catch {
+                    logger.warning("dropped a message on the peer socket that does not decode: \(error)")
+                    continue
+                }
+                guard let message = received else { break }
                 switch message.envelope.body {
                 case .peerCounts(let m):
                     let bulk = message.bulk
