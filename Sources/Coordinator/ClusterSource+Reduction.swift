@@ -59,6 +59,7 @@ extension ClusterSource {
         c.request = id
         c.nodes = plan.nodes.map(Canopy_Wire_NodeRef.init)
         c.reduction = r
+        c.level = UInt32(level)
         reductions[id] = (plan, [:])
         link.update(.sent(id, .evaluations, answering: plan.finishers))
         figures.bytesSent += link.send(Envelope.make { $0.compute = c }, to: holders)

@@ -171,6 +171,7 @@ final class ClusterSource: TrainingSource {
         c.job = job
         c.request = request
         c.nodes = nodes.map(Canopy_Wire_NodeRef.init)
+        c.level = UInt32(level)
         sums[request] = nodes.map { _ in [UInt32](repeating: 0, count: shape.countsPerNode) }
         link.update(.sent(request, .histograms))
         figures.bytesSent += link.send(Envelope.make { $0.compute = c }, to: link.pool.assigned)
@@ -234,6 +235,7 @@ final class ClusterSource: TrainingSource {
         a.request = request
         a.decisions = decisions.map { Canopy_Wire_Decision($0.0, $0.1) }
         a.keep = keepNext.map(Canopy_Wire_NodeRef.init)
+        a.level = UInt32(level)
         keptBy = reduceOnWorkers ? owners : nil
         keepNext = []
         let id = request

@@ -107,7 +107,7 @@ public final class ForestGrower {
             prefetchDepth: source.prefetchDepth)
         let ahead = source.pipelined ? max(1, source.prefetchDepth) : 0
         var done = 0
-        if source.evaluates { try source.startLevel(level, derived: derived) }
+        try source.startLevel(level, derived: derived)
         for batch in batches.prefix(ahead) { try source.prefetch(batch) }
         for (k, batch) in batches.enumerated() {
             if source.evaluates {

@@ -24,8 +24,9 @@ public protocol HistogramSource: AnyObject {
     /// among themselves): the grower then asks `evaluations(for:)`, never `histograms(for:)`, and
     /// the source keeps the parent histograms for subtraction.
     var evaluates: Bool { get }
-    /// An evaluating source's level plan, before its first batch: each counted node whose sibling
-    /// is derived (from the parent's histogram the source kept), with that sibling.
+    /// The level about to be counted, before its first batch, and (what an evaluating source
+    /// needs) each counted node whose sibling is derived from the parent's histogram, with that
+    /// sibling.
     func startLevel(_ level: Int, derived: [NodeKey: NodeKey]) throws
     /// An evaluating source's evaluations of each node of the batch, each followed by its derived
     /// sibling where it has one.

@@ -455,6 +455,9 @@ public nonisolated struct Canopy_Wire_ComputeHistograms: Sendable {
   /// Clears the value of `reduction`. Subsequent reads from it will return its default value.
   public mutating func clearReduction() {self._reduction = nil}
 
+  /// the tree level of the nodes (for workers' traffic figures)
+  public var level: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -776,6 +779,9 @@ public nonisolated struct Canopy_Wire_ApplySplits: Sendable {
   /// The level is decided: of the nodes not yet settled, the owners keep these slices for the next
   /// level's subtraction (with those kept before), and let the rest go.
   public var keep: [Canopy_Wire_NodeRef] = []
+
+  /// the level these decisions end
+  public var level: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1759,7 +1765,7 @@ nonisolated extension Canopy_Wire_NodeRef: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Canopy_Wire_ComputeHistograms: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ComputeHistograms"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}nodes\0\u{1}reduction\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}nodes\0\u{1}reduction\0\u{1}level\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1771,6 +1777,7 @@ nonisolated extension Canopy_Wire_ComputeHistograms: SwiftProtobuf.Message, Swif
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.request) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.nodes) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._reduction) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.level) }()
       default: break
       }
     }
@@ -1793,6 +1800,9 @@ nonisolated extension Canopy_Wire_ComputeHistograms: SwiftProtobuf.Message, Swif
     try { if let v = self._reduction {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
+    if self.level != 0 {
+      try visitor.visitSingularUInt32Field(value: self.level, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1801,6 +1811,7 @@ nonisolated extension Canopy_Wire_ComputeHistograms: SwiftProtobuf.Message, Swif
     if lhs.request != rhs.request {return false}
     if lhs.nodes != rhs.nodes {return false}
     if lhs._reduction != rhs._reduction {return false}
+    if lhs.level != rhs.level {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2447,7 +2458,7 @@ nonisolated extension Canopy_Wire_Decision: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Canopy_Wire_ApplySplits: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ApplySplits"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}decisions\0\u{1}keep\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}decisions\0\u{1}keep\0\u{1}level\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2459,6 +2470,7 @@ nonisolated extension Canopy_Wire_ApplySplits: SwiftProtobuf.Message, SwiftProto
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.request) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.decisions) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.keep) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.level) }()
       default: break
       }
     }
@@ -2477,6 +2489,9 @@ nonisolated extension Canopy_Wire_ApplySplits: SwiftProtobuf.Message, SwiftProto
     if !self.keep.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.keep, fieldNumber: 4)
     }
+    if self.level != 0 {
+      try visitor.visitSingularUInt32Field(value: self.level, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2485,6 +2500,7 @@ nonisolated extension Canopy_Wire_ApplySplits: SwiftProtobuf.Message, SwiftProto
     if lhs.request != rhs.request {return false}
     if lhs.decisions != rhs.decisions {return false}
     if lhs.keep != rhs.keep {return false}
+    if lhs.level != rhs.level {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -50,11 +50,8 @@ final class PeerLink {
     /// Answers pending CURVE handshakes.
     func serveGate() { gate?.serve() }
 
-    /// Bytes sent to and received from other workers.
-    private(set) var bytesSent = 0, bytesReceived = 0
-
-    /// Sends `message` to the worker at `endpoint` whose key is `key`.
-    func send(_ message: WireMessage, to endpoint: String, key: String) throws {
+    /// Sends `message` to the worker at `endpoint` whose key is `key`; returns its bytes.
+    func send(_ message: WireMessage, to endpoint: String, key: String) throws -> Int {
         let dealer: ZMQSocket
         if let known = dealers[endpoint] {
             dealer = known
@@ -65,14 +62,16 @@ final class PeerLink {
             try dealer.connect(endpoint)
             dealers[endpoint] = dealer
         }
-        bytesSent += try dealer.send(message)
+        return try dealer.send(message)
     }
 
-    /// The next message from another worker, if one is waiting.
-    func receive() throws -> WireMessage? {
-        guard let frames = try socket.receive(timeoutMs: 0), frames.count >= 2 else { return nil }
-        bytesReceived += frames.reduce(0) { $0 + $1.count }
-        return try WireCodec.decode(frames[1...])
+    /// The next message from another worker, if one is waiting, and its bytes (0 with `nil`
+    /// for frames that are not a message).
+    func receive() throws -> (message: WireMessage?, bytes: Int)? {
+        guard let frames = try socket.receive(timeoutMs: 0) else { return nil }
+        let bytes = frames.reduce(0) { $0 + $1.count }
+        guard frames.count >= 2 else { return (nil, bytes) }
+        return (try WireCodec.decode(frames[1...]), bytes)
     }
 
     func close() {

@@ -34,11 +34,33 @@ public final class TrainingWorker {
         /// its first assignment to the end.
         public var busySeconds = 0.0, seconds = 0.0
 
-        /// One line: "traffic: coordinator in N out N bytes, peers in N out N bytes, busy S of S s".
-        public var line: String {
-            String(
-                format: "traffic: coordinator in %d out %d bytes, peers in %d out %d bytes, busy %.2f of %.2f s", coordinatorIn,
-                coordinatorOut, peersIn, peersOut, busySeconds, seconds)
+        /// The same four byte counts by tree level (the level of the coordinator's last request;
+        /// -1 before the first, while loading).
+        public var byLevel: [Int: [Int]] = [:]
+
+        /// Adds `bytes` to counter `k` (coordinator in, out, peers in, out) at `level`.
+        mutating func add(_ bytes: Int, _ k: Int, level: Int) {
+            switch k {
+            case 0: coordinatorIn += bytes
+            case 1: coordinatorOut += bytes
+            case 2: peersIn += bytes
+            default: peersOut += bytes
+            }
+            byLevel[level, default: [0, 0, 0, 0]][k] += bytes
+        }
+
+        /// "traffic: coordinator in N out N bytes, peers in N out N bytes, busy S of S s", then a
+        /// line per level: "traffic level L: coordinator in N out N bytes, peers in N out N bytes".
+        public var lines: [String] {
+            [
+                String(
+                    format: "traffic: coordinator in %d out %d bytes, peers in %d out %d bytes, busy %.2f of %.2f s", coordinatorIn,
+                    coordinatorOut, peersIn, peersOut, busySeconds, seconds)
+            ]
+                + byLevel.keys.sorted().map { l in
+                    let b = byLevel[l]!
+                    return "traffic level \(l): coordinator in \(b[0]) out \(b[1]) bytes, peers in \(b[2]) out \(b[3]) bytes"
+                }
         }
     }
     public private(set) var traffic = Traffic()
@@ -107,8 +129,6 @@ public final class TrainingWorker {
                 traffic.busySeconds = Double(busyNs) / 1e9
                 traffic.seconds = firstAssigned.map { Double(DispatchTime.now().uptimeNanoseconds - $0) / 1e9 } ?? 0
             }
-            traffic.peersIn = peers.bytesReceived
-            traffic.peersOut = peers.bytesSent
             peers.close()
         }
         var hello = Canopy_Wire_Hello()
@@ -126,28 +146,31 @@ public final class TrainingWorker {
         var lastSent = lastHeard
         var welcomed = false
         var trigger = WorkerFault.Trigger(fault)
+        var level = -1
         while true {
             for outgoing in takeOutbox() {
                 switch outgoing {
                 case .coordinator(let message):
                     trigger.beforeSending(message)
-                    traffic.coordinatorOut += try socket.send(message)
+                    traffic.add(try socket.send(message), 1, level: level)
                     lastSent = DispatchTime.now().uptimeNanoseconds
                     trigger.afterSending(message)
                 case let .peer(endpoint, key, message):
-                    try peers.send(message, to: endpoint, key: key)
+                    traffic.add(try peers.send(message, to: endpoint, key: key), 3, level: level)
                 }
             }
             peers.serveGate()
             for _ in 0..<10_000 {
-                let received: WireMessage?
+                let received: (message: WireMessage?, bytes: Int)?
                 do {
                     received = try peers.receive()
                 } catch {
                     logger.warning("dropped a message on the peer socket that does not decode: \(error)")
                     continue
                 }
-                guard let message = received else { break }
+                guard let received else { break }
+                traffic.add(received.bytes, 2, level: level)
+                guard let message = received.message else { continue }
                 switch message.envelope.body {
                 case .peerCounts(let m):
                     let bulk = message.bulk
@@ -174,7 +197,7 @@ public final class TrainingWorker {
             let ready = try ZMQSocket.poll([socket, wake, peers.socket], timeoutMs: 20)
             if ready[1] { while try wake.receive(timeoutMs: 0) != nil {} }
             guard ready[0], let frames = try socket.receive(timeoutMs: 0) else { continue }
-            traffic.coordinatorIn += frames.reduce(0) { $0 + $1.count }
+            let bytes = frames.reduce(0) { $0 + $1.count }
             lastHeard = DispatchTime.now().uptimeNanoseconds
             let message: WireMessage
             do {
@@ -182,8 +205,16 @@ public final class TrainingWorker {
             } catch let error as WireError {
                 if case .versionMismatch = error { return .refused(error.description) }
                 logger.warning("dropped a message from the coordinator: \(error)")
+                traffic.add(bytes, 0, level: level)
                 continue
             }
+            switch message.envelope.body {
+            case .compute(let c): level = Int(c.level)
+            case .growSubtrees(let g): level = Int(g.level)
+            case .apply(let a): level = Int(a.level)
+            default: break
+            }
+            traffic.add(bytes, 0, level: level)
             switch message.envelope.body {
             case .welcome(let w):
                 welcomed = true

@@ -49,6 +49,14 @@ struct BenchScale: ParsableCommand {
         }
     }
 
+    /// A worker's bytes at one level: "traffic level L: coordinator in N out N bytes, peers in N out N bytes".
+    static func levelTraffic(_ line: Substring) -> (level: Int, inBytes: Int, outBytes: Int)? {
+        guard let at = line.range(of: "traffic level ") else { return nil }
+        let numbers = line[at.upperBound...].split(whereSeparator: { " ,:".contains($0) }).compactMap { Int($0) }
+        guard numbers.count >= 5 else { return nil }
+        return (numbers[0], numbers[1] + numbers[3], numbers[2] + numbers[4])
+    }
+
     func run() throws {
         let dir = NSTemporaryDirectory() + "canopy-bench-scale-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -66,6 +74,12 @@ struct BenchScale: ParsableCommand {
             let (coordinator, outputs, _) = try BenchCluster.run(
                 job, data: dir + "/data", out: dir + "/w\(n)", workers: n, reduction: reduction)
             let traffic = outputs.flatMap { $0.split(separator: "\n").compactMap(WorkerTraffic.init) }
+            // Each worker's bytes in and out by level (coordinator and peers together).
+            let perLevel = outputs.map { text in
+                Dictionary(
+                    text.split(separator: "\n").compactMap(Self.levelTraffic).map { ($0.level, ($0.inBytes, $0.outBytes)) },
+                    uniquingKeysWith: { a, _ in a })
+            }
             guard let record = coordinator.jobs.first, let report = record.report, let cluster = report.cluster else {
                 throw CommandFailure("the run with \(n) workers has no report")
             }
@@ -73,13 +87,19 @@ struct BenchScale: ParsableCommand {
             forests[n] = try FileManager.default.contentsOfDirectory(atPath: dir + "/w\(n)/scale").filter { $0 != "report.json" }
                 .reduce(into: [:]) { $0[$1] = FileManager.default.contents(atPath: dir + "/w\(n)/scale/" + $1) }
             print(String(format: "\n%d worker(s): %.2f s, %d level restarts", n, seconds, report.levelRestarts))
-            print("  level  seconds   coordinator in KiB   coordinator out KiB")
+            print(
+                "  level  seconds   coordinator in KiB   coordinator out KiB"
+                    + (1...n).map { "   worker \($0) in/out KiB" }.joined())
             for level in report.levels {
                 let total = cluster.bytesByLevel[level.level] ?? 0, received = cluster.bytesReceivedByLevel[level.level] ?? 0
                 print(
                     String(
                         format: "  %5d %8.2f %20.1f %21.1f", level.level, level.seconds, Double(received) / 1024,
-                        Double(total - received) / 1024))
+                        Double(total - received) / 1024)
+                        + perLevel.map { w in
+                            let (i, o) = w[level.level] ?? (0, 0)
+                            return String(format: " %12.1f /%9.1f", Double(i) / 1024, Double(o) / 1024)
+                        }.joined())
             }
             for (k, t) in traffic.enumerated() {
                 print(

@@ -92,7 +92,7 @@ struct WorkerCommand: ParsableCommand {
         let exit = try worker.run(configure: mode.apply)
         logger.log(level: exit.isClean ? .info : .error, "\(exit)")
         logger.info("peak RSS \(peakResidentBytes() / 1_048_576) MiB")
-        logger.info("\(worker.traffic.line)")
+        for line in worker.traffic.lines { logger.info("\(line)") }
         if !exit.isClean { throw ExitCode(1) }
     }
 }
