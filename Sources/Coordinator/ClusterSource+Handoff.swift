@@ -30,10 +30,7 @@ extension ClusterSource {
         let answering = holders.filter { identity in targets.contains(identity) }
         link.update(.sent(id, .subtrees, answering: answering))
         figures.bytesSent += link.send(Envelope.make { $0.growSubtrees = g }, to: holders)
-        let start = link.now()
-        try wait(interruptible: true) { link.pool.isComplete(id) }
-        figures.secondsWaiting += Double(link.now() - start) / 1e9
-        link.update(.closed(id))
+        try complete(id)
         var growth = SmallSubtreeGrowth()
         growth.evaluations = handoffs.removeValue(forKey: id)?.results ?? []
         // Every root has its evaluation (a lost target leaves the level interrupted before this).

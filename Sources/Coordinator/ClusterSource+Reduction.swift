@@ -11,8 +11,8 @@ import WireProtocol
 extension ClusterSource {
     var evaluates: Bool { reduceOnWorkers }
 
-    /// The owners of the next request: the first holders, one per candidate at most.
-    var owners: [PeerIdentity] { Array(link.pool.assigned.prefix(min(link.pool.assigned.count, shape.candidates))) }
+    /// The owners of the next request (`ReductionRequest.owners`).
+    var owners: [PeerIdentity] { ReductionRequest.owners(of: link.pool.assigned, candidates: shape.candidates) }
 
     func startLevel(_ level: Int, derived: [NodeKey: NodeKey]) throws {
         self.level = level
@@ -20,11 +20,7 @@ extension ClusterSource {
     }
 
     func evaluations(for nodes: [NodeKey]) throws -> [(NodeKey, NodeEvaluation)] {
-        if let p = prefetched.first, p.nodes == nodes {
-            prefetched.removeFirst()
-            return try finishEvaluations(p.id)
-        }
-        return try finishEvaluations(try startEvaluations(nodes))
+        try finishEvaluations(try requestID(for: nodes, start: startEvaluations))
     }
 
     func keep(_ nodes: Set<NodeKey>) throws {
@@ -78,10 +74,7 @@ extension ClusterSource {
 
     /// The evaluations of request `id` in item order, once every finisher answered.
     func finishEvaluations(_ id: UInt64) throws -> [(NodeKey, NodeEvaluation)] {
-        let start = link.now()
-        try wait(interruptible: true) { link.pool.isComplete(id) }
-        figures.secondsWaiting += Double(link.now() - start) / 1e9
-        link.update(.closed(id))
+        try complete(id)
         guard let done = reductions.removeValue(forKey: id) else { return [] }
         returned = max(returned, id)
         var out: [(NodeKey, NodeEvaluation)] = []

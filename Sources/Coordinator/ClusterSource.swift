@@ -156,11 +156,27 @@ final class ClusterSource: TrainingSource {
     }
 
     func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] {
-        if let p = prefetched.first, p.nodes == nodes {
-            prefetched.removeFirst()
-            return try finish(p.id)
-        }
-        return try finish(try startHistograms(nodes))
+        try finish(try requestID(for: nodes, start: startHistograms))
+    }
+
+    /// The id of the request for `nodes`: the prefetched one, or one started now.
+    func requestID(for nodes: [NodeKey], start: ([NodeKey]) throws -> UInt64) throws -> UInt64 {
+        guard let p = prefetched.first, p.nodes == nodes else { return try start(nodes) }
+        prefetched.removeFirst()
+        return p.id
+    }
+
+    /// Waits until every worker request `id` waits on has answered or is gone, then closes it;
+    /// returns the seconds waited (also added to the cluster's waiting time). `interruptible`:
+    /// throws `LevelInterrupted` once a worker holding pixels is lost.
+    @discardableResult
+    func complete(_ id: UInt64, interruptible: Bool = true) throws -> Double {
+        let start = link.now()
+        try wait(interruptible: interruptible) { link.pool.isComplete(id) }
+        let seconds = Double(link.now() - start) / 1e9
+        figures.secondsWaiting += seconds
+        link.update(.closed(id))
+        return seconds
     }
 
     /// Sends a histogram request for `nodes` to every worker holding pixels; returns its id.
@@ -180,10 +196,7 @@ final class ClusterSource: TrainingSource {
 
     /// The summed histograms of request `id`, once every worker answered.
     func finish(_ id: UInt64) throws -> [[UInt32]] {
-        let start = link.now()
-        try wait(interruptible: true) { link.pool.isComplete(id) }
-        figures.secondsWaiting += Double(link.now() - start) / 1e9
-        link.update(.closed(id))
+        try complete(id)
         return sums.removeValue(forKey: id) ?? []
     }
 
@@ -241,12 +254,7 @@ final class ClusterSource: TrainingSource {
         let id = request
         link.update(.sent(id, .apply))
         figures.bytesSent += link.send(Envelope.make { $0.apply = a }, to: link.pool.assigned)
-        let start = link.now()
-        try wait { link.pool.isComplete(id) }
-        let seconds = Double(link.now() - start) / 1e9
-        figures.secondsWaiting += seconds
-        applySeconds += seconds
-        link.update(.closed(id))
+        applySeconds += try complete(id, interruptible: false)
     }
 
     func receive(applied a: Canopy_Wire_Applied, from identity: PeerIdentity) {

@@ -33,9 +33,14 @@ struct ReductionRequest: Equatable {
         self.nodes = nodes
         self.derive = derive
         self.items = items
-        let count = max(1, min(holders.count, candidates))
-        owners = Array(holders.prefix(count))
+        owners = Self.owners(of: holders, candidates: candidates)
+        let count = max(1, owners.count)
         ranges = (0..<count).map { k in (k * candidates / count)..<((k + 1) * candidates / count) }
+    }
+
+    /// The owners among `holders` (in join order): the first ones, one per candidate at most.
+    static func owners(of holders: [PeerIdentity], candidates: Int) -> [PeerIdentity] {
+        Array(holders.prefix(min(holders.count, candidates)))
     }
 
     /// The owner (index) that finishes item `i`: gathers every owner's best and tells the coordinator.

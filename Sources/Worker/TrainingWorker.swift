@@ -292,15 +292,18 @@ public final class TrainingWorker {
     }
 
     /// A step of the reduction, on the compute queue: its messages go out, its failure fails the job.
-    func reduce(_ step: (Reducer, WorkerJob) throws -> [Outgoing]) {
-        guard let j = job, let r = reducer else { return }
-        do { post(try step(r, j)) } catch { fail(j.job, "cannot reduce: \(error)") }
-    }
+    func reduce(_ step: (Reducer, WorkerJob) throws -> [Outgoing]) { run(reducer, "cannot reduce", step) }
 
     /// A step of the subtree handoff, on the compute queue: its messages go out, its failure fails the job.
     func handOff(_ step: (SubtreeHandoff, WorkerJob) throws -> [Outgoing]) {
-        guard let j = job, let h = handoff else { return }
-        do { post(try step(h, j)) } catch { fail(j.job, "cannot grow handed-off subtrees: \(error)") }
+        run(handoff, "cannot grow handed-off subtrees", step)
+    }
+
+    /// Runs a step of `part` (nothing without a job or the part): posts its messages; a failure
+    /// fails the job with `what` and the error.
+    private func run<Part>(_ part: Part?, _ what: String, _ step: (Part, WorkerJob) throws -> [Outgoing]) {
+        guard let j = job, let part else { return }
+        do { post(try step(part, j)) } catch { fail(j.job, "\(what): \(error)") }
     }
 
     func apply(_ a: Canopy_Wire_ApplySplits) {

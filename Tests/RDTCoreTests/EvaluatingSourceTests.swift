@@ -92,16 +92,14 @@ final class SlicedSource: HistogramSource {
         var p = TestSetup.parameters()
         p.maxDepth = 8
         let plain = TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: 0)
-        let expected = try ForestGrower(parameters: p, candidates: plain.candidates, labelCount: 6)
-            .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: plain)
+        let expected = try TestSetup.forest(plain, p, data: plain, labels: 6)
         for cache in [p.histogramCacheMemory, 0] {
             var q = p
             q.histogramCacheMemory = cache
             let source = SlicedSource(
                 TestSetup.data(frames, parameters: q, trees: 2, labels: 6, smallNodePixels: 0), owners: owners,
                 rules: StoppingRules(q))
-            let forest = try ForestGrower(parameters: q, candidates: source.data.candidates, labelCount: 6)
-                .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: source)
+            let forest = try TestSetup.forest(source, q, data: source.data, labels: 6)
             #expect(forest == expected, "\(owners) owners, cache \(cache)")
             #expect(source.violations.isEmpty, "\(source.violations.prefix(3))")
             #expect((source.derivedCount > 0) == (cache > 0), "siblings derived: \(source.derivedCount)")
@@ -157,12 +155,10 @@ final class HandoffSource: HistogramSource {
         var p = TestSetup.parameters()
         p.maxDepth = 8
         let plain = TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: 0)
-        let expected = try ForestGrower(parameters: p, candidates: plain.candidates, labelCount: 6)
-            .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: plain)
+        let expected = try TestSetup.forest(plain, p, data: plain, labels: 6)
         for parts in [1, 3] {
             let source = HandoffSource(TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: limit), parts: parts)
-            let forest = try ForestGrower(parameters: p, candidates: source.data.candidates, labelCount: 6)
-                .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: source)
+            let forest = try TestSetup.forest(source, p, data: source.data, labels: 6)
             #expect(forest == expected, "limit \(limit), \(parts) parts")
             #expect(source.handedOff > 0)
         }

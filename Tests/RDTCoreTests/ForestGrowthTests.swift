@@ -243,11 +243,9 @@ final class DenseForCounter: HistogramSource {
         var p = TestSetup.parameters()
         p.maxDepth = 8
         let dense = TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: 0)
-        let expected = try ForestGrower(parameters: p, candidates: dense.candidates, labelCount: 6)
-            .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: dense)
+        let expected = try TestSetup.forest(dense, p, data: dense, labels: 6)
         let source = DenseForCounter(TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: limit))
-        let forest = try ForestGrower(parameters: p, candidates: source.data.candidates, labelCount: 6)
-            .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: source)
+        let forest = try TestSetup.forest(source, p, data: source.data, labels: 6)
         #expect(forest == expected)
         #expect(source.asked > 0, "no large node had a small sibling at limit \(limit)")
     }
@@ -281,11 +279,9 @@ final class PipelinedSource: HistogramSource {
         var p = TestSetup.parameters()
         p.maxDepth = 7
         let plain = TestSetup.data(frames, parameters: p, trees: 2, labels: 6)
-        let expected = try ForestGrower(parameters: p, candidates: plain.candidates, labelCount: 6)
-            .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: plain)
+        let expected = try TestSetup.forest(plain, p, data: plain, labels: 6)
         let source = PipelinedSource(TestSetup.data(frames, parameters: p, trees: 2, labels: 6))
-        let forest = try ForestGrower(parameters: p, candidates: source.data.candidates, labelCount: 6)
-            .grow(labels: TestSetup.labels(6), camera: TestSetup.camera, source: source)
+        let forest = try TestSetup.forest(source, p, data: source.data, labels: 6)
         #expect(forest == expected)
         #expect(source.violations == 0 && source.prefetches > p.maxDepth)
     }

@@ -70,6 +70,14 @@ enum TestSetup {
 
     static func labels(_ n: Int) -> [LabelInfo] { (0..<n).map { LabelInfo(name: "label \($0)") } }
 
+    /// The forest `source` grows with `p` and `data`'s candidates and `labels` labels.
+    static func forest(_ source: HistogramSource, _ p: TrainingParameters, data: LocalTrainingData, labels: Int) throws
+        -> [DecisionTree]
+    {
+        try ForestGrower(parameters: p, candidates: data.candidates, labelCount: labels)
+            .grow(labels: Self.labels(labels), camera: camera, source: source)
+    }
+
     /// Builds local training data; each tree's index is every frame once, in order.
     static func data(
         _ frames: [SyntheticFrame], parameters p: TrainingParameters, trees: Int, labels: Int,
