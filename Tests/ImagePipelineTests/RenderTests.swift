@@ -6,14 +6,8 @@ import Testing
 @testable import ImagePipeline
 
 @Suite struct RenderTests {
-    /// The CMU clips (CI has ../shared/data/mocap beside the checkout); CANOPY_MOCAP overrides.
-    static let mocap: String = {
-        let candidates = [
-            ProcessInfo.processInfo.environment["CANOPY_MOCAP"], RawFixture.root + "/../shared/data/mocap",
-            "/work/shared/data/mocap",
-        ].compactMap { $0 }
-        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/MANIFEST.txt") } ?? candidates[1]
-    }()
+    /// The CMU clips the repository carries (data/mocap, with their MANIFEST and attribution).
+    static let mocap = RawFixture.root + "/data/mocap"
 
     func frontConfig() -> RenderConfig {
         var c = RenderConfig()
