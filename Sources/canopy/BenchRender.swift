@@ -9,6 +9,7 @@ struct BenchRender: ParsableCommand {
 
     @Option(help: "Frames (built-in walk and reach clips).") var frames = 300
     @Option(help: "BVH file or folder to render instead of the built-in motion.") var bvh: [String] = []
+    @Option(help: "Bodies: mesh or capsules.") var body: BodyKind = .mesh
 
     func run() throws {
         let dir = NSTemporaryDirectory() + "canopy-bench-render-\(getpid())"
@@ -17,8 +18,15 @@ struct BenchRender: ParsableCommand {
         job.builtInFrames = max(1, frames / 2)
         job.maxFrames = frames
         let t0 = Date()
+        job.setBody(try body.load())
+        let loaded = Date().timeIntervalSince(t0)
+        let t1 = Date()
         let (n, _) = try job.run()
-        let s = Date().timeIntervalSince(t0)
-        print(String(format: "render: %d frames 320x240 in %.2f s: %.0f frames/s (1 task, 1 thread, PNGs written)", n, s, Double(n) / s))
+        let s = Date().timeIntervalSince(t1)
+        print(
+            String(
+                format:
+                    "render --body %@: %d frames 320x240 in %.2f s: %.0f frames/s (1 task, 1 thread, PNGs written; assets loaded in %.2f s)",
+                body.rawValue, n, s, Double(n) / s, loaded))
     }
 }

@@ -11,6 +11,7 @@ struct Render: ParsableCommand {
     @Option(help: "JSON alias map from canonical joints to this skeleton's joint names.") var jointMap: String?
     @Option(help: "glimpse render config (camera size, fov, randomized position).") var config: String?
     @Option(help: "Output folder (depth/, labels/, meta/, frames.json).") var out: String
+    @Option(help: "Bodies: mesh (MakeHuman, skinned; assets from scripts/setup) or capsules (fast, for tests).") var body: BodyKind = .mesh
     @Option(help: "Render every Nth frame of each clip.") var every = 1
     @Option(help: "Render at most this many frames in all.") var maxFrames: Int?
     @Option(help: "Frames per built-in clip.") var builtInFrames = 300
@@ -34,6 +35,7 @@ struct Render: ParsableCommand {
         job.maxFrames = maxFrames
         job.builtInFrames = builtInFrames
         job.seed = seed
+        job.setBody(try body.load())
         (job.taskID, job.taskCount) = try split.resolve()
         let start = Date()
         let meter = ProgressMeter("render", unit: "frames", force: progress)

@@ -164,14 +164,17 @@ import Testing
             if case .failure(let e) = try render(text) { return "\(e)" }
             return "accepted"
         }
-        #expect(try failure(#"{"camera": {}, "add_background": true}"#).contains(#""add_background" in the render config"#))
+        #expect(try failure(#"{"camera": {}, "add_background": 1}"#).contains("add_background must be true or false"))
+        #expect(try failure(#"{"camera": {}, "filters": {"clothes_whitelist": ["hat"]}}"#).contains(#""hat" names none of the clothes"#))
         #expect(try failure(#"{"camera": {"position": {"mode": "orbit"}}}"#).contains(#"mode "orbit""#))
         #expect(try failure(#"{"camera": {"widht": 64}}"#).contains(#"did you mean "width"?"#))
         #expect(try failure(#"{"camera": {"position": {"distance": 2}}}"#).contains("for mode \"fixed\""))
         let training = try RenderConfig(contentsOf: RawFixture.root + "/reference/glimpse/render-configs/iphone-x-training.json")
-        #expect(training.warnings.count == 1 && training.warnings[0].contains("clothing_step 5"), "never ignored in silence")
-        let recording = RawFixture.root + "/reference/glimpse/render-configs/iphone-x-test-recording.json"
-        #expect(throws: InputKeyError.self) { try RenderConfig(contentsOf: recording) }
+        #expect(training.clothingStep == 5 && training.warnings.isEmpty && training.tagBlacklist.contains("jump"))
+        let recording = try RenderConfig(contentsOf: RawFixture.root + "/reference/glimpse/render-configs/iphone-x-test-recording.json")
+        #expect(recording.width == 640 && recording.height == 480 && recording.addBackground && recording.clothingStep == 0)
+        #expect(recording.minDistance == 2 && recording.maxDistance == 2 && recording.minHeight == 1.1 && recording.minRotation == 0)
+        #expect(recording.clothes == ["tights"], "m_trousers_01 is worn as tights, and nothing else is")
     }
 }
 

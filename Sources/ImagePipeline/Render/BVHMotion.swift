@@ -161,10 +161,13 @@ public struct BVHMotion: Sendable {
     public func index(of name: String) -> Int? { joints.firstIndex { $0.name == name } }
 
     /// World positions of every joint (and end site) at frame `f`, in file units.
-    public func positions(frame f: Int) -> [SIMD3<Double>] {
+    public func positions(frame f: Int) -> [SIMD3<Double>] { transforms(row: frames[f]).positions }
+
+    /// World positions and rotations of every joint for one row of channel values (all zeros: the
+    /// rest pose the OFFSETs describe).
+    public func transforms(row: [Double]) -> (positions: [SIMD3<Double>], rotations: [Matrix3]) {
         var rotations = [Matrix3](repeating: .identity, count: joints.count)
         var positions = [SIMD3<Double>](repeating: .zero, count: joints.count)
-        let row = frames[f]
         for (j, joint) in joints.enumerated() {
             var translation = joint.offset
             var local = Matrix3.identity
@@ -187,7 +190,7 @@ public struct BVHMotion: Sendable {
                 rotations[j] = local
             }
         }
-        return positions
+        return (positions, rotations)
     }
 
     /// The root's rotation at frame `f` applied to +Z (the rest pose's facing).

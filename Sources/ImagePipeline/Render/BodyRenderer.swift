@@ -98,24 +98,10 @@ public struct BodyRenderer: Sendable {
     /// Renders `pose` from a camera placed by the config's randomized position, seeded by `rng`.
     public func render(_ pose: Pose, rng: inout DeterministicRandom) -> RenderedFrame {
         let w = config.width, h = config.height
-        let camera = config.camera
-        let f = camera.focalLength, cx = Double(w) / 2, cy = Double(h) / 2
-        // Camera: in front of the subject, rotated around the focus bone (pelvis), looking at it.
-        let distance = rng.uniform(config.minDistance, config.maxDistance)
-        let eyeHeight = rng.uniform(config.minHeight, config.maxHeight)
-        let angle = rng.uniform(config.minRotation, config.maxRotation) * Double.pi / 180
-        let fwd = pose.facing
-        let dir = SIMD3(fwd.x * cos(angle) + fwd.z * sin(angle), 0, -fwd.x * sin(angle) + fwd.z * cos(angle))
-        let focus = pose[.pelvis]
+        let f = config.camera.focalLength, cx = Double(w) / 2, cy = Double(h) / 2
         let floor = min(pose[.leftToe].y, pose[.rightToe].y, pose[.leftAnkle].y, pose[.rightAnkle].y) - 0.03
-        let position = SIMD3(focus.x + dir.x * distance, floor + eyeHeight, focus.z + dir.z * distance)
-        let forward = normalize(focus - position)
-        let right = normalize(cross(forward, SIMD3(0, 1, 0)))
-        let down = cross(forward, right)
-        func toCamera(_ p: SIMD3<Double>) -> SIMD3<Double> {
-            let d = p - position
-            return SIMD3((d * right).sum(), (d * down).sum(), (d * forward).sum())
-        }
+        let camera = CameraPlacement(config: config, facing: pose.facing, focus: pose[.pelvis], floor: floor, rng: &rng)
+        let toCamera = camera.toCamera
         let leftAxis = normalize(toCamera(pose[.leftHip]) - toCamera(pose[.rightHip]))
         let pelvisCam = toCamera(pose[.pelvis])
         var zbuf = [Double](repeating: .infinity, count: w * h)
@@ -147,7 +133,7 @@ public struct BodyRenderer: Sendable {
         let depth = zbuf.map { $0.isFinite ? UInt16(min(max(($0 * 1000).rounded(), 1), 65534)) : 0 }
         var joints: [BodyPoint: SIMD3<Double>] = [:]
         for p in BodyPoint.allCases { joints[p] = toCamera(pose[p]) }
-        return RenderedFrame(width: w, height: h, depth: depth, labels: labels, cameraPosition: position, joints: joints)
+        return RenderedFrame(width: w, height: h, depth: depth, labels: labels, cameraPosition: camera.position, joints: joints)
     }
 
     /// Nearest intersection distance of a ray from the origin with a capsule (or a sphere when a == b):

@@ -12,23 +12,23 @@ public struct RenderConfig: Sendable {
     public var minHeight = 1.1, maxHeight = 1.4
     public var minRotation = -30.0, maxRotation = 0.0
     public var tagBlacklist: [String] = []
+    /// glimpse's `add_background`: a floor and a wall behind the subject, in depth, labelled background.
+    public var addBackground = false
 
     public init() {}
 
     /// Keys read but not honoured, as lines to print (never dropped in silence).
     public var warnings: [String] = []
 
-    static let keys = InputKeys(
-        ["filters", "camera", "clothing_step"],
-        unsupported: [
-            "add_background": "the renderer draws bodies on an empty background until the mesh-body renderer lands; remove the key"
-        ])
-    static let filterKeys = InputKeys(
-        ["tag_blacklist"],
-        unsupported: [
-            "clothes_whitelist": "the renderer draws bodies without clothing until the mesh-body renderer lands; remove the key",
-            "clothes_blacklist": "the renderer draws bodies without clothing until the mesh-body renderer lands; remove the key",
-        ])
+    /// glimpse's `clothing_step`: the body's shape and clothing change every this many frames of a
+    /// clip (0: once per clip); 1 when the key is absent.
+    public var clothingStep = 1
+
+    /// The clothing items bodies may wear (`Clothing.items`), after the filters' clothes lists.
+    public var clothes = Set(Clothing.items)
+
+    static let keys = InputKeys(["filters", "camera", "clothing_step", "add_background"])
+    static let filterKeys = InputKeys(["tag_blacklist", "clothes_whitelist", "clothes_blacklist"])
     static let cameraKeys = InputKeys(["width", "height", "vertical_fov", "position"], harmless: ["type"])
     static let positionKeys = InputKeys([
         "mode", "focus_bone", "min_distance", "max_distance", "min_height", "max_height", "min_horizontal_rotation",
@@ -95,11 +95,34 @@ public struct RenderConfig: Sendable {
         if let filters = json["filters"] {
             try Self.filterKeys.check(filters, path: path, what: "render filters")
             tagBlacklist = filters["tag_blacklist"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            // glimpse's clothes are named Blender assets ("m_trousers_01"); each names one of our items.
+            func items(_ key: String) throws -> Set<String>? {
+                guard let list = filters[key] else { return nil }
+                guard let names = list.arrayValue?.compactMap(\.stringValue), names.count == list.arrayValue?.count else {
+                    throw bad("\(key) must be a list of clothes names")
+                }
+                return Set(
+                    try names.map { name in
+                        guard let item = Clothing.item(named: name) else {
+                            throw bad(
+                                "\(key): \"\(name)\" names none of the clothes Canopy draws (\(Clothing.items.joined(separator: ", ")); trousers, pants and jeans are tights, dresses are skirts)"
+                            )
+                        }
+                        return item
+                    })
+            }
+            if let white = try items("clothes_whitelist") { clothes = white }
+            if let black = try items("clothes_blacklist") { clothes.subtract(black) }
         }
-        if let step = json["clothing_step"], step.doubleValue != 0 {
-            warnings.append(
-                "\(path): clothing_step \(step.serialized(pretty: false)) has no effect yet: bodies are drawn without clothing until the mesh-body renderer lands"
-            )
+        if let step = json["clothing_step"] {
+            guard let v = step.doubleValue, v >= 0, v <= 1_000_000, v.rounded() == v else {
+                throw bad("clothing_step must be a whole number of frames >= 0 (0: one body per clip)")
+            }
+            clothingStep = Int(v)
+        }
+        if let flag = json["add_background"] {
+            guard let v = flag.boolValue else { throw bad("add_background must be true or false") }
+            addBackground = v
         }
     }
 

@@ -18,8 +18,18 @@ public struct RenderJob {
         case builtIn(String)
     }
 
+    /// What bodies look like: a skinned MakeHuman mesh (the default of `canopy render`), or capsules
+    /// on the canonical points (fast, for unit tests).
+    public enum Body: Sendable {
+        case mesh(BodyModel)
+        case capsules
+    }
+
     public var sources: [(clip: String, source: Source)]
     public var config: RenderConfig
+    public var body: Body = .capsules
+    /// Per rig, how each BVH clip drives it (built when `body` is set to a mesh).
+    var retargets: [String: RigRetarget] = [:]
     public var output: String
     public var every = 1
     public var maxFrames: Int?
@@ -75,6 +85,19 @@ public struct RenderJob {
         return items
     }
 
+    /// Sets the body kind; a mesh body prepares each clip's retargeting to its rig.
+    public mutating func setBody(_ body: Body) {
+        self.body = body
+        retargets = [:]
+        if case .mesh(let model) = body {
+            for (clip, source) in sources {
+                if case let .bvh(_, motion, mapping) = source {
+                    retargets[clip] = RigRetarget(motion: motion, mapping: mapping, rig: model.rig)
+                }
+            }
+        }
+    }
+
     func pose(_ item: RenderItem) throws -> Pose {
         guard let source = sources.first(where: { $0.clip == item.clip })?.source else {
             throw BVHError(path: item.clip, line: 0, expected: "a known clip")
@@ -89,7 +112,26 @@ public struct RenderJob {
     /// marks the frame done).
     public func render(_ item: RenderItem) throws -> RenderedFrame {
         var rng = DeterministicRandom(seed, BuiltInMotion.hash(item.clip), UInt64(item.frame), 0x4E4D)
-        let frame = BodyRenderer(config: config).render(try pose(item), rng: &rng)
+        let frame: RenderedFrame
+        var bodyMeta: [(String, JSON)] = [("kind", .string("capsules"))]
+        switch body {
+        case .capsules:
+            frame = BodyRenderer(config: config).render(try pose(item), rng: &rng)
+        case .mesh(let model):
+            // The body (shape and clothing) changes every clothing_step frames of a clip.
+            let slot = config.clothingStep == 0 ? 0 : UInt64(item.frame / config.clothingStep)
+            var bodyRNG = DeterministicRandom(seed, BuiltInMotion.hash(item.clip), slot, 0xB0D7)
+            let shape = BodyShape.random(&bodyRNG), clothing = Clothing.random(&bodyRNG, allowed: config.clothes)
+            let shaped = model.shaped(shape)
+            let rigPose: RigPose
+            if let retarget = retargets[item.clip] {
+                rigPose = try retarget.pose(frame: item.frame, rig: model.rig, body: shaped)
+            } else {
+                rigPose = RigRetarget.pose(points: try pose(item), rig: model.rig, body: shaped)
+            }
+            frame = MeshRenderer(config: config, model: model).render(shaped, clothing: clothing, pose: rigPose, rng: &rng)
+            bodyMeta = [("kind", .string("mesh")), ("shape", shape.json), ("clothing", clothing.json)]
+        }
         try PNGImage(width: frame.width, height: frame.height, channels: 1, samples: .u16(frame.depth))
             .write(output + "/depth/" + item.name + ".png")
         try PNGImage(width: frame.width, height: frame.height, channels: 1, samples: .u8(frame.labels))
@@ -116,6 +158,7 @@ public struct RenderJob {
                 ])
             ),
             ("joints", joints),
+            ("body", .object(bodyMeta)),
         ])
         try AtomicFile.write(Array(meta.serialized().utf8), to: output + "/meta/" + item.name + ".json")
         return frame

@@ -58,3 +58,12 @@ extension RenderLabel {
         return (LabelPalette(names: allCases.map(\.name)), index)
     }
 }
+
+extension RenderLabel {
+    /// The same part on the other side (head left <-> head right); itself for neck and background.
+    public var opposite: RenderLabel {
+        let name = String(describing: self)
+        let other = name.hasSuffix("Left") ? name.dropLast(4) + "Right" : name.hasSuffix("Right") ? name.dropLast(5) + "Left" : name[...]
+        return Self.allCases.first { String(describing: $0) == other } ?? self
+    }
+}
