@@ -108,15 +108,13 @@ public struct RenderJob {
         }
     }
 
-    /// Renders one item to depth/, labels/ and meta/ (meta last, written atomically: its presence
-    /// marks the frame done).
-    public func render(_ item: RenderItem) throws -> RenderedFrame {
+    /// One item's frame, in memory, and what its meta file says of the body: seeded by (seed, clip,
+    /// frame) for the camera and by (seed, clip, frame / clothing_step) for the body.
+    public func frame(_ item: RenderItem) throws -> (frame: RenderedFrame, body: [(String, JSON)]) {
         var rng = DeterministicRandom(seed, BuiltInMotion.hash(item.clip), UInt64(item.frame), 0x4E4D)
-        let frame: RenderedFrame
-        var bodyMeta: [(String, JSON)] = [("kind", .string("capsules"))]
         switch body {
         case .capsules:
-            frame = BodyRenderer(config: config).render(try pose(item), rng: &rng)
+            return (BodyRenderer(config: config).render(try pose(item), rng: &rng), [("kind", .string("capsules"))])
         case .mesh(let model):
             // The body (shape and clothing) changes every clothing_step frames of a clip.
             let slot = config.clothingStep == 0 ? 0 : UInt64(item.frame / config.clothingStep)
@@ -129,9 +127,15 @@ public struct RenderJob {
             } else {
                 rigPose = RigRetarget.pose(points: try pose(item), rig: model.rig, body: shaped)
             }
-            frame = MeshRenderer(config: config, model: model).render(shaped, clothing: clothing, pose: rigPose, rng: &rng)
-            bodyMeta = [("kind", .string("mesh")), ("shape", shape.json), ("clothing", clothing.json)]
+            let frame = MeshRenderer(config: config, model: model).render(shaped, clothing: clothing, pose: rigPose, rng: &rng)
+            return (frame, [("kind", .string("mesh")), ("shape", shape.json), ("clothing", clothing.json)])
         }
+    }
+
+    /// Renders one item to depth/, labels/ and meta/ (meta last, written atomically: its presence
+    /// marks the frame done).
+    public func render(_ item: RenderItem) throws -> RenderedFrame {
+        let (frame, bodyMeta) = try frame(item)
         try PNGImage(width: frame.width, height: frame.height, channels: 1, samples: .u16(frame.depth))
             .write(output + "/depth/" + item.name + ".png")
         try PNGImage(width: frame.width, height: frame.height, channels: 1, samples: .u8(frame.labels))

@@ -32,9 +32,10 @@ public struct BodyModel: Sendable {
 
     /// The MPFB2 folder: `$CANOPY_ASSETS`, else `.cache/mpfb2` in the working directory or in any
     /// of `near`'s parent folders (the checkout of a canopy binary or test).
-    public static func locate(near: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment) throws
-        -> String
-    {
+    public static func locate(
+        near: [String] = [], environment: [String: String] = ProcessInfo.processInfo.environment,
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) throws -> String {
         if let set = environment["CANOPY_ASSETS"], !set.isEmpty {
             guard FileManager.default.fileExists(atPath: set + "/3dobjs/base.obj") else {
                 throw MeshAssetError(path: set, problem: "CANOPY_ASSETS holds no MakeHuman body assets; run scripts/setup to fetch them")
@@ -42,7 +43,7 @@ public struct BodyModel: Sendable {
             return set
         }
         var looked: [String] = []
-        for start in [FileManager.default.currentDirectoryPath] + near {
+        for start in [workingDirectory] + near {
             var dir = URL(fileURLWithPath: start).standardizedFileURL
             while true {
                 let candidate = dir.path + "/.cache/mpfb2"
@@ -65,8 +66,9 @@ public struct BodyModel: Sendable {
         rest = mesh.vertices.map { SIMD3<Float>($0 * Self.unit) }
         let groups = try VertexGroups(contentsOf: folder + "/mesh_metadata/basemesh_vertex_groups.json")
         rig = try MeshRig(contentsOf: folder + "/rigs/standard/rig.cmu_mb.json")
-        weights = try SkinWeights(contentsOf: folder + "/rigs/standard/weights.cmu_mb.json", rig: rig, vertexCount: count)
         mirror = try MirrorTable(contentsOf: folder + "/mesh_metadata/hm08.mirror", vertexCount: count)
+        weights = try SkinWeights(contentsOf: folder + "/rigs/standard/weights.cmu_mb.json", rig: rig, vertexCount: count)
+            .symmetrized(mirror: mirror, boneMirror: rig.bones.indices.map(rig.mirror(of:)))
         func vertices(_ place: MeshRig.Placement) throws -> [Int32] {
             let list: [Int32]
             switch place {
@@ -139,7 +141,7 @@ public struct BodyModel: Sendable {
         let topOfHead = rest.prefix(13380).map { Double($0.y) }.max() ?? 0
         let levels = BodyPartRules.Levels(
             chest: headAt[neck].y - 0.42 * (headAt[neck].y - headAt[rig.index(of: "Hips") ?? 0].y),
-            headTop: headAt[head].y + 0.55 * (topOfHead - headAt[head].y))
+            headTop: headAt[head].y + 0.45 * (topOfHead - headAt[head].y))
         var left: [Int: RenderLabel] = [:]
         let body = drawn.filter { mesh.faceGroups[$0] == bodyGroup }
         for f in body where centre(f).x > 0 {

@@ -29,8 +29,8 @@ enum BodyPartRules {
         case "Neck", "Neck1": return .neck
         case "Hips", "LowerBack", "Spine", "Spine1": return centre.y > levels.chest ? .clavicleLeft : .waistLeft
         case "Shoulder": return t > 0.75 ? .shoulderLeft : .clavicleLeft
-        case "Arm": return t < 0.22 ? .shoulderLeft : t > 0.86 ? .elbowLeft : .upperArmLeft
-        case "ForeArm": return t < 0.12 ? .elbowLeft : t > 0.86 ? .wristLeft : .forearmLeft
+        case "Arm": return t < 0.22 ? .shoulderLeft : t > 0.82 ? .elbowLeft : .upperArmLeft
+        case "ForeArm": return t < 0.16 ? .elbowLeft : t > 0.86 ? .wristLeft : .forearmLeft
         case "Hand": return t < 0.22 ? .wristLeft : .handLeft
         case "HipJoint": return .hipLeft
         case "UpLeg": return t < 0.16 ? .hipLeft : t > 0.88 ? .kneeLeft : .thighLeft

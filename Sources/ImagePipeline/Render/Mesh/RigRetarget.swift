@@ -34,7 +34,10 @@ public struct RigRetarget: Sendable {
             if bone == "RightHandFinger1" { return mapping.family == "mb2" ? "Right" + finger : "R" + finger }
             return bone
         }
-        let drivers = rig.bones.map { motion.index(of: bvhName($0.name)) }
+        // Fingers and thumbs follow the hand: CMU captures no finger motion worth the name, and their
+        // zero-length BVH bones give no rest direction to align the rig's fingers with.
+        let fingers: Set<String> = ["FingerBase", "HandFinger1", "Thumb"]
+        let drivers = rig.bones.map { fingers.contains(BodyPartRules.kind($0.name)) ? nil : motion.index(of: bvhName($0.name)) }
         driver = drivers
         let rest = bvhRestPositions
         bvhRest = rig.bones.indices.map { b in

@@ -46,6 +46,32 @@ public struct SkinWeights: Sendable {
         }
     }
 
+    /// The weights made mirror-symmetric: each vertex takes the mean of its own weights and its mirror
+    /// vertex's (with left and right bones swapped). MakeHuman's painted weights differ between the
+    /// sides by up to half; symmetric weights make a mirrored pose render as the mirror image.
+    public func symmetrized(mirror: MirrorTable, boneMirror: [Int]) -> SkinWeights {
+        var out = SkinWeights(start: [0], bones: [], weights: [])
+        let count = start.count - 1
+        for v in 0..<count {
+            var sums: [Int32: Float] = [:]
+            for k in Int(start[v])..<Int(start[v + 1]) { sums[bones[k], default: 0] += weights[k] / 2 }
+            let m = Int(mirror.mirror[v])
+            for k in Int(start[m])..<Int(start[m + 1]) { sums[Int32(boneMirror[Int(bones[k])]), default: 0] += weights[k] / 2 }
+            for (b, w) in sums.sorted(by: { $0.key < $1.key }) {
+                out.bones.append(b)
+                out.weights.append(w)
+            }
+            out.start.append(Int32(out.bones.count))
+        }
+        return out
+    }
+
+    init(start: [Int32], bones: [Int32], weights: [Float]) {
+        self.start = start
+        self.bones = bones
+        self.weights = weights
+    }
+
     /// The bone with the largest weight over `vertices` (summed).
     public func dominantBone<S: Sequence>(of vertices: S, boneCount: Int) -> Int where S.Element == Int32 {
         var sums = [Float](repeating: 0, count: boneCount)
