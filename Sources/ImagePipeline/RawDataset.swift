@@ -19,7 +19,7 @@ public struct RawFrameRef: Equatable, Sendable {
 
 public enum RawDataset {
     /// The keys of a raw frame's meta file, as `canopy render` writes it.
-    static let metaKeys = InputKeys(["clip", "frame", "camera", "joints"])
+    static let metaKeys = InputKeys(["clip", "frame", "camera", "joints"], harmless: ["body"])
     static let cameraKeys = InputKeys(["width", "height", "vertical_fov", "position"])
 
     /// The raw frames under `root`, sorted by (clip, frame, name). The clip and frame come from the

@@ -37,8 +37,8 @@ import Testing
 
     @Test func anUnsupportedRenderKeyIsOneLine() throws {
         try refusal(
-            file: "render.json", #"{"camera": {}, "add_background": true}"#, ["render", "--out", "DIR/raw", "--config", "FILE"],
-            key: "add_background")
+            file: "render.json", #"{"camera": {}, "filters": {"clothes_whitelist": ["m_hat_02"]}}"#,
+            ["render", "--out", "DIR/raw", "--config", "FILE"], key: "clothes_whitelist")
     }
 
     @Test func aTypoInAClusterConfigIsOneLine() throws {

@@ -105,7 +105,7 @@ public struct RenderConfig: Sendable {
                     try names.map { name in
                         guard let item = Clothing.item(named: name) else {
                             throw bad(
-                                "\(key): \"\(name)\" names none of the clothes Canopy draws (\(Clothing.items.joined(separator: ", ")); trousers, pants and jeans are tights, dresses are skirts)"
+                                "\"\(key)\": \"\(name)\" names none of the clothes Canopy draws (\(Clothing.items.joined(separator: ", ")); trousers, pants and jeans are tights, dresses are skirts)"
                             )
                         }
                         return item
