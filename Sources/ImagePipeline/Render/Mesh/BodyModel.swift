@@ -23,6 +23,8 @@ public struct BodyModel: Sendable {
     public let triangles: [SIMD3<Int32>]
     /// Per triangle, its render label.
     public let labels: [RenderLabel]
+    /// The same, as raw values (what the rasterizer writes).
+    let labelValues: [UInt8]
     /// Triangle ranges by group: "body" and the helper groups.
     public let ranges: [String: Range<Int>]
     /// Every vertex a drawn triangle uses, sorted.
@@ -109,6 +111,7 @@ public struct BodyModel: Sendable {
             mesh: mesh, rest: rest, rig: rig, weights: weights, mirror: mirror, heads: headCubes, tails: tailCubes,
             drawn: Set(faceOf), bodyGroup: Int32(mesh.groups.firstIndex(of: "body")!), path: folder)
         labels = faceOf.map { faceLabels[$0] ?? .background }
+        labelValues = labels.map(\.rawValue)
 
         var targets: [String: MorphTarget] = [:]
         for name in BodyShape.allTargets {

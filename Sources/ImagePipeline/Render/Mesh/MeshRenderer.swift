@@ -39,10 +39,9 @@ public struct MeshRenderer: Sendable {
         }
         var raster = TriangleRasterizer(
             width: config.width, height: config.height, focalLength: config.camera.focalLength, background: RenderLabel.background.rawValue)
-        let labels = model.labels.map(\.rawValue)
         cam.withUnsafeBufferPointer { cam in
             model.triangles.withUnsafeBufferPointer { tris in
-                labels.withUnsafeBufferPointer { labels in
+                model.labelValues.withUnsafeBufferPointer { labels in
                     for (k, r) in ranges.enumerated() {
                         raster.draw(
                             camera: cam, triangles: UnsafeBufferPointer(rebasing: tris[r]),

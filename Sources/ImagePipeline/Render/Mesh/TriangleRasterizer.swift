@@ -42,10 +42,13 @@ public struct TriangleRasterizer: Sendable {
                     let p0 = camera[Int(tri.x)], p1 = camera[Int(tri.y)], p2 = camera[Int(tri.z)]
                     guard p0.z > Self.near, p1.z > Self.near, p2.z > Self.near else { continue }
                     // Fixed-point screen positions (pixel centres at +0.5).
+                    // Rounding by an offset that makes the value positive, then truncating (no libm call);
+                    // camera z > 0.05 m keeps screen positions far inside +-2^39.
                     @inline(__always) func snap(_ p: SIMD3<Float>) -> SIMD2<Int64> {
-                        SIMD2(
-                            Int64(((cx + f * Double(p.x) / Double(p.z)) * sub).rounded()),
-                            Int64(((cy + f * Double(p.y) / Double(p.z)) * sub).rounded()))
+                        let offset = 1_099_511_627_776.5  // 2^40 + 1/2
+                        return SIMD2(
+                            Int64((cx + f * Double(p.x) / Double(p.z)) * sub + offset) &- (1 << 40),
+                            Int64((cy + f * Double(p.y) / Double(p.z)) * sub + offset) &- (1 << 40))
                     }
                     var a = snap(p0), b = snap(p1), c = snap(p2)
                     var za = 1 / p0.z, zb = 1 / p1.z, zc = 1 / p2.z
@@ -72,22 +75,37 @@ public struct TriangleRasterizer: Sendable {
                     let b0 = fill(b, c), b1 = fill(c, a), b2 = fill(a, b)
                     let inv = 1 / Double(area)
                     let label = triangleLabels[t]
+                    // Edge functions at the first pixel centre of the box, stepped by their x and y slopes
+                    // (wrapping arithmetic: the values stay far inside 64 bits).
+                    let x0 = Int64(minX) &* 256 &+ 128, y0 = Int64(minY) &* 256 &+ 128
+                    @inline(__always) func edge(_ u: SIMD2<Int64>, _ v: SIMD2<Int64>) -> Int64 {
+                        (v.x &- u.x) &* (y0 &- u.y) &- (v.y &- u.y) &* (x0 &- u.x)
+                    }
+                    var row0 = edge(b, c) &+ b0, row1 = edge(c, a) &+ b1, row2 = edge(a, b) &+ b2
+                    let dx0 = (b.y &- c.y) &* 256, dx1 = (c.y &- a.y) &* 256, dx2 = (a.y &- b.y) &* 256
+                    let dy0 = (c.x &- b.x) &* 256, dy1 = (a.x &- c.x) &* 256, dy2 = (b.x &- a.x) &* 256
+                    let wa = Double(za) * inv, wb = Double(zb) * inv, wc = Double(zc) * inv
                     for y in minY...maxY {
-                        let py = Int64(y) * 256 + 128
-                        for x in minX...maxX {
-                            let px = Int64(x) * 256 + 128
-                            let e0 = (c.x - b.x) * (py - b.y) - (c.y - b.y) * (px - b.x)
-                            let e1 = (a.x - c.x) * (py - c.y) - (a.y - c.y) * (px - c.x)
-                            let e2 = (b.x - a.x) * (py - a.y) - (b.y - a.y) * (px - a.x)
-                            guard e0 + b0 >= 0, e1 + b1 >= 0, e2 + b2 >= 0 else { continue }
-                            let iz = (Double(e0) * Double(za) + Double(e1) * Double(zb) + Double(e2) * Double(zc)) * inv
-                            let z = Float(1 / iz)
-                            let i = y * w + x
-                            if z - bias < zbuf[i] {
-                                zbuf[i] = z
-                                lbuf[i] = label
+                        var e0 = row0, e1 = row1, e2 = row2
+                        var i = y &* w &+ minX
+                        for _ in minX...maxX {
+                            if e0 | e1 | e2 >= 0 {
+                                // Undo the fill bias for the weights; 1/z is linear on screen.
+                                let iz = Double(e0 &- b0) * wa + Double(e1 &- b1) * wb + Double(e2 &- b2) * wc
+                                let z = Float(1 / iz)
+                                if z - bias < zbuf[i] {
+                                    zbuf[i] = z
+                                    lbuf[i] = label
+                                }
                             }
+                            e0 &+= dx0
+                            e1 &+= dx1
+                            e2 &+= dx2
+                            i &+= 1
                         }
+                        row0 &+= dy0
+                        row1 &+= dy1
+                        row2 &+= dy2
                     }
                 }
             }
