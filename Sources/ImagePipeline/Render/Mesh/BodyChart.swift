@@ -12,9 +12,9 @@ public enum BodyChart {
             (1.0, [BodyPoint.leftShoulder, .leftElbow, .leftWrist, .leftHandTip]),
             (-1.0, [.rightShoulder, .rightElbow, .rightWrist, .rightHandTip]),
         ] {
-            var at = points[chain[0]]!
+            var at = points[chain[0]] ?? .zero
             for k in 1..<chain.count {
-                let d = points[chain[k]]! - points[chain[k - 1]]!
+                let d = (points[chain[k]] ?? .zero) - (points[chain[k - 1]] ?? .zero)
                 at += SIMD3(side * (d * d).sum().squareRoot(), 0, 0)
                 points[chain[k]] = at
             }

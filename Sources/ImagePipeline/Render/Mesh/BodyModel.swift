@@ -27,6 +27,8 @@ public struct BodyModel: Sendable {
     let labelValues: [UInt8]
     /// Triangle ranges by group: "body" and the helper groups.
     public let ranges: [String: Range<Int>]
+    /// The body's own vertices (the `body` vertex group; helpers and joint cubes follow them).
+    public let bodyVertices: Range<Int>
     /// Every vertex a drawn triangle uses, sorted.
     public let drawnVertices: [Int32]
     /// Macro morph targets by path under targets/macrodetails (without .target.gz).
@@ -67,7 +69,20 @@ public struct BodyModel: Sendable {
         let count = mesh.vertices.count
         rest = mesh.vertices.map { SIMD3<Float>($0 * Self.unit) }
         let groups = try VertexGroups(contentsOf: folder + "/mesh_metadata/basemesh_vertex_groups.json")
+        guard let body = groups.groups["body"], body.count == 1, let bodyRange = body.first, bodyRange.lowerBound == 0,
+            bodyRange.upperBound < count
+        else {
+            throw MeshAssetError(
+                path: folder + "/mesh_metadata/basemesh_vertex_groups.json",
+                problem: "no \"body\" group of the first vertices; run scripts/setup again")
+        }
+        bodyVertices = 0..<(bodyRange.upperBound + 1)
         rig = try MeshRig(contentsOf: folder + "/rigs/standard/rig.cmu_mb.json")
+        for (point, (bone, _)) in RigPose.canonicalJoints where rig.index(of: bone) == nil {
+            throw MeshAssetError(
+                path: folder + "/rigs/standard/rig.cmu_mb.json",
+                problem: "no bone \(bone) for the \(point.rawValue) joint; run scripts/setup again")
+        }
         mirror = try MirrorTable(contentsOf: folder + "/mesh_metadata/hm08.mirror", vertexCount: count)
         weights = try SkinWeights(contentsOf: folder + "/rigs/standard/weights.cmu_mb.json", rig: rig, vertexCount: count)
             .symmetrized(mirror: mirror, boneMirror: rig.bones.indices.map(rig.mirror(of:)))
@@ -91,10 +106,12 @@ public struct BodyModel: Sendable {
         var triangles: [SIMD3<Int32>] = []
         var faceOf: [Int] = []
         var ranges: [String: Range<Int>] = [:]
+        var groupIndex: [String: Int] = [:]
         for name in ["body"] + Self.helperGroups {
             guard let g = mesh.groups.firstIndex(of: name) else {
                 throw MeshAssetError(path: folder + "/3dobjs/base.obj", problem: "no group \(name); run scripts/setup again")
             }
+            groupIndex[name] = g
             let first = triangles.count
             for (f, face) in mesh.faces.enumerated() where mesh.faceGroups[f] == Int32(g) {
                 for k in 1..<(face.count - 1) {
@@ -109,7 +126,7 @@ public struct BodyModel: Sendable {
         drawnVertices = Array(Set(triangles.flatMap { [$0.x, $0.y, $0.z] })).sorted()
         let faceLabels = try Self.faceLabels(
             mesh: mesh, rest: rest, rig: rig, weights: weights, mirror: mirror, heads: headCubes, tails: tailCubes,
-            drawn: Set(faceOf), bodyGroup: Int32(mesh.groups.firstIndex(of: "body")!), path: folder)
+            drawn: Set(faceOf), bodyGroup: Int32(groupIndex["body"] ?? 0), bodyVertices: bodyVertices, path: folder)
         labels = faceOf.map { faceLabels[$0] ?? .background }
         labelValues = labels.map(\.rawValue)
 
@@ -124,7 +141,7 @@ public struct BodyModel: Sendable {
     /// nearest body face; computed for faces on the subject's left, and mirrored to the right.
     static func faceLabels(
         mesh: OBJMesh, rest: [SIMD3<Float>], rig: MeshRig, weights: SkinWeights, mirror: MirrorTable, heads: [[Int32]],
-        tails: [[Int32]], drawn: Set<Int>, bodyGroup: Int32, path: String
+        tails: [[Int32]], drawn: Set<Int>, bodyGroup: Int32, bodyVertices: Range<Int>, path: String
     ) throws -> [Int: RenderLabel] {
         func mean(_ list: [Int32]) -> SIMD3<Double> {
             list.reduce(SIMD3<Double>.zero) { $0 + SIMD3<Double>(rest[Int($1)]) } / Double(list.count)
@@ -141,7 +158,7 @@ public struct BodyModel: Sendable {
             return g
         }
         let head = rig.index(of: "Head") ?? 0, neck = rig.index(of: "Neck") ?? 0
-        let topOfHead = rest.prefix(13380).map { Double($0.y) }.max() ?? 0
+        let topOfHead = rest[bodyVertices].map { Double($0.y) }.max() ?? 0
         let levels = BodyPartRules.Levels(
             chest: headAt[neck].y - 0.42 * (headAt[neck].y - headAt[rig.index(of: "Hips") ?? 0].y),
             headTop: headAt[head].y + 0.45 * (topOfHead - headAt[head].y))
@@ -197,7 +214,7 @@ public struct BodyModel: Sendable {
         }
         // Uniform scale about the soles to the drawn height (body vertices only).
         var lo = Float.infinity, hi = -Float.infinity
-        for p in positions.prefix(13380) {
+        for p in positions[bodyVertices] {
             lo = min(lo, p.y)
             hi = max(hi, p.y)
         }

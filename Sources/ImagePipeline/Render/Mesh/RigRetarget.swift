@@ -21,7 +21,7 @@ public struct RigRetarget: Sendable {
     public init(motion: BVHMotion, mapping: SkeletonMapping, rig: MeshRig) {
         self.motion = motion
         self.mapping = mapping
-        let zero = [Double](repeating: 0, count: motion.joints.first.map { _ in motion.joints.reduce(0) { $0 + $1.channels.count } } ?? 0)
+        let zero = [Double](repeating: 0, count: motion.joints.reduce(0) { $0 + $1.channels.count })
         bvhRestPositions = motion.transforms(row: zero).positions.map { $0 * mapping.unit }
         guard mapping.family == "mb2" || mapping.family == "mb2008" else {
             driver = Array(repeating: nil, count: rig.bones.count)
@@ -103,10 +103,10 @@ public struct RigRetarget: Sendable {
         }
         let pelvis =
             frameOf({ pose[$0] }, left: .leftHip, right: .rightHip, low: .pelvis, high: .chest)
-            * frameOf({ rest[$0]! }, left: .leftHip, right: .rightHip, low: .pelvis, high: .chest).transposed
+            * frameOf({ rest[$0] ?? .zero }, left: .leftHip, right: .rightHip, low: .pelvis, high: .chest).transposed
         let chest =
             frameOf({ pose[$0] }, left: .leftShoulder, right: .rightShoulder, low: .chest, high: .neck)
-            * frameOf({ rest[$0]! }, left: .leftShoulder, right: .rightShoulder, low: .chest, high: .neck).transposed
+            * frameOf({ rest[$0] ?? .zero }, left: .leftShoulder, right: .rightShoulder, low: .chest, high: .neck).transposed
         // Bones that follow a pair of canonical points; the others turn with their parent.
         var limbs: [String: (BodyPoint, BodyPoint)] = ["Neck1": (.neck, .headTop), "Head": (.neck, .headTop)]
         for (side, l) in [("Left", true), ("Right", false)] {
