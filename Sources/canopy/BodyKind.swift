@@ -12,7 +12,9 @@ enum BodyKind: String, ExpressibleByArgument, CaseIterable {
         switch self {
         case .capsules: return .capsules
         case .mesh:
-            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+            // Where this binary lives, however it was started (a path, or a name found on PATH, as
+            // Slurm steps run it): the kernel's link to the running executable.
+            let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().path
             return .mesh(try BodyModel(folder: try BodyModel.locate(near: [binary])))
         }
     }

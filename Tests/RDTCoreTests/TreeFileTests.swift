@@ -19,6 +19,7 @@ import Testing
 
     @Test func jsonAndRDTRoundTrip() throws {
         let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let tree = try trainedTree()
         #expect(tree.leafCount > 3)
         try TreeFile.save(tree, to: dir + "/t.json")
@@ -49,6 +50,7 @@ import Testing
 
     @Test func badFilesFailWithOneLineNamingFileAndProblem() throws {
         let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let tree = try trainedTree()
         let good = TreeFile.encodeRDT(tree)
         func expectError(_ bytes: [UInt8], _ name: String, mentions: String) throws {
@@ -91,6 +93,7 @@ import Testing
 
     @Test func forestsMustAgreeOnLabels() throws {
         let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var a = DecisionTree(depth: 1, labels: TestSetup.labels(3), verticalFOV: 1)
         a.nodes[0] = .leaf([1, 0, 0])
         var b = DecisionTree(depth: 1, labels: TestSetup.labels(4), verticalFOV: 1)
@@ -104,6 +107,7 @@ import Testing
     /// Temporary files of writers that died are removed; a live writer's (this process's) are not.
     @Test func staleTemporaryFilesOfDeadWritersAreRemoved() throws {
         let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let gone = Process()
         gone.executableURL = URL(fileURLWithPath: "/bin/sh")
