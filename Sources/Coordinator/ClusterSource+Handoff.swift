@@ -3,19 +3,21 @@ import RDTCore
 import Training
 import WireProtocol
 
-/// Subtree handoff: the small nodes of a level go to workers (round robin over the holders), every
+/// Subtree handoff: the small nodes of a level go to workers (`HandoffTargets`: largest first to the
+/// least loaded holder), every
 /// holder sends each one's target its pixels as bins, and the target grows the whole subtree below
 /// and sends back every evaluation. The deeper levels of those subtrees then need no requests.
 extension ClusterSource {
     var smallNodePixels: Int { handoffPixels }
 
-    func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+    func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     {
         guard !roots.isEmpty else { return SmallSubtreeGrowth() }
         if link.pool.interrupted { throw LevelInterrupted() }
         let holders = link.pool.assigned
-        let targets = roots.indices.map { holders[$0 % holders.count] }
+        guard !holders.isEmpty else { throw LevelInterrupted() }
+        let targets = HandoffTargets.assign(sizes: sizes, workers: holders.count).map { holders[$0] }
         request += 1
         let id = request
         var g = Canopy_Wire_GrowSubtrees()

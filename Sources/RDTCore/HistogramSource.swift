@@ -15,9 +15,9 @@ public protocol HistogramSource: AnyObject {
     /// Nodes with at most this many pixels are grown whole by `growSmallSubtrees` (0: never).
     var smallNodePixels: Int { get }
     /// Evaluations of each root and of every node below it that needs one, grown from the roots'
-    /// pixels alone (see `SmallSubtree`); for the roots in `denseFor`, also their dense histograms
+    /// pixels alone (`sizes`: each root's pixel count, for sharing the work out) (see `SmallSubtree`); for the roots in `denseFor`, also their dense histograms
     /// (which their bins give for little more than a pass), so a large sibling can be derived.
-    func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+    func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
 
     /// Whether the source sums and evaluates histograms itself (a cluster whose workers reduce
@@ -41,7 +41,7 @@ extension HistogramSource {
     public func prefetch(_ nodes: [NodeKey]) throws {}
     public var prefetchDepth: Int { 1 }
     public var smallNodePixels: Int { 0 }
-    public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+    public func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     { SmallSubtreeGrowth() }
     public var evaluates: Bool { false }

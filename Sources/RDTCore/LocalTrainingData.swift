@@ -87,12 +87,12 @@ public final class LocalTrainingData: HistogramSource {
     }
 
     /// Grows the subtrees under small nodes from their pixels' bins (`SmallSubtree.growAll`).
-    public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+    public func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     {
         let single = HistogramKernel(threads: 1, tile: kernel.tile)
         return SmallSubtree.growAll(
-            roots.count, sizes: roots.map { trees[$0.tree].range(of: $0.node).count }, level: level, threads: kernel.threads,
+            roots.count, sizes: sizes, level: level, threads: kernel.threads,
             scratch: shape
         ) { i in
             let key = roots[i]

@@ -36,9 +36,9 @@ public final class LocalSource: TrainingSource {
     public func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] { try data.histograms(for: nodes) }
     public func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try data.apply(decisions) }
     public var smallNodePixels: Int { data.smallNodePixels }
-    public func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+    public func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     {
-        try data.growSmallSubtrees(roots, level: level, rules: rules, denseFor: denseFor)
+        try data.growSmallSubtrees(roots, sizes: sizes, level: level, rules: rules, denseFor: denseFor)
     }
 }

@@ -123,7 +123,7 @@ final class HandoffSource: HistogramSource {
     func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] { try data.histograms(for: nodes) }
     func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try data.apply(decisions) }
 
-    func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+    func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     {
         let shape = data.shape

@@ -226,11 +226,11 @@ final class DenseForCounter: HistogramSource {
     var smallNodePixels: Int { data.smallNodePixels }
     func histograms(for nodes: [NodeKey]) throws -> [[UInt32]] { try data.histograms(for: nodes) }
     func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try data.apply(decisions) }
-    func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+    func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     {
         asked += denseFor.count
-        return try data.growSmallSubtrees(roots, level: level, rules: rules, denseFor: denseFor)
+        return try data.growSmallSubtrees(roots, sizes: sizes, level: level, rules: rules, denseFor: denseFor)
     }
 }
 

@@ -40,10 +40,10 @@ final class FaultySource: TrainingSource {
 
     func apply(_ decisions: [(NodeKey, NodeDecision)]) throws { try inner.apply(decisions) }
     var smallNodePixels: Int { inner.smallNodePixels }
-    func growSmallSubtrees(_ roots: [NodeKey], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+    func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     {
-        try inner.growSmallSubtrees(roots, level: level, rules: rules, denseFor: denseFor)
+        try inner.growSmallSubtrees(roots, sizes: sizes, level: level, rules: rules, denseFor: denseFor)
     }
 }
 
