@@ -42,7 +42,6 @@ struct Render: ParsableCommand {
         }
         guard let out else { return }
         let settings = try config.map { try RenderConfig(contentsOf: $0) } ?? RenderConfig()
-        for line in settings.warnings { FileHandle.standardError.write(Data("canopy render: warning: \(line)\n".utf8)) }
         var job = try RenderJob(bvh: bvh, jointMap: jointMap, config: settings, output: out)
         job.every = every
         job.maxFrames = maxFrames

@@ -17,9 +17,6 @@ public struct RenderConfig: Sendable {
 
     public init() {}
 
-    /// Keys read but not honoured, as lines to print (never dropped in silence).
-    public var warnings: [String] = []
-
     /// glimpse's `clothing_step`: the body's shape and clothing change every this many frames of a
     /// clip (0: once per clip); 1 when the key is absent.
     public var clothingStep = 1

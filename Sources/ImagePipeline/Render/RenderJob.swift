@@ -27,8 +27,9 @@ public struct RenderJob {
 
     public var sources: [(clip: String, source: Source)]
     public var config: RenderConfig
-    public var body: Body = .capsules
-    /// Per rig, how each BVH clip drives it (built when `body` is set to a mesh).
+    /// Set with `setBody`, which prepares the retargeting a mesh needs.
+    public private(set) var body: Body = .capsules
+    /// Per BVH clip, how it drives the mesh's rig (built by `setBody` for a mesh).
     var retargets: [String: RigRetarget] = [:]
     public var output: String
     public var every = 1
