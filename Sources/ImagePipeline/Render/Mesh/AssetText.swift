@@ -1,27 +1,34 @@
 import CZlib
 import Foundation
+import RDTCore
 
 /// Reading the body assets' text files: whole files, gzip files through zlib, and a scanner over
 /// whitespace-separated numbers that allocates nothing per value.
 enum AssetText {
     static func read(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw MeshAssetError(path: path, problem: "missing or unreadable; run scripts/setup to fetch the body assets")
+            throw MeshAssetError.missing(path)
         }
         return [UInt8](data)
+    }
+
+    /// A JSON file of the assets, parsed; `what` names what it should be ("a rig") when it does not parse.
+    static func json(_ path: String, what: String) throws -> JSON {
+        let bytes = try read(path)
+        do { return try JSON.parse(bytes) } catch { throw MeshAssetError.damaged(path, "not \(what) (\(error))") }
     }
 
     /// A gzip file's bytes (zlib's gzip reader).
     static func gunzip(_ path: String) throws -> [UInt8] {
         guard let file = gzopen(path, "rb") else {
-            throw MeshAssetError(path: path, problem: "missing or unreadable; run scripts/setup to fetch the body assets")
+            throw MeshAssetError.missing(path)
         }
         defer { gzclose(file) }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-            if n < 0 { throw MeshAssetError(path: path, problem: "corrupt gzip data; run scripts/setup again to fetch the body assets") }
+            if n < 0 { throw MeshAssetError.damaged(path, "corrupt gzip data") }
             if n == 0 { break }
             out.append(contentsOf: chunk[0..<Int(n)])
         }

@@ -72,16 +72,12 @@ public struct BodyModel: Sendable {
         guard let body = groups.groups["body"], body.count == 1, let bodyRange = body.first, bodyRange.lowerBound == 0,
             bodyRange.upperBound < count
         else {
-            throw MeshAssetError(
-                path: folder + "/mesh_metadata/basemesh_vertex_groups.json",
-                problem: "no \"body\" group of the first vertices; run scripts/setup again")
+            throw MeshAssetError.damaged(folder + "/mesh_metadata/basemesh_vertex_groups.json", "no \"body\" group of the first vertices")
         }
         bodyVertices = 0..<(bodyRange.upperBound + 1)
         rig = try MeshRig(contentsOf: folder + "/rigs/standard/rig.cmu_mb.json")
         for (point, (bone, _)) in RigPose.canonicalJoints where rig.index(of: bone) == nil {
-            throw MeshAssetError(
-                path: folder + "/rigs/standard/rig.cmu_mb.json",
-                problem: "no bone \(bone) for the \(point.rawValue) joint; run scripts/setup again")
+            throw MeshAssetError.damaged(folder + "/rigs/standard/rig.cmu_mb.json", "no bone \(bone) for the \(point.rawValue) joint")
         }
         mirror = try MirrorTable(contentsOf: folder + "/mesh_metadata/hm08.mirror", vertexCount: count)
         weights = try SkinWeights(contentsOf: folder + "/rigs/standard/weights.cmu_mb.json", rig: rig, vertexCount: count)
@@ -93,9 +89,8 @@ public struct BodyModel: Sendable {
             case .mean(let given): list = given
             }
             guard !list.isEmpty, list.allSatisfy({ Int($0) < count }) else {
-                throw MeshAssetError(
-                    path: folder + "/rigs/standard/rig.cmu_mb.json",
-                    problem: "a joint placed on no vertices or missing ones (\(place)); run scripts/setup again")
+                throw MeshAssetError.damaged(
+                    folder + "/rigs/standard/rig.cmu_mb.json", "a joint placed on no vertices or missing ones (\(place))")
             }
             return list
         }
@@ -109,7 +104,7 @@ public struct BodyModel: Sendable {
         var groupIndex: [String: Int] = [:]
         for name in ["body"] + Self.helperGroups {
             guard let g = mesh.groups.firstIndex(of: name) else {
-                throw MeshAssetError(path: folder + "/3dobjs/base.obj", problem: "no group \(name); run scripts/setup again")
+                throw MeshAssetError.damaged(folder + "/3dobjs/base.obj", "no group \(name)")
             }
             groupIndex[name] = g
             let first = triangles.count
@@ -152,8 +147,7 @@ public struct BodyModel: Sendable {
         for f in drawn { faceByCorners[mesh.faces[f].sorted()] = f }
         func mirrorFace(_ f: Int) throws -> Int {
             guard let g = faceByCorners[mesh.faces[f].map { mirror.mirror[Int($0)] }.sorted()] else {
-                throw MeshAssetError(
-                    path: path + "/mesh_metadata/hm08.mirror", problem: "face \(f) has no mirror face; run scripts/setup again")
+                throw MeshAssetError.damaged(path + "/mesh_metadata/hm08.mirror", "face \(f) has no mirror face")
             }
             return g
         }

@@ -35,13 +35,8 @@ public struct MeshRig: Sendable {
     }
 
     public init(contentsOf path: String) throws {
-        func bad(_ what: String) -> MeshAssetError {
-            MeshAssetError(path: path, problem: "\(what); run scripts/setup again to fetch the body assets")
-        }
-        let json: JSON
-        do { json = try JSON.parse(try AssetText.read(path)) } catch let e as MeshAssetError { throw e } catch {
-            throw bad("not a rig (\(error))")
-        }
+        func bad(_ what: String) -> MeshAssetError { .damaged(path, what) }
+        let json = try AssetText.json(path, what: "a rig")
         guard let object = json.objectValue, !object.isEmpty else { throw bad("not a rig: expected an object of bones") }
         func placement(_ end: JSON?) -> Placement? {
             switch end?["strategy"]?.stringValue {

@@ -15,13 +15,13 @@ public struct MirrorTable: Sendable {
             guard words.count >= 2, let a = AssetText.int(bytes, words[0]), let b = AssetText.int(bytes, words[1]), a < vertexCount,
                 b < vertexCount
             else {
-                throw MeshAssetError(path: path, problem: "line \(n + 1): expected \"vertex mirror side\"; run scripts/setup again")
+                throw MeshAssetError.damaged(path, "line \(n + 1): expected \"vertex mirror side\"")
             }
             mirror[a] = Int32(b)
             seen += 1
         }
         guard seen == vertexCount else {
-            throw MeshAssetError(path: path, problem: "\(seen) mirror pairs for \(vertexCount) vertices; run scripts/setup again")
+            throw MeshAssetError.damaged(path, "\(seen) mirror pairs for \(vertexCount) vertices")
         }
     }
 }

@@ -16,7 +16,7 @@ public struct MorphTarget: Sendable {
             guard words.count == 4, let v = AssetText.int(bytes, words[0]), v < vertexCount, let x = AssetText.double(bytes, words[1]),
                 let y = AssetText.double(bytes, words[2]), let z = AssetText.double(bytes, words[3])
             else {
-                throw MeshAssetError(path: path, problem: "line \(n + 1): expected \"vertex dx dy dz\"; run scripts/setup again")
+                throw MeshAssetError.damaged(path, "line \(n + 1): expected \"vertex dx dy dz\"")
             }
             indices.append(Int32(v))
             offsets.append(SIMD3(Float(x), Float(y), Float(z)))

@@ -23,7 +23,7 @@ public struct OBJMesh: Sendable {
             let words = AssetText.words(bytes, line)
             guard let first = words.first else { continue }
             func bad(_ what: String) -> MeshAssetError {
-                MeshAssetError(path: path, problem: "line \(n + 1): \(what); run scripts/setup again to fetch the body assets")
+                MeshAssetError.damaged(path, "line \(n + 1): \(what)")
             }
             switch bytes[first.lowerBound] {
             case UInt8(ascii: "v") where first.count == 1:
@@ -59,7 +59,7 @@ public struct OBJMesh: Sendable {
         }
         let count = vertices.count
         guard count > 0, faces.allSatisfy({ $0.allSatisfy { Int($0) < count } }) else {
-            throw MeshAssetError(path: path, problem: "no vertices, or a face names a vertex past the last; run scripts/setup again")
+            throw MeshAssetError.damaged(path, "no vertices, or a face names a vertex past the last")
         }
     }
 }

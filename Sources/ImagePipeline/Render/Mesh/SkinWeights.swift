@@ -11,13 +11,8 @@ public struct SkinWeights: Sendable {
     /// Reads {"weights": {"Bone": [[vertex, weight], ...]}} for `rig`'s bones over `vertexCount` vertices;
     /// a vertex without weights follows the root bone.
     public init(contentsOf path: String, rig: MeshRig, vertexCount: Int) throws {
-        func bad(_ what: String) -> MeshAssetError {
-            MeshAssetError(path: path, problem: "\(what); run scripts/setup again to fetch the body assets")
-        }
-        let json: JSON
-        do { json = try JSON.parse(try AssetText.read(path)) } catch let e as MeshAssetError { throw e } catch {
-            throw bad("not a weights file (\(error))")
-        }
+        func bad(_ what: String) -> MeshAssetError { .damaged(path, what) }
+        let json = try AssetText.json(path, what: "a weights file")
         guard let table = json["weights"]?.objectValue else { throw bad("no \"weights\" object") }
         var perVertex = [[(Int32, Float)]](repeating: [], count: vertexCount)
         for (name, list) in table {

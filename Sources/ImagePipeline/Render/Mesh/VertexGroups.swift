@@ -6,13 +6,8 @@ public struct VertexGroups: Sendable {
     public var groups: [String: [ClosedRange<Int>]]
 
     public init(contentsOf path: String) throws {
-        func bad(_ what: String) -> MeshAssetError {
-            MeshAssetError(path: path, problem: "\(what); run scripts/setup again to fetch the body assets")
-        }
-        let json: JSON
-        do { json = try JSON.parse(try AssetText.read(path)) } catch let e as MeshAssetError { throw e } catch {
-            throw bad("not a vertex group file (\(error))")
-        }
+        func bad(_ what: String) -> MeshAssetError { .damaged(path, what) }
+        let json = try AssetText.json(path, what: "a vertex group file")
         guard let object = json.objectValue else { throw bad("expected an object of groups") }
         groups = [:]
         for (name, ranges) in object {
