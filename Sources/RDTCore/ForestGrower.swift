@@ -68,8 +68,8 @@ public final class ForestGrower {
         if !plan.small.isEmpty {
             let roots = Set(plan.small)
             let denseFor = Set(plan.small.filter { $0.node > 0 && state.cache.contains($0.parent) && needed.contains($0.sibling) })
-            let sizes = plan.small.map { LevelPlan.pixels((state.open[$0] ?? nil) ?? []) }
-            var grown = try source.growSmallSubtrees(plan.small, sizes: sizes, level: level, rules: rules, denseFor: denseFor)
+            var grown = try source.growSmallSubtrees(
+                plan.small, sizes: plan.smallPixels, level: level, rules: rules, denseFor: denseFor)
             for (key, e) in grown.evaluations {
                 if roots.contains(key) { ready.append((key, e)) } else { state.grownAhead[key] = e }
             }

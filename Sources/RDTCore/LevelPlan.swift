@@ -7,6 +7,8 @@ struct LevelPlan {
     var grownAhead: [(NodeKey, NodeEvaluation)] = []
     /// Small nodes: the source grows their whole subtrees from precomputed bins.
     var small: [NodeKey] = []
+    /// Each small node's pixel count (in `small`'s order).
+    var smallPixels: [Int] = []
     /// Nodes that need a dense histogram (counted, or derived from a cached parent).
     var needs: [NodeKey] = []
 
@@ -26,6 +28,7 @@ struct LevelPlan {
                 plan.grownAhead.append((key, e))
             } else if let totals = known, smallLimit > 0, pixels(totals) <= smallLimit {
                 plan.small.append(key)
+                plan.smallPixels.append(pixels(totals))
             } else {
                 plan.needs.append(key)
             }

@@ -24,7 +24,7 @@ import Testing
         let plan = LevelPlan.classify(open: open, grownAhead: ahead, level: 2, rules: rules, smallLimit: 100)
         #expect(plan.leaves.map(\.0) == [key(1), key(2)])
         #expect(plan.grownAhead.map(\.0) == [key(5)])
-        #expect(plan.small == [key(3)])
+        #expect(plan.small == [key(3)] && plan.smallPixels == [80], "each small node with its pixel count")
         #expect(plan.needs == [key(0), key(4)])
         let noSmall = LevelPlan.classify(open: open, grownAhead: [:], level: 2, rules: rules, smallLimit: 0)
         #expect(noSmall.small.isEmpty && noSmall.needs == [key(0), key(3), key(4), key(5)])

@@ -10,7 +10,6 @@ public struct BodyModel: Sendable {
     /// Helper geometry that can be worn, in drawing order after the body.
     public static let helperGroups = ["helper-tights", "helper-skirt", "helper-hair"]
 
-    public let folder: String
     /// Rest positions, metres, y up, the subject facing +z (its left is +x).
     public let rest: [SIMD3<Float>]
     public let rig: MeshRig
@@ -64,7 +63,6 @@ public struct BodyModel: Sendable {
     }
 
     public init(folder: String) throws {
-        self.folder = folder
         let mesh = try OBJMesh(contentsOf: folder + "/3dobjs/base.obj")
         let count = mesh.vertices.count
         rest = mesh.vertices.map { SIMD3<Float>($0 * Self.unit) }
@@ -142,7 +140,9 @@ public struct BodyModel: Sendable {
             list.reduce(SIMD3<Double>.zero) { $0 + SIMD3<Double>(rest[Int($1)]) } / Double(list.count)
         }
         let headAt = heads.map(mean), tailAt = tails.map(mean)
-        func centre(_ f: Int) -> SIMD3<Double> { mean(mesh.faces[f]) }
+        // Each drawn face's centre, worked out once (the rules, the sides and the helpers' search all use it).
+        let centres = Dictionary(uniqueKeysWithValues: drawn.map { ($0, mean(mesh.faces[$0])) })
+        func centre(_ f: Int) -> SIMD3<Double> { centres[f] ?? mean(mesh.faces[f]) }
         var faceByCorners: [[Int32]: Int] = [:]
         for f in drawn { faceByCorners[mesh.faces[f].sorted()] = f }
         func mirrorFace(_ f: Int) throws -> Int {

@@ -62,8 +62,8 @@ public struct RigRetarget: Sendable {
     /// The rig pose of frame `frame` on `body`.
     public func pose(frame: Int, rig: MeshRig, body: ShapedBody) throws -> RigPose {
         guard byRotation else { return Self.pose(points: try mapping.pose(motion, frame: frame), rig: rig, body: body) }
-        let root = rootPosition(frame: frame, body: body)
-        let global = motion.transforms(row: motion.frames[frame]).rotations
+        let (positions, global) = motion.transforms(row: motion.frames[frame])
+        let root = rootPosition(positions[0], body: body)
         var rotations = [Matrix3](repeating: .identity, count: rig.bones.count)
         for (b, bone) in rig.bones.enumerated() {
             guard let j = driver[b] else {
@@ -75,13 +75,13 @@ public struct RigRetarget: Sendable {
         return RigPose(rotations: rotations, root: root)
     }
 
-    /// Where the root goes: the BVH root, scaled by the body's hip height over the BVH's (the camera
-    /// finds the floor under the posed body, so only the motion's size matters).
-    func rootPosition(frame: Int, body: ShapedBody) -> SIMD3<Double> {
+    /// Where the root goes: the BVH root (file units), scaled by the body's hip height over the BVH's
+    /// (the camera finds the floor under the posed body, so only the motion's size matters).
+    func rootPosition(_ bvhRoot: SIMD3<Double>, body: ShapedBody) -> SIMD3<Double> {
         let restFloor = bvhRestPositions.map(\.y).min() ?? 0
         let bvhHip = bvhRestPositions[0].y - restFloor
         let hip = body.heads[0].y - body.floor
-        return motion.positions(frame: frame)[0] * mapping.unit * (bvhHip > 0.05 ? hip / bvhHip : 1)
+        return bvhRoot * mapping.unit * (bvhHip > 0.05 ? hip / bvhHip : 1)
     }
 
     /// Canonical points -> rig: the pelvis and chest frames from hips, shoulders and spine; each limb
