@@ -21,13 +21,8 @@ public struct MeshRenderer: Sendable {
         let groups = ["body"] + clothing.helperGroups
         let ranges = groups.compactMap { model.ranges[$0] }
         let posed = MeshSkinning.pose(body, pose, rig: model.rig, weights: model.weights, vertices: model.drawnVertices)
-        var floor = Double.infinity
-        if let bodyRange = model.ranges["body"] {
-            for t in bodyRange {
-                let tri = model.triangles[t]
-                floor = min(floor, Double(posed[Int(tri.x)].y))
-            }
-        }
+        // The floor is under the lowest point of the posed body.
+        let floor = Double(posed[model.bodyVertices].lazy.map(\.y).min() ?? 0)
         let points = pose.canonicalPoints(model.rig, body)
         let camera = CameraPlacement(config: config, facing: pose.facing, focus: points[.pelvis] ?? pose.root, floor: floor, rng: &rng)
         var cam = [SIMD3<Float>](repeating: .zero, count: posed.count)
