@@ -189,23 +189,11 @@ import Testing
     @Test func meshFramesAreTheSameForOneOrThreeTasks() throws {
         let model = try Self.model.get()
         let dir = try TemporaryDirectory()
-        for (out, count) in [("one", 1), ("three", 3)] {
-            for t in 0..<count {
-                var job = try RenderJob(bvh: [Self.walkPath], jointMap: nil, config: RenderConfig(), output: dir.path + "/" + out)
-                job.setBody(.mesh(model))
-                job.every = 40
-                (job.taskID, job.taskCount) = (t, count)
-                try job.run()
-            }
-        }
-        for sub in ["depth", "labels", "meta"] {
-            let names = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/one/" + sub).sorted()
-            #expect(names.count == 7)
-            for n in names {
-                #expect(
-                    FileManager.default.contents(atPath: dir.path + "/one/\(sub)/\(n)")
-                        == FileManager.default.contents(atPath: dir.path + "/three/\(sub)/\(n)"), "\(sub)/\(n)")
-            }
+        try expectSameOutputForOneOrThreeTasks(in: dir.path, frames: 7) { out in
+            var job = try RenderJob(bvh: [Self.walkPath], jointMap: nil, config: RenderConfig(), output: out)
+            job.setBody(.mesh(model))
+            job.every = 40
+            return job
         }
         let meta = try JSON.parse(
             try #require(FileManager.default.contents(atPath: dir.path + "/one/meta/cmu-mb2_08_01_walk-000041.json")).map { $0 })

@@ -88,23 +88,10 @@ import Testing
 
     @Test func outputIsTheSameForOneOrThreeTasksAndReRunsSkip() throws {
         let dir = try TemporaryDirectory()
-        for (out, count) in [("one", 1), ("three", 3)] {
-            for t in 0..<count {
-                var job = try RenderJob(bvh: [], jointMap: nil, config: RenderConfig(), output: dir.path + "/" + out)
-                job.builtInFrames = 7
-                job.taskID = t
-                job.taskCount = count
-                try job.run()
-            }
-        }
-        for sub in ["depth", "labels", "meta"] {
-            let names = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/one/" + sub).sorted()
-            #expect(names.count == 14)
-            for n in names {
-                #expect(
-                    FileManager.default.contents(atPath: dir.path + "/one/\(sub)/\(n)")
-                        == FileManager.default.contents(atPath: dir.path + "/three/\(sub)/\(n)"), "\(sub)/\(n)")
-            }
+        try expectSameOutputForOneOrThreeTasks(in: dir.path, frames: 14) { out in
+            var job = try RenderJob(bvh: [], jointMap: nil, config: RenderConfig(), output: out)
+            job.builtInFrames = 7
+            return job
         }
         var again = try RenderJob(bvh: [], jointMap: nil, config: RenderConfig(), output: dir.path + "/one")
         again.builtInFrames = 7
