@@ -22,7 +22,11 @@ public struct MeshRenderer: Sendable {
         let ranges = groups.compactMap { model.ranges[$0] }
         let posed = MeshSkinning.pose(body, pose, rig: model.rig, weights: model.weights, vertices: model.drawnVertices)
         // The floor is under the lowest point of the posed body.
-        let floor = Double(posed[model.bodyVertices].lazy.map(\.y).min() ?? 0)
+        var lowest = Float.infinity
+        posed.withUnsafeBufferPointer { p in
+            for v in model.bodyVertices { lowest = min(lowest, p[v].y) }
+        }
+        let floor = Double(lowest)
         let points = pose.canonicalPoints(model.rig, body)
         let camera = CameraPlacement(config: config, facing: pose.facing, focus: points[.pelvis] ?? pose.root, floor: floor, rng: &rng)
         var cam = [SIMD3<Float>](repeating: .zero, count: posed.count)
