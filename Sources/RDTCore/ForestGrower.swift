@@ -65,11 +65,14 @@ public final class ForestGrower {
         // whose parent's is kept also gets its dense histogram, for the sibling's subtraction.
         var ready = plan.grownAhead
         var smallDense: [NodeKey: [UInt32]] = [:]
+        let roots = Set(plan.small)
+        // An evaluating source keeps the parents' histograms with its workers: a small root whose
+        // large sibling is derived is counted there, in the sibling's batch, instead.
+        let smallPairs = plan.small.filter { $0.node > 0 && state.cache.contains($0.parent) && needed.contains($0.sibling) }
         if !plan.small.isEmpty {
-            let roots = Set(plan.small)
-            let denseFor = Set(plan.small.filter { $0.node > 0 && state.cache.contains($0.parent) && needed.contains($0.sibling) })
             var grown = try source.growSmallSubtrees(
-                plan.small, sizes: plan.smallPixels, level: level, rules: rules, denseFor: denseFor)
+                plan.small, sizes: plan.smallPixels, level: level, rules: rules,
+                denseFor: source.evaluates ? [] : Set(smallPairs))
             for (key, e) in grown.evaluations {
                 if roots.contains(key) { ready.append((key, e)) } else { state.grownAhead[key] = e }
             }
@@ -94,13 +97,18 @@ public final class ForestGrower {
         }
         let derivedFromSmall = Set(fromSmall.map(\.0))
         plan.needs.removeAll { derivedFromSmall.contains($0) }
+        let smallCounted = source.evaluates ? smallPairs : []
+        let siblingsOfSmall = Set(smallCounted.map(\.sibling))
+        plan.needs.removeAll { siblingsOfSmall.contains($0) }
 
         // Counted and derived pairs; parents no pair will be derived from are let go before the
         // level's batches are counted.
         let cache = state.cache
-        let (compute, derived) = LevelPlan.pairs(plan.needs, needed: needed, open: state.open, cached: cache.contains)
+        var (compute, derived) = LevelPlan.pairs(plan.needs, needed: needed, open: state.open, cached: cache.contains)
+        for key in smallCounted { derived[key] = key.sibling }
+        compute = smallCounted + compute
         state.cache.retain(Set(derived.keys.map(\.parent)))
-        decided.record.histogramsComputed = compute.count
+        decided.record.histogramsComputed = compute.count - smallCounted.count
         decided.record.histogramsDerived = derived.count + fromSmall.count
         let batches = LevelPlan.batches(
             compute, derived: derived, nodeBytes: shape.countsPerNode * 4,
@@ -115,10 +123,12 @@ public final class ForestGrower {
                 // The source's workers summed and evaluated these nodes (and derived siblings).
                 let evaluated = try source.evaluations(for: batch)
                 if source.pipelined, k + ahead < batches.count { try source.prefetch(batches[k + ahead]) }
-                for (key, e) in evaluated { decided.decide(key, e, hist: nil, trees: &state.trees) }
-                try source.keep(Set(evaluated.map(\.0)).intersection(decided.nextCache.keptElsewhere))
-                done += evaluated.count
-                onBatch?(level, done, plan.needs.count)
+                // Small roots counted for their siblings were decided from their subtrees.
+                let fresh = evaluated.filter { !roots.contains($0.0) }
+                for (key, e) in fresh { decided.decide(key, e, hist: nil, trees: &state.trees) }
+                try source.keep(Set(fresh.map(\.0)).intersection(decided.nextCache.keptElsewhere))
+                done += fresh.count
+                onBatch?(level, done, plan.needs.count + smallCounted.count)
                 continue
             }
             let counting = CPUClock.process
@@ -140,7 +150,7 @@ public final class ForestGrower {
             }
             for (item, evaluation) in zip(items, evaluations) { decided.decide(item.0, evaluation, hist: item.1, trees: &state.trees) }
             done += batch.count + batch.filter { derived[$0] != nil }.count
-            onBatch?(level, done, plan.needs.count)
+            onBatch?(level, done, plan.needs.count + smallCounted.count)
         }
         try source.apply(decided.decisions)
         state.cache = decided.nextCache

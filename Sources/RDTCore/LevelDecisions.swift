@@ -62,9 +62,9 @@ struct LevelDecisions {
         let right = zip(e.totals, left).map { $0 &- $1 }
         nextOpen[NodeKey(tree: key.tree, node: 2 * key.node + 1)] = .some(left)
         nextOpen[NodeKey(tree: key.tree, node: 2 * key.node + 2)] = .some(right)
-        // A large child is derived from its small sibling's dense histogram only where the source
-        // grows small subtrees here (an evaluating source's workers do not send them).
-        let fromSmall = keptElsewhereBytes == 0 && ((needsDense(left) && growsSmall(right)) || (growsSmall(left) && needsDense(right)))
+        // A large child is derived from its small sibling's dense histogram (from the sibling's
+        // bins here, counted in the large child's batch by an evaluating source's workers).
+        let fromSmall = (needsDense(left) && growsSmall(right)) || (growsSmall(left) && needsDense(right))
         guard (needsDense(left) && needsDense(right)) || fromSmall else { return }
         if let hist {
             nextCache.keep(hist, for: key)

@@ -25,6 +25,19 @@ final class SlicedSource: HistogramSource {
     }
 
     var evaluates: Bool { true }
+    /// Small subtrees as a cluster grows them: from bins, never with dense histograms (the
+    /// workers count a small root whose large sibling is derived in that sibling's batch).
+    var smallNodePixels: Int { data.smallNodePixels }
+    var smallRoots = Set<NodeKey>()
+    var derivedFromSmall = 0
+    func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+        -> SmallSubtreeGrowth
+    {
+        if !denseFor.isEmpty { violations.append("dense histograms asked of an evaluating source") }
+        smallRoots.formUnion(roots)
+        return try data.growSmallSubtrees(roots, sizes: sizes, level: level, rules: rules, denseFor: [])
+    }
+
     func startLevel(_ level: Int, derived: [NodeKey: NodeKey]) throws {
         self.level = level
         self.derived = derived
@@ -56,6 +69,7 @@ final class SlicedSource: HistogramSource {
             summed[sibling] = parent
             out.append((sibling, sliced(parent)))
             derivedCount += 1
+            if smallRoots.contains(key) { derivedFromSmall += 1 }
         }
         return out
     }
@@ -88,11 +102,7 @@ final class SlicedSource: HistogramSource {
     /// one process, for any number of owners, with and without the cache.
     @Test(arguments: [1, 2, 3, 7])
     func slicedEvaluationGrowsTheSameForest(owners: Int) throws {
-        let frames = SyntheticFrame.make(count: 10, labels: 6, seed: 31)
-        var p = TestSetup.parameters()
-        p.maxDepth = 8
-        let plain = TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: 0)
-        let expected = try TestSetup.forest(plain, p, data: plain, labels: 6)
+        let (frames, p, expected) = try TestSetup.depth8Baseline(seed: 31)
         for cache in [p.histogramCacheMemory, 0] {
             var q = p
             q.histogramCacheMemory = cache
@@ -104,6 +114,19 @@ final class SlicedSource: HistogramSource {
             #expect(source.violations.isEmpty, "\(source.violations.prefix(3))")
             #expect((source.derivedCount > 0) == (cache > 0), "siblings derived: \(source.derivedCount)")
         }
+    }
+
+    /// With small subtrees too: a large node whose sibling is grown small is derived from the
+    /// parent's kept histogram minus the small sibling's, counted in the large node's batch.
+    @Test(arguments: [100, 150, 250])
+    func largeSiblingsOfSmallSubtreesAreDerived(limit: Int) throws {
+        let (frames, p, expected) = try TestSetup.depth8Baseline(seed: 31)
+        let source = SlicedSource(
+            TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: limit), owners: 2, rules: StoppingRules(p))
+        let forest = try TestSetup.forest(source, p, data: source.data, labels: 6)
+        #expect(forest == expected, "limit \(limit)")
+        #expect(source.violations.isEmpty, "\(source.violations.prefix(3))")
+        #expect(source.derivedFromSmall > 0, "no large sibling derived from a small one (\(source.smallRoots.count) small roots)")
     }
 }
 
@@ -151,11 +174,7 @@ final class HandoffSource: HistogramSource {
     /// Subtrees grown from bins put together from parts give the same forest, for any limit.
     @Test(arguments: [150, 600, Int.max])
     func subtreesFromBinsMadeApartGrowTheSameForest(limit: Int) throws {
-        let frames = SyntheticFrame.make(count: 10, labels: 6, seed: 17)
-        var p = TestSetup.parameters()
-        p.maxDepth = 8
-        let plain = TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: 0)
-        let expected = try TestSetup.forest(plain, p, data: plain, labels: 6)
+        let (frames, p, expected) = try TestSetup.depth8Baseline(seed: 17)
         for parts in [1, 3] {
             let source = HandoffSource(TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: limit), parts: parts)
             let forest = try TestSetup.forest(source, p, data: source.data, labels: 6)

@@ -239,11 +239,7 @@ final class DenseForCounter: HistogramSource {
     /// histogram (counted from its bins): the same forest as counting it.
     @Test(arguments: [150, 250])
     func largeSiblingsOfSmallNodesAreDerivedAndTheForestIsTheSame(limit: Int) throws {
-        let frames = SyntheticFrame.make(count: 10, labels: 6, seed: 5)
-        var p = TestSetup.parameters()
-        p.maxDepth = 8
-        let dense = TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: 0)
-        let expected = try TestSetup.forest(dense, p, data: dense, labels: 6)
+        let (frames, p, expected) = try TestSetup.depth8Baseline(seed: 5)
         let source = DenseForCounter(TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: limit))
         let forest = try TestSetup.forest(source, p, data: source.data, labels: 6)
         #expect(forest == expected)

@@ -78,6 +78,16 @@ enum TestSetup {
             .grow(labels: Self.labels(labels), camera: camera, source: source)
     }
 
+    /// Ten synthetic frames of 6 labels, depth-8 parameters and the 2-tree forest one process
+    /// grows from them with dense histograms only: what the other paths must reproduce.
+    static func depth8Baseline(seed: UInt64) throws -> (frames: [SyntheticFrame], p: TrainingParameters, expected: [DecisionTree]) {
+        let frames = SyntheticFrame.make(count: 10, labels: 6, seed: seed)
+        var p = parameters()
+        p.maxDepth = 8
+        let plain = data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: 0)
+        return (frames, p, try forest(plain, p, data: plain, labels: 6))
+    }
+
     /// Builds local training data; each tree's index is every frame once, in order.
     static func data(
         _ frames: [SyntheticFrame], parameters p: TrainingParameters, trees: Int, labels: Int,
