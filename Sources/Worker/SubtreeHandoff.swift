@@ -4,7 +4,8 @@ import RDTCore
 import WireProtocol
 
 /// This worker's part in handing small subtrees off (docs/scaling.md), touched only on the compute
-/// queue. As a holder it sends each small root's target its pixels of the root as bins and labels;
+/// queue. As a holder it sends each small root's target its pixels of the root as bins and labels
+/// (LZ4, about half the bytes; kept raw where the target is itself);
 /// as a target, once every holder's bins are in, it grows the whole subtree below each of its
 /// roots (`SmallSubtree.growAll`) and sends the coordinator every evaluation. Bins may arrive
 /// before their request: they wait for it.
@@ -43,13 +44,16 @@ final class SubtreeHandoff {
             m.request = g.request
             m.from = me
             var frames: [[UInt8]] = []
+            // Bins this worker grows itself stay as they are; only those for other workers are compressed.
+            let local = target.peerID == me
             for (i, root) in roots.enumerated() where g.targets[i].peerID == target.peerID {
                 let (bins, labels) = job.data.bins(of: root)
                 m.roots.append(Canopy_Wire_NodeRef(root))
                 m.pixels.append(UInt32(labels.count))
-                if !labels.isEmpty { frames += [try LZ4Codec.compress(bins), try LZ4Codec.compress(labels)] }
+                guard !labels.isEmpty else { continue }
+                frames += local ? [bins, labels] : [try LZ4Codec.compress(bins), try LZ4Codec.compress(labels)]
             }
-            if target.peerID == me {
+            if local {
                 received[g.request, default: [:]][me] = (m, frames)
             } else {
                 out.append(
@@ -97,6 +101,10 @@ final class SubtreeHandoff {
             for (root, count) in zip(expected, m.pixels.map(Int.init)) where count > 0 {
                 let C = job.data.candidates[root.tree].count
                 guard count <= 1 << 26, let b = frames.next(), let l = frames.next() else { break }
+                if holder == me {
+                    parts[root, default: []].append((b, l))
+                    continue
+                }
                 let bins = try LZ4Codec.decompress(b, count: count * C)
                 let labels = try LZ4Codec.decompress(l, count: count)
                 guard bins.allSatisfy({ Int($0) < shape.bins }), labels.allSatisfy({ Int($0) < shape.labels }) else {
