@@ -14,6 +14,9 @@ public final class SmallSubtree {
         let lo: Int, hi: Int
         let level: Int
         let totals: [UInt32]
+        /// The node's best split, where its parent's pass worked it out (`worked`).
+        var choice: SplitChoice? = nil
+        var worked = false
     }
 
     public let root: NodeKey
@@ -181,17 +184,21 @@ public final class SmallSubtree {
     }
 
     /// Evaluates one node and, where it splits, arranges its children's pixels and returns their
-    /// tasks (those not leaves by their totals). Tasks of one subtree touch disjoint positions, so
-    /// they may run on different threads at once.
+    /// tasks (those not leaves by their totals), each with its best split: one pass per candidate
+    /// moves the node's bins to its children's halves and counts both children's histograms, so
+    /// the children never read their bins again to choose. Tasks of one subtree touch disjoint
+    /// positions, so they may run on different threads at once.
     public static func evaluate(_ task: Task, scratch: Scratch) -> (NodeKey, NodeEvaluation, [Task]) {
         let t = task.subtree
         let key = NodeKey(tree: t.root.tree, node: task.node)
         guard let node = SplitSelection.NodeTotals(task.totals) else {
             return (key, NodeEvaluation(totals: task.totals, choice: nil, left: nil), [])
         }
-        let choice = best(
-            node, lo: task.lo, hi: task.hi, bins: t.bins, label: t.label, stride: t.n,
-            candidates: t.C, binCount: t.B, scratch: scratch)
+        let choice =
+            task.worked
+            ? task.choice
+            : best(
+                node, lo: task.lo, hi: task.hi, bins: t.bins, label: t.label, stride: t.n, candidates: t.C, binCount: t.B, scratch: scratch)
         guard let choice, choice.gain > t.rules.minGain else {
             return (key, NodeEvaluation(totals: task.totals, choice: choice, left: nil), [])
         }
@@ -213,22 +220,23 @@ public final class SmallSubtree {
         let openRight = !t.rules.isLeafWithoutSplit(right, level: task.level + 1)
         guard openLeft || openRight else { return (key, evaluation, []) }
         // Keep each child's pixels contiguous in every candidate's row, so a node reads its bins in
-        // one sequential pass per candidate.
-        for c in 0..<t.C { partition(t.bins + c * t.n + task.lo, count: m, scratch: scratch) }
+        // one sequential pass per candidate; the same pass counts the open children.
+        let sides = [openLeft ? SplitSelection.NodeTotals(left) : nil, openRight ? SplitSelection.NodeTotals(right) : nil]
+        let bests = splitAndChoose(task, sides: sides, scratch: scratch)
         partition(t.label + task.lo, count: m, scratch: scratch)
         let mid = task.lo + nLeft
         var children: [Task] = []
         if openLeft {
             children.append(
                 Task(
-                    subtree: t, node: 2 * task.node + 1, lo: task.lo, hi: mid, level: task.level + 1,
-                    totals: left))
+                    subtree: t, node: 2 * task.node + 1, lo: task.lo, hi: mid, level: task.level + 1, totals: left,
+                    choice: bests[0], worked: true))
         }
         if openRight {
             children.append(
                 Task(
-                    subtree: t, node: 2 * task.node + 2, lo: mid, hi: task.hi, level: task.level + 1,
-                    totals: right))
+                    subtree: t, node: 2 * task.node + 2, lo: mid, hi: task.hi, level: task.level + 1, totals: right,
+                    choice: bests[1], worked: true))
         }
         return (key, evaluation, children)
     }
@@ -236,114 +244,293 @@ public final class SmallSubtree {
     /// Stable partition of `count` bytes by `scratch.goesLeft`: those going left first.
     @inline(__always)
     static func partition(_ seg: UnsafeMutablePointer<UInt8>, count m: Int, scratch s: Scratch) {
-        let goes = s.goesLeft, spill = s.spill
+        var mover = Mover(row: seg, spill: s.spill)
+        for i in 0..<m { mover.put(seg[i], left: Int(s.goesLeft[i])) }
+        mover.finish()
+    }
+
+    /// Moves a row's bytes to their sides as they are read, in order: left ones to the front of
+    /// the row at once, right ones to `spill` until `finish` puts them after the left ones.
+    struct Mover {
+        let row, spill: UnsafeMutablePointer<UInt8>
         var l = 0, r = 0
-        for i in 0..<m {
-            let v = seg[i], g = Int(goes[i])
-            seg[l] = v
+
+        init(row: UnsafeMutablePointer<UInt8>, spill: UnsafeMutablePointer<UInt8>) {
+            self.row = row
+            self.spill = spill
+        }
+
+        /// The next byte, going left (`left` 1) or right (0).
+        @inline(__always) mutating func put(_ v: UInt8, left g: Int) {
+            row[l] = v
             spill[r] = v
             l &+= g
             r &+= 1 &- g
         }
-        (seg + l).update(from: spill, count: r)
+
+        @inline(__always) func finish() { (row + l).update(from: spill, count: r) }
+    }
+
+    /// One side of a pass that is counted: its present labels' counters start at `offset` of
+    /// each bin's `width`.
+    struct Side {
+        let present: Int
+        let offset: Int
+        let n: UInt32
+        let parentEntropy: Double
+    }
+
+    /// The histogram layout of one pass: per bin, `width` counters; each counted side has its
+    /// present labels at its offset, the pixels of a side not counted go to the last counter.
+    struct Layout {
+        let width: Int
+        /// Per side (in order), nil where it is not counted.
+        let sides: [Side?]
+
+        /// Fills `scratch.memberSlot` with each position's counter (`side(i)`: its side's index)
+        /// and `scratch.totals` with the counted sides' label totals.
+        init(
+            _ nodes: [SplitSelection.NodeTotals?], labels: UnsafePointer<UInt8>, count m: Int, side: (Int) -> Int,
+            scratch s: Scratch
+        ) {
+            var sides: [Side?] = []
+            var width = 0
+            for (k, node) in nodes.enumerated() {
+                guard let node else {
+                    sides.append(nil)
+                    continue
+                }
+                for (j, l) in node.present.enumerated() {
+                    s.slot[k * s.labels + l] = Int32(width + j)
+                    s.totals[width + j] = node.totals[j]
+                }
+                sides.append(Side(present: node.present.count, offset: width, n: node.n, parentEntropy: node.parentEntropy))
+                width += node.present.count
+            }
+            let trash = Int32(width)
+            for (k, node) in nodes.enumerated() where node == nil {
+                for l in 0..<s.labels { s.slot[k * s.labels + l] = trash }
+            }
+            self.width = width + 1
+            self.sides = sides
+            for i in 0..<m { s.memberSlot[i] = s.slot[side(i) * s.labels + Int(labels[i])] }
+        }
+    }
+
+    /// The best split found so far for each side of a pass.
+    struct Bests {
+        var choice: [SplitChoice?]
+        var gain: [Double]
+
+        init(sides: Int) {
+            choice = Array(repeating: nil, count: sides)
+            gain = Array(repeating: -Double.infinity, count: sides)
+        }
+    }
+
+    /// Counts the `m` bins of `row` into `scratch.hist` by each position's counter (two copies
+    /// where many pixels could collide, merged) and marks in `rowCount` the bins that hold pixels;
+    /// with `partitioning`, also moves the row's bins to their sides (as `partition`).
+    @inline(__always)
+    static func count(
+        _ row: UnsafeMutablePointer<UInt8>, count m: Int, width W: Int, bins B: Int, partitioning: Bool, narrow: Bool,
+        scratch s: Scratch
+    ) -> UInt64 {
+        let hist = s.hist, rowCount = s.rowCount, memberSlot = s.memberSlot, goes = s.goesLeft
+        var mover = Mover(row: row, spill: s.spill)
+        var touched: UInt64 = 0
+        if m < 4 * B {
+            for i in 0..<m {
+                let v = row[i]
+                let b = Int(v)
+                hist[b &* W &+ Int(memberSlot[i])] &+= 1
+                if narrow { touched |= 1 &<< UInt64(v) } else { rowCount[b] &+= 1 }
+                if partitioning { mover.put(v, left: Int(goes[i])) }
+            }
+        } else {
+            // Many pixels: two copies of the counts, so neighbours falling in the same bin do not
+            // wait on each other's increment; merged, with the bins' pixel counts.
+            let odd = s.oddHist
+            var i = 0
+            while i &+ 1 < m {
+                let v0 = row[i], v1 = row[i &+ 1]
+                hist[Int(v0) &* W &+ Int(memberSlot[i])] &+= 1
+                odd[Int(v1) &* W &+ Int(memberSlot[i &+ 1])] &+= 1
+                if partitioning {
+                    mover.put(v0, left: Int(goes[i]))
+                    mover.put(v1, left: Int(goes[i &+ 1]))
+                }
+                i &+= 2
+            }
+            if i < m {
+                let v = row[i]
+                hist[Int(v) &* W &+ Int(memberSlot[i])] &+= 1
+                if partitioning { mover.put(v, left: Int(goes[i])) }
+            }
+            for j in 0..<B {
+                var sum: UInt32 = 0
+                let a = hist + j * W, o = odd + j * W
+                for k in 0..<W {
+                    let v = a[k] &+ o[k]
+                    a[k] = v
+                    o[k] = 0
+                    sum &+= v
+                }
+                if narrow { touched |= sum != 0 ? 1 &<< UInt64(j) : 0 } else { rowCount[j] = sum }
+            }
+        }
+        if partitioning { mover.finish() }
+        return touched
+    }
+
+    /// Scans one candidate's counted histogram for each counted side's best threshold, as
+    /// `SplitSelection.best` would (empty bins skipped, stops once the right side is empty), then
+    /// zeroes the bins that held pixels. With `narrow` (at most 64 bins) the bins that hold pixels
+    /// are the bits of `touched`, visited in order, so a node of a few pixels costs a few bins.
+    @inline(__always)
+    static func scan(
+        candidate c: Int, width W: Int, sides: UnsafeBufferPointer<Side?>, bins B: Int, narrow: Bool, touched: UInt64,
+        scratch s: Scratch, table t: UnsafePointer<Double>, bests: inout Bests
+    ) {
+        let hist = s.hist, rowCount = s.rowCount, left = s.left
+        // The bins a threshold can follow: all but the last.
+        let thresholds = B < 64 ? touched & ((1 &<< UInt64(B - 1)) &- 1) : touched & ~(1 &<< 63)
+        for k in 0..<sides.count {
+            guard let side = sides[k] else { continue }
+            let P = side.present
+            for l in 0..<P { left[l] = 0 }
+            var nl: UInt32 = 0
+            var bits = thresholds
+            var next = 0
+            while true {
+                let j: Int
+                if narrow {
+                    if bits == 0 { break }
+                    j = bits.trailingZeroBitCount
+                    bits &= bits &- 1
+                } else {
+                    if next == B - 1 { break }
+                    j = next
+                    next += 1
+                    if rowCount[j] == 0 { continue }  // an empty bin: the split of the threshold before
+                }
+                let h = hist + j * W + side.offset
+                var added: UInt32 = 0
+                for l in 0..<P {
+                    let v = h[l]
+                    left[l] &+= v
+                    added &+= v
+                }
+                if added == 0 { continue }
+                nl &+= added
+                if nl == side.n { break }
+                let g = SplitSelection.gain(
+                    left: left, totals: s.totals + side.offset, present: P, nl: nl, n: side.n,
+                    parentEntropy: side.parentEntropy, table: t)
+                if g > bests.gain[k] {
+                    bests.gain[k] = g
+                    bests.choice[k] = SplitChoice(candidate: c, threshold: j, gain: g)
+                }
+            }
+        }
+        if narrow {
+            var bits = touched
+            while bits != 0 {
+                (hist + bits.trailingZeroBitCount * W).update(repeating: 0, count: W)
+                bits &= bits &- 1
+            }
+        } else {
+            for j in 0..<B where rowCount[j] != 0 {
+                rowCount[j] = 0
+                (hist + j * W).update(repeating: 0, count: W)
+            }
+        }
+    }
+
+    /// Counts every candidate's row of `m` bins at `bins + lo` (rows `stride` apart) by the
+    /// layout and scans each for the counted sides' best splits; with `partitioning`, also moves
+    /// each row's bins to their sides by `scratch.goesLeft`.
+    @inline(__always)
+    static func choose(
+        layout: Layout, bins: UnsafeMutablePointer<UInt8>, lo: Int, count m: Int, stride: Int, candidates C: Int, binCount B: Int,
+        partitioning: Bool, scratch s: Scratch
+    ) -> [SplitChoice?] {
+        var bests = Bests(sides: layout.sides.count)
+        @inline(__always) func pass(narrow: Bool, sides: UnsafeBufferPointer<Side?>, table: UnsafePointer<Double>) {
+            for c in 0..<C {
+                let touched = count(
+                    bins + c * stride + lo, count: m, width: layout.width, bins: B, partitioning: partitioning, narrow: narrow, scratch: s)
+                scan(
+                    candidate: c, width: layout.width, sides: sides, bins: B, narrow: narrow, touched: touched, scratch: s,
+                    table: table, bests: &bests)
+            }
+        }
+        SplitSelection.xlogxTable.withUnsafeBufferPointer { table in
+            layout.sides.withUnsafeBufferPointer { sides in
+                if B <= 64 {
+                    pass(narrow: true, sides: sides, table: table.baseAddress!)
+                } else {
+                    pass(narrow: false, sides: sides, table: table.baseAddress!)
+                }
+            }
+        }
+        return bests.choice
+    }
+
+    /// Moves every candidate's bins of the task's node to its children's halves (by
+    /// `scratch.goesLeft`) and, in the same pass, counts each child of `sides` that is given
+    /// (left, right) and finds its best split.
+    static func splitAndChoose(_ task: Task, sides: [SplitSelection.NodeTotals?], scratch s: Scratch) -> [SplitChoice?] {
+        let t = task.subtree
+        let m = task.hi - task.lo
+        guard sides.contains(where: { $0 != nil }) else {
+            for c in 0..<t.C { partition(t.bins + c * t.n + task.lo, count: m, scratch: s) }
+            return [nil, nil]
+        }
+        let goes = s.goesLeft
+        let layout = Layout(sides, labels: t.label + task.lo, count: m, side: { goes[$0] != 0 ? 0 : 1 }, scratch: s)
+        return choose(
+            layout: layout, bins: t.bins, lo: task.lo, count: m, stride: t.n, candidates: t.C, binCount: t.B, partitioning: true,
+            scratch: s)
     }
 
     /// The best split of the node whose pixels sit at positions lo..<hi, as `SplitSelection.best` would choose it from
     /// the node's dense histogram.
     static func best(
-        _ node: SplitSelection.NodeTotals, lo: Int, hi: Int, bins: UnsafePointer<UInt8>,
+        _ node: SplitSelection.NodeTotals, lo: Int, hi: Int, bins: UnsafeMutablePointer<UInt8>,
         label: UnsafePointer<UInt8>, stride: Int, candidates: Int, binCount B: Int,
         scratch s: Scratch
     ) -> SplitChoice? {
-        let P = node.present.count
-        for l in 0..<s.labels { s.slot[l] = 0 }
-        for (k, l) in node.present.enumerated() { s.slot[l] = Int32(k) }
         let m = hi - lo
-        for i in 0..<m { s.memberSlot[i] = s.slot[Int(label[lo + i])] }
-        for k in 0..<P { s.totals[k] = node.totals[k] }
-        var best: SplitChoice?
-        var bestGain = -Double.infinity
-        SplitSelection.xlogxTable.withUnsafeBufferPointer { table in
-            let t = table.baseAddress!
-            let hist = s.hist, rowCount = s.rowCount, left = s.left, memberSlot = s.memberSlot
-            for c in 0..<candidates {
-                let row = bins + c * stride + lo
-                if m < 4 * B {
-                    for i in 0..<m {
-                        let b = Int(row[i])
-                        hist[b &* P &+ Int(memberSlot[i])] &+= 1
-                        rowCount[b] &+= 1
-                    }
-                } else {
-                    // Many pixels: two copies of the counts, so neighbours falling in the same bin
-                    // do not wait on each other's increment; merged, with the bins' pixel counts.
-                    let odd = s.oddHist
-                    var i = 0
-                    while i + 1 < m {
-                        hist[Int(row[i]) &* P &+ Int(memberSlot[i])] &+= 1
-                        odd[Int(row[i + 1]) &* P &+ Int(memberSlot[i + 1])] &+= 1
-                        i += 2
-                    }
-                    if i < m { hist[Int(row[i]) &* P &+ Int(memberSlot[i])] &+= 1 }
-                    for j in 0..<B {
-                        var sum: UInt32 = 0
-                        let a = hist + j * P, o = odd + j * P
-                        for k in 0..<P {
-                            let v = a[k] &+ o[k]
-                            a[k] = v
-                            o[k] = 0
-                            sum &+= v
-                        }
-                        rowCount[j] = sum
-                    }
-                }
-                for k in 0..<P { left[k] = 0 }
-                var nl: UInt32 = 0
-                for j in 0..<(B - 1) {
-                    let added = rowCount[j]
-                    if added == 0 { continue }  // an empty bin: the split of the threshold before
-                    let h = hist + j * P
-                    for k in 0..<P { left[k] &+= h[k] }
-                    nl &+= added
-                    if nl == node.n { break }
-                    let g = SplitSelection.gain(
-                        left: left, totals: s.totals, present: P, nl: nl, n: node.n,
-                        parentEntropy: node.parentEntropy, table: t)
-                    if g > bestGain {
-                        bestGain = g
-                        best = SplitChoice(candidate: c, threshold: j, gain: g)
-                    }
-                }
-                for j in 0..<B where rowCount[j] != 0 {
-                    rowCount[j] = 0
-                    (hist + j * P).update(repeating: 0, count: P)
-                }
-            }
-        }
-        return best
+        let layout = Layout([node], labels: label + lo, count: m, side: { _ in 0 }, scratch: s)
+        return choose(
+            layout: layout, bins: bins, lo: lo, count: m, stride: stride, candidates: candidates, binCount: B, partitioning: false,
+            scratch: s)[0]
     }
 
     /// One thread's buffers, for nodes of up to `pixels` pixels.
     public struct Scratch {
         let labels: Int
         let goesLeft, spill: UnsafeMutablePointer<UInt8>
+        /// Each position's counter, and each (side, label)'s counter.
         let memberSlot, slot: UnsafeMutablePointer<Int32>
         let hist, oddHist, rowCount, left, totals: UnsafeMutablePointer<UInt32>
 
         public init(pixels n: Int, bins B: Int, labels L: Int) {
             labels = L
+            let width = 2 * L + 1
             goesLeft = .allocate(capacity: n)
             spill = .allocate(capacity: n)
             memberSlot = .allocate(capacity: n)
-            slot = .allocate(capacity: L)
-            hist = .allocate(capacity: B * L)
-            hist.initialize(repeating: 0, count: B * L)
-            oddHist = .allocate(capacity: B * L)
-            oddHist.initialize(repeating: 0, count: B * L)
+            slot = .allocate(capacity: 2 * L)
+            hist = .allocate(capacity: B * width)
+            hist.initialize(repeating: 0, count: B * width)
+            oddHist = .allocate(capacity: B * width)
+            oddHist.initialize(repeating: 0, count: B * width)
             rowCount = .allocate(capacity: B)
             rowCount.initialize(repeating: 0, count: B)
             left = .allocate(capacity: L)
-            totals = .allocate(capacity: L)
+            totals = .allocate(capacity: width)
         }
 
         public func deallocate() {

@@ -76,6 +76,19 @@ enum ReferenceTrainer {
         return try grower.grow(labels: TestSetup.labels(labels), camera: TestSetup.camera, source: data)
     }
 
+    /// Small subtrees keep the bins that hold pixels in one 64-bit mask up to 64 bins and scan
+    /// every bin above: either way, the forest of dense histograms.
+    @Test(arguments: [7, 63, 65, 129])
+    func smallSubtreesGrowTheDenseForestForAnyBinCount(thresholds: Int) throws {
+        let frames = SyntheticFrame.make(count: 8, labels: 5, seed: 3)
+        var p = TestSetup.parameters()
+        p.nThresholds = thresholds
+        p.maxDepth = 8
+        let dense = try grow(frames, p, smallNodePixels: 0)
+        #expect(try grow(frames, p, smallNodePixels: .max) == dense, "\(thresholds) thresholds")
+        #expect(dense.allSatisfy { $0.leafCount > 4 })
+    }
+
     @Test(arguments: [21, 22, 23])
     func treesEqualTheReferenceTrainer(seed: UInt64) throws {
         let frames = SyntheticFrame.make(count: 8, labels: 5, seed: seed)
