@@ -168,19 +168,23 @@ public final class SmallSubtree {
     }
 
     /// The root's dense histogram, [(candidate * bins + bin) * labels + label], counted from its
-    /// bins: the counts the histogram kernel would make, without a single image lookup. Call
-    /// before the root's task runs (tasks reorder the positions, not the counts).
-    public func denseHistogram() -> [UInt32] {
-        [UInt32](unsafeUninitializedCapacity: C * B * L) { out, count in
-            out.initialize(repeating: 0)
-            let h = out.baseAddress!
-            for c in 0..<C {
-                let row = bins + c * n
-                let base = h + c * B * L
-                for i in 0..<n { base[Int(row[i]) &* L &+ Int(label[i])] &+= 1 }
+    /// bins: the counts the histogram kernel would make, without a single image lookup, held in
+    /// 2-byte counters where the root has fewer than 65,536 pixels. Call before the root's task
+    /// runs (tasks reorder the positions, not the counts).
+    public func denseHistogram() -> CompactHistogram {
+        func counted<T: FixedWidthInteger>(_: T.Type) -> [T] {
+            [T](unsafeUninitializedCapacity: C * B * L) { out, count in
+                out.initialize(repeating: 0)
+                let h = out.baseAddress!
+                for c in 0..<C {
+                    let row = bins + c * n
+                    let base = h + c * B * L
+                    for i in 0..<n { base[Int(row[i]) &* L &+ Int(label[i])] &+= 1 }
+                }
+                count = C * B * L
             }
-            count = C * B * L
         }
+        return n <= Int(UInt16.max) ? .narrow(counted(UInt16.self)) : .wide(counted(UInt32.self))
     }
 
     /// Evaluates one node and, where it splits, arranges its children's pixels and returns their
@@ -280,18 +284,20 @@ public final class SmallSubtree {
         let parentEntropy: Double
     }
 
-    /// The histogram layout of one pass: per bin, `width` counters; each counted side has its
-    /// present labels at its offset, the pixels of a side not counted go to the last counter.
+    /// The histogram layout of one pass: `width` counters, each a row of every bin's count
+    /// (counter k, bin j at k x bins + j, so a pixel's place is its counter's start plus its bin);
+    /// each counted side has its present labels from its offset, the pixels of a side not counted
+    /// go to the last counter.
     struct Layout {
         let width: Int
         /// Per side (in order), nil where it is not counted.
         let sides: [Side?]
 
-        /// Fills `scratch.memberSlot` with each position's counter (`side(i)`: its side's index)
-        /// and `scratch.totals` with the counted sides' label totals.
+        /// Fills `scratch.memberSlot` with the start of each position's counter (`side(i)`: its
+        /// side's index) and `scratch.totals` with the counted sides' label totals.
         init(
-            _ nodes: [SplitSelection.NodeTotals?], labels: UnsafePointer<UInt8>, count m: Int, side: (Int) -> Int,
-            scratch s: Scratch
+            _ nodes: [SplitSelection.NodeTotals?], labels: UnsafePointer<UInt8>, count m: Int, bins B: Int,
+            side: (Int) -> Int, scratch s: Scratch
         ) {
             var sides: [Side?] = []
             var width = 0
@@ -301,13 +307,13 @@ public final class SmallSubtree {
                     continue
                 }
                 for (j, l) in node.present.enumerated() {
-                    s.slot[k * s.labels + l] = Int32(width + j)
+                    s.slot[k * s.labels + l] = UInt32((width + j) * B)
                     s.totals[width + j] = node.totals[j]
                 }
                 sides.append(Side(present: node.present.count, offset: width, n: node.n, parentEntropy: node.parentEntropy))
                 width += node.present.count
             }
-            let trash = Int32(width)
+            let trash = UInt32(width * B)
             for (k, node) in nodes.enumerated() where node == nil {
                 for l in 0..<s.labels { s.slot[k * s.labels + l] = trash }
             }
@@ -343,7 +349,7 @@ public final class SmallSubtree {
             for i in 0..<m {
                 let v = row[i]
                 let b = Int(v)
-                hist[b &* W &+ Int(memberSlot[i])] &+= 1
+                hist[Int(memberSlot[i]) &+ b] &+= 1
                 if narrow { touched |= 1 &<< UInt64(v) } else { rowCount[b] &+= 1 }
                 if partitioning { mover.put(v, left: Int(goes[i])) }
             }
@@ -354,8 +360,8 @@ public final class SmallSubtree {
             var i = 0
             while i &+ 1 < m {
                 let v0 = row[i], v1 = row[i &+ 1]
-                hist[Int(v0) &* W &+ Int(memberSlot[i])] &+= 1
-                odd[Int(v1) &* W &+ Int(memberSlot[i &+ 1])] &+= 1
+                hist[Int(memberSlot[i]) &+ Int(v0)] &+= 1
+                odd[Int(memberSlot[i &+ 1]) &+ Int(v1)] &+= 1
                 if partitioning {
                     mover.put(v0, left: Int(goes[i]))
                     mover.put(v1, left: Int(goes[i &+ 1]))
@@ -364,19 +370,23 @@ public final class SmallSubtree {
             }
             if i < m {
                 let v = row[i]
-                hist[Int(v) &* W &+ Int(memberSlot[i])] &+= 1
+                hist[Int(memberSlot[i]) &+ Int(v)] &+= 1
                 if partitioning { mover.put(v, left: Int(goes[i])) }
             }
-            for j in 0..<B {
-                var sum: UInt32 = 0
-                let a = hist + j * W, o = odd + j * W
-                for k in 0..<W {
-                    let v = a[k] &+ o[k]
-                    a[k] = v
-                    o[k] = 0
-                    sum &+= v
+            for k in 0..<W {
+                let a = hist + k * B, o = odd + k * B
+                for j in 0..<B {
+                    let v = a[j] &+ o[j]
+                    a[j] = v
+                    o[j] = 0
+                    rowCount[j] &+= v
                 }
-                if narrow { touched |= sum != 0 ? 1 &<< UInt64(j) : 0 } else { rowCount[j] = sum }
+            }
+            if narrow {
+                for j in 0..<B {
+                    touched |= rowCount[j] != 0 ? 1 &<< UInt64(j) : 0
+                    rowCount[j] = 0
+                }
             }
         }
         if partitioning { mover.finish() }
@@ -414,10 +424,10 @@ public final class SmallSubtree {
                     next += 1
                     if rowCount[j] == 0 { continue }  // an empty bin: the split of the threshold before
                 }
-                let h = hist + j * W + side.offset
+                let h = hist + side.offset * B + j
                 var added: UInt32 = 0
                 for l in 0..<P {
-                    let v = h[l]
+                    let v = h[l &* B]
                     left[l] &+= v
                     added &+= v
                 }
@@ -436,13 +446,14 @@ public final class SmallSubtree {
         if narrow {
             var bits = touched
             while bits != 0 {
-                (hist + bits.trailingZeroBitCount * W).update(repeating: 0, count: W)
+                let j = bits.trailingZeroBitCount
+                for k in 0..<W { hist[k &* B &+ j] = 0 }
                 bits &= bits &- 1
             }
         } else {
             for j in 0..<B where rowCount[j] != 0 {
                 rowCount[j] = 0
-                (hist + j * W).update(repeating: 0, count: W)
+                for k in 0..<W { hist[k &* B &+ j] = 0 }
             }
         }
     }
@@ -488,7 +499,7 @@ public final class SmallSubtree {
             return [nil, nil]
         }
         let goes = s.goesLeft
-        let layout = Layout(sides, labels: t.label + task.lo, count: m, side: { goes[$0] != 0 ? 0 : 1 }, scratch: s)
+        let layout = Layout(sides, labels: t.label + task.lo, count: m, bins: t.B, side: { goes[$0] != 0 ? 0 : 1 }, scratch: s)
         return choose(
             layout: layout, bins: t.bins, lo: task.lo, count: m, stride: t.n, candidates: t.C, binCount: t.B, partitioning: true,
             scratch: s)
@@ -502,7 +513,7 @@ public final class SmallSubtree {
         scratch s: Scratch
     ) -> SplitChoice? {
         let m = hi - lo
-        let layout = Layout([node], labels: label + lo, count: m, side: { _ in 0 }, scratch: s)
+        let layout = Layout([node], labels: label + lo, count: m, bins: B, side: { _ in 0 }, scratch: s)
         return choose(
             layout: layout, bins: bins, lo: lo, count: m, stride: stride, candidates: candidates, binCount: B, partitioning: false,
             scratch: s)[0]
@@ -513,7 +524,7 @@ public final class SmallSubtree {
         let labels: Int
         let goesLeft, spill: UnsafeMutablePointer<UInt8>
         /// Each position's counter, and each (side, label)'s counter.
-        let memberSlot, slot: UnsafeMutablePointer<Int32>
+        let memberSlot, slot: UnsafeMutablePointer<UInt32>
         let hist, oddHist, rowCount, left, totals: UnsafeMutablePointer<UInt32>
 
         public init(pixels n: Int, bins B: Int, labels L: Int) {

@@ -78,7 +78,7 @@ enum ReferenceTrainer {
 
     /// Small subtrees keep the bins that hold pixels in one 64-bit mask up to 64 bins and scan
     /// every bin above: either way, the forest of dense histograms.
-    @Test(arguments: [7, 63, 65, 129])
+    @Test(arguments: [7, 63, 65, 255])
     func smallSubtreesGrowTheDenseForestForAnyBinCount(thresholds: Int) throws {
         let frames = SyntheticFrame.make(count: 8, labels: 5, seed: 3)
         var p = TestSetup.parameters()
