@@ -64,7 +64,7 @@ public final class ForestGrower {
         // below wait for their level; a small node whose large sibling needs a dense histogram and
         // whose parent's is kept also gets its dense histogram, for the sibling's subtraction.
         var ready = plan.grownAhead
-        var smallDense: [NodeKey: [UInt32]] = [:]
+        var smallDense: [NodeKey: CompactHistogram] = [:]
         let roots = Set(plan.small)
         // An evaluating source keeps the parents' histograms with its workers: a small root whose
         // large sibling is derived is counted there, in the sibling's batch, instead.
@@ -82,20 +82,23 @@ public final class ForestGrower {
         ready.sort { $0.0 < $1.0 }
         for (key, e) in ready { decided.decide(key, e, hist: nil, trees: &state.trees) }
 
-        // A large node whose small sibling's dense histogram came from its bins: parent - sibling.
-        var fromSmall: [(NodeKey, [UInt32])] = []
-        for key in plan.needs where key.node > 0 {
-            guard let sib = smallDense.removeValue(forKey: key.sibling), var hist = state.cache.take(key.parent) else { continue }
-            SplitEvaluator.subtract(sib, from: &hist)
-            fromSmall.append((key, hist))
-        }
-        smallDense = [:]
-        if !fromSmall.isEmpty {
-            for ((key, hist), e) in zip(fromSmall, evaluator.evaluateAll(fromSmall, level: level)) {
+        // A large node whose small sibling's dense histogram came from its bins: parent - sibling,
+        // derived and decided one per core at a time, so the level never holds them all at once.
+        let fromSmall = plan.needs.filter { $0.node > 0 && smallDense[$0.sibling] != nil && state.cache.contains($0.parent) }
+        let perRound = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        for start in stride(from: 0, to: fromSmall.count, by: perRound) {
+            var items: [(NodeKey, [UInt32])] = []
+            for key in fromSmall[start..<min(start + perRound, fromSmall.count)] {
+                guard let sib = smallDense.removeValue(forKey: key.sibling), var hist = state.cache.take(key.parent) else { continue }
+                sib.subtract(from: &hist)
+                items.append((key, hist))
+            }
+            for ((key, hist), e) in zip(items, evaluator.evaluateAll(items, level: level)) {
                 decided.decide(key, e, hist: hist, trees: &state.trees)
             }
         }
-        let derivedFromSmall = Set(fromSmall.map(\.0))
+        smallDense = [:]
+        let derivedFromSmall = Set(fromSmall)
         plan.needs.removeAll { derivedFromSmall.contains($0) }
         let smallCounted = source.evaluates ? smallPairs : []
         let siblingsOfSmall = Set(smallCounted.map(\.sibling))

@@ -68,8 +68,9 @@ public final class LocalTrainingData: HistogramSource {
         for tree in byTree.keys.sorted() {
             let indices = byTree[tree]!
             let ranges = indices.map { trees[tree].range(of: nodes[$0].node) }
-            let counts = computeCounts(tree: tree, ranges: ranges)
-            for (i, c) in zip(indices, counts) { result[i] = c.widened(count: shape.countsPerNode) }
+            // Each node's raw counts go as soon as they are widened: a batch never holds both in full.
+            var counts = computeCounts(tree: tree, ranges: ranges)
+            for i in indices.reversed() { result[i] = counts.removeLast().widened(count: shape.countsPerNode) }
         }
         return result
     }

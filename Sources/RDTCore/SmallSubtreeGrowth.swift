@@ -6,7 +6,7 @@ public struct SmallSubtreeGrowth: Sendable {
     public var evaluations: [(NodeKey, NodeEvaluation)] = []
     public var costs: [Int: LevelCost] = [:]
     /// Dense histograms of the roots asked for (`denseFor`).
-    public var dense: [NodeKey: [UInt32]] = [:]
+    public var dense: [NodeKey: CompactHistogram] = [:]
 
     public init() {}
 }
