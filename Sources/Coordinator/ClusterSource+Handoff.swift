@@ -7,6 +7,8 @@ import WireProtocol
 /// least loaded holder), every
 /// holder sends each one's target its pixels as bins, and the target grows the whole subtree below
 /// and sends back every evaluation. The deeper levels of those subtrees then need no requests.
+/// Holders keep their counts of the roots in `denseFor` (from the same bins) for the reduction
+/// that counts each with its large sibling, so no image is read for them twice.
 extension ClusterSource {
     var smallNodePixels: Int { handoffPixels }
 
@@ -28,6 +30,7 @@ extension ClusterSource {
         g.targets = targets.map(peer)
         g.holders = holders.map { link.pool.peers[$0]?.id ?? "" }
         g.holderKeys = holders.map { link.pool.peers[$0]?.peerKey ?? "" }
+        g.dense = roots.filter(denseFor.contains).map(Canopy_Wire_NodeRef.init)
         handoffs[id] = (Dictionary(grouping: roots.indices, by: { targets[$0] }).mapValues { $0.map { roots[$0] } }, [])
         let answering = holders.filter { identity in targets.contains(identity) }
         link.update(.sent(id, .subtrees, answering: answering))

@@ -67,12 +67,11 @@ public final class ForestGrower {
         var smallDense: [NodeKey: CompactHistogram] = [:]
         let roots = Set(plan.small)
         // An evaluating source keeps the parents' histograms with its workers: a small root whose
-        // large sibling is derived is counted there, in the sibling's batch, instead.
+        // large sibling is derived is counted there (from the bins it kept), in the sibling's batch.
         let smallPairs = plan.small.filter { $0.node > 0 && state.cache.contains($0.parent) && needed.contains($0.sibling) }
         if !plan.small.isEmpty {
             var grown = try source.growSmallSubtrees(
-                plan.small, sizes: plan.smallPixels, level: level, rules: rules,
-                denseFor: source.evaluates ? [] : Set(smallPairs))
+                plan.small, sizes: plan.smallPixels, level: level, rules: rules, denseFor: Set(smallPairs))
             for (key, e) in grown.evaluations {
                 if roots.contains(key) { ready.append((key, e)) } else { state.grownAhead[key] = e }
             }

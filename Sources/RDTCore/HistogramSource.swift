@@ -16,7 +16,9 @@ public protocol HistogramSource: AnyObject {
     var smallNodePixels: Int { get }
     /// Evaluations of each root and of every node below it that needs one, grown from the roots'
     /// pixels alone (`sizes`: each root's pixel count, for sharing the work out) (see `SmallSubtree`); for the roots in `denseFor`, also their dense histograms
-    /// (which their bins give for little more than a pass), so a large sibling can be derived.
+    /// (which their bins give for little more than a pass), so a large sibling can be derived. An
+    /// evaluating source returns none: it keeps them for the batch that counts each root with its
+    /// sibling.
     func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
 

@@ -15,6 +15,31 @@ public final class NodeCounts {
         }
     }
 
+    /// The counts of `labels.count` pixels from their bins (`bins[c * pixels + i]`), as the
+    /// kernel would write them, without image lookups.
+    public convenience init(bins: [UInt8], labels: [UInt8], shape: HistogramShape) {
+        let n = labels.count
+        self.init(count: shape.countsPerNode, narrow: HistogramShape.fitsUInt16(pixels: n))
+        bins.withUnsafeBufferPointer { b in
+            labels.withUnsafeBufferPointer { l in
+                guard let bp = b.baseAddress, let lp = l.baseAddress, n > 0 else {
+                    u16?.initialize(repeating: 0)
+                    u32?.initialize(repeating: 0)
+                    return
+                }
+                if let u16 {
+                    SmallSubtree.countDense(
+                        u16.baseAddress!, bins: bp, labels: lp, pixels: n, candidates: shape.candidates, binCount: shape.bins,
+                        labelCount: shape.labels)
+                } else if let u32 {
+                    SmallSubtree.countDense(
+                        u32.baseAddress!, bins: bp, labels: lp, pixels: n, candidates: shape.candidates, binCount: shape.bins,
+                        labelCount: shape.labels)
+                }
+            }
+        }
+    }
+
     deinit {
         u16?.deallocate()
         u32?.deallocate()

@@ -174,17 +174,25 @@ public final class SmallSubtree {
     public func denseHistogram() -> CompactHistogram {
         func counted<T: FixedWidthInteger>(_: T.Type) -> [T] {
             [T](unsafeUninitializedCapacity: C * B * L) { out, count in
-                out.initialize(repeating: 0)
-                let h = out.baseAddress!
-                for c in 0..<C {
-                    let row = bins + c * n
-                    let base = h + c * B * L
-                    for i in 0..<n { base[Int(row[i]) &* L &+ Int(label[i])] &+= 1 }
-                }
+                Self.countDense(out.baseAddress!, bins: bins, labels: label, pixels: n, candidates: C, binCount: B, labelCount: L)
                 count = C * B * L
             }
         }
         return n <= Int(UInt16.max) ? .narrow(counted(UInt16.self)) : .wide(counted(UInt32.self))
+    }
+
+    /// Zeroes `out` (candidates x bins x labels counters) and counts into it the `n` pixels whose
+    /// bins are `bins[c * n + i]` and labels `labels[i]`, as the histogram kernel lays them out.
+    public static func countDense<T: FixedWidthInteger>(
+        _ out: UnsafeMutablePointer<T>, bins: UnsafePointer<UInt8>, labels: UnsafePointer<UInt8>, pixels n: Int, candidates C: Int,
+        binCount B: Int, labelCount L: Int
+    ) {
+        out.initialize(repeating: 0, count: C * B * L)
+        for c in 0..<C {
+            let row = bins + c * n
+            let base = out + c * B * L
+            for i in 0..<n { base[Int(row[i]) &* L &+ Int(labels[i])] &+= 1 }
+        }
     }
 
     /// Evaluates one node and, where it splits, arranges its children's pixels and returns their

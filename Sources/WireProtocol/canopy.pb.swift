@@ -606,6 +606,10 @@ public nonisolated struct Canopy_Wire_GrowSubtrees: Sendable {
 
   public var holderKeys: [String] = []
 
+  /// Roots whose large sibling this level derives: each holder also keeps its counts of them
+  /// (from the bins it computes here) for the reduction that counts them with that sibling.
+  public var dense: [Canopy_Wire_NodeRef] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2079,7 +2083,7 @@ nonisolated extension Canopy_Wire_PeerBest: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Canopy_Wire_GrowSubtrees: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GrowSubtrees"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}level\0\u{1}roots\0\u{1}targets\0\u{1}holders\0\u{3}holder_keys\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}level\0\u{1}roots\0\u{1}targets\0\u{1}holders\0\u{3}holder_keys\0\u{1}dense\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2094,6 +2098,7 @@ nonisolated extension Canopy_Wire_GrowSubtrees: SwiftProtobuf.Message, SwiftProt
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.targets) }()
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.holders) }()
       case 7: try { try decoder.decodeRepeatedStringField(value: &self.holderKeys) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.dense) }()
       default: break
       }
     }
@@ -2121,6 +2126,9 @@ nonisolated extension Canopy_Wire_GrowSubtrees: SwiftProtobuf.Message, SwiftProt
     if !self.holderKeys.isEmpty {
       try visitor.visitRepeatedStringField(value: self.holderKeys, fieldNumber: 7)
     }
+    if !self.dense.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.dense, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2132,6 +2140,7 @@ nonisolated extension Canopy_Wire_GrowSubtrees: SwiftProtobuf.Message, SwiftProt
     if lhs.targets != rhs.targets {return false}
     if lhs.holders != rhs.holders {return false}
     if lhs.holderKeys != rhs.holderKeys {return false}
+    if lhs.dense != rhs.dense {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -34,6 +34,8 @@ final class SubtreeHandoff {
         for r in roots where r.tree >= job.data.candidates.count || r.node >= job.maxNode {
             throw WireError.malformed("subtree root (\(r.tree), \(r.node)) is outside the forest")
         }
+        let dense = Set(g.dense.map(\.key))
+        guard dense.isSubset(of: Set(roots)) else { throw WireError.malformed("dense counts asked of nodes that are not subtree roots") }
         requests[g.request] = Request(
             job: g.job, level: Int(g.level), roots: roots, targets: g.targets.map(\.peerID), holders: Set(g.holders))
         var out: [Outgoing] = []
@@ -48,6 +50,7 @@ final class SubtreeHandoff {
             let local = target.peerID == me
             for (i, root) in roots.enumerated() where g.targets[i].peerID == target.peerID {
                 let (bins, labels) = job.data.bins(of: root)
+                if dense.contains(root) { job.precount(root, bins: bins, labels: labels) }
                 m.roots.append(Canopy_Wire_NodeRef(root))
                 m.pixels.append(UInt32(labels.count))
                 guard !labels.isEmpty else { continue }

@@ -13,6 +13,10 @@ final class WorkerJob {
     let rules: StoppingRules
     /// Nodes per tree (2^depth - 1): any node named by a request lies below.
     let maxNode: Int
+    /// This level's counts of small roots worked out from their bins at handoff, for the
+    /// reduction that counts them with their large siblings; each used once, all let go when the
+    /// level's splits are applied.
+    private var precounted: [NodeKey: NodeCounts] = [:]
 
     private init(job: String, data: LocalTrainingData, rules: StoppingRules, maxNode: Int) {
         self.job = job
@@ -70,7 +74,10 @@ final class WorkerJob {
         let labels = data.shape.labels
         for (tree, indices) in byTree.sorted(by: { $0.key < $1.key }) {
             let ranges = indices.map { data.trees[tree].range(of: Int(nodes[$0].node)) }
-            let counts = data.computeCounts(tree: tree, ranges: ranges)
+            let known = indices.map { precounted.removeValue(forKey: nodes[$0].key) }
+            let kernel = indices.indices.filter { known[$0] == nil }
+            var computed = data.computeCounts(tree: tree, ranges: kernel.map { ranges[$0] }).makeIterator()
+            let counts = known.map { $0 ?? computed.next() }
             for (k, i) in indices.enumerated() where !ranges[k].isEmpty {
                 // Only the labels among this node's pixels here have non-zero counts.
                 var seen = [Bool](repeating: false, count: labels)
@@ -79,6 +86,11 @@ final class WorkerJob {
             }
         }
         return out
+    }
+
+    /// Keeps this worker's counts of `root` (its pixels' `bins` and `labels`) for the level's reduction.
+    func precount(_ root: NodeKey, bins: [UInt8], labels: [UInt8]) {
+        precounted[root] = NodeCounts(bins: bins, labels: labels, shape: data.shape)
     }
 
     /// Candidates `candidates` of one node's counts, packed for the wire: its info and LZ4 frame
@@ -118,6 +130,7 @@ final class WorkerJob {
     /// Routes the pixels of split nodes to their children and forgets leaves.
     func apply(_ a: Canopy_Wire_ApplySplits) throws -> WireMessage {
         try data.apply(try a.decisions.map { try $0.decision(trees: data.candidates.count, maxNode: maxNode) })
+        precounted = [:]
         var done = Canopy_Wire_Applied()
         done.job = a.job
         done.request = a.request

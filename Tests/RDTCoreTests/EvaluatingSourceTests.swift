@@ -25,17 +25,21 @@ final class SlicedSource: HistogramSource {
     }
 
     var evaluates: Bool { true }
-    /// Small subtrees as a cluster grows them: from bins, never with dense histograms (the
-    /// workers count a small root whose large sibling is derived in that sibling's batch).
+    /// Small subtrees as a cluster grows them: from bins; the dense histograms of `denseFor` stay
+    /// here (as the workers keep their counts) for the batch that counts each root with its large
+    /// sibling, and none goes back to the grower.
     var smallNodePixels: Int { data.smallNodePixels }
     var smallRoots = Set<NodeKey>()
+    var precounted: [NodeKey: [UInt32]] = [:]
     var derivedFromSmall = 0
     func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     {
-        if !denseFor.isEmpty { violations.append("dense histograms asked of an evaluating source") }
         smallRoots.formUnion(roots)
-        return try data.growSmallSubtrees(roots, sizes: sizes, level: level, rules: rules, denseFor: [])
+        var grown = try data.growSmallSubtrees(roots, sizes: sizes, level: level, rules: rules, denseFor: denseFor)
+        for (key, hist) in grown.dense { precounted[key] = hist.counts }
+        grown.dense = [:]
+        return grown
     }
 
     func startLevel(_ level: Int, derived: [NodeKey: NodeKey]) throws {
@@ -57,7 +61,10 @@ final class SlicedSource: HistogramSource {
 
     func evaluations(for nodes: [NodeKey]) throws -> [(NodeKey, NodeEvaluation)] {
         var out: [(NodeKey, NodeEvaluation)] = []
-        for (key, hist) in zip(nodes, try data.histograms(for: nodes)) {
+        let counted = try data.histograms(for: nodes.filter { precounted[$0] == nil })
+        var next = counted.makeIterator()
+        let hists = nodes.map { precounted.removeValue(forKey: $0) ?? next.next()! }
+        for (key, hist) in zip(nodes, hists) {
             summed[key] = hist
             out.append((key, sliced(hist)))
             guard let sibling = derived[key] else { continue }
@@ -91,6 +98,7 @@ final class SlicedSource: HistogramSource {
 
     func apply(_ decisions: [(NodeKey, NodeDecision)]) throws {
         if !summed.isEmpty { violations.append("\(summed.count) evaluated nodes never settled") }
+        if !precounted.isEmpty { violations.append("\(precounted.count) dense histograms of small roots never used") }
         kept = nextKept
         nextKept = [:]
         try data.apply(decisions)
