@@ -15,7 +15,17 @@ extension ClusterSource {
     func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     {
-        guard !roots.isEmpty else { return SmallSubtreeGrowth() }
+        try startSmallSubtrees(roots, sizes: sizes, level: level, rules: rules, denseFor: denseFor)
+        return try finishSmallSubtrees()
+    }
+
+    /// The workers grow subtrees while they count the level's batches: a worker whose subtrees
+    /// are done counts instead of waiting for the others.
+    var overlapsSmallSubtrees: Bool { handoffPixels > 0 }
+
+    /// Sends the level's handoff to every holder and returns at once.
+    func startSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws {
+        guard !roots.isEmpty else { return }
         if link.pool.interrupted { throw LevelInterrupted() }
         let holders = link.pool.assigned
         guard !holders.isEmpty else { throw LevelInterrupted() }
@@ -35,6 +45,13 @@ extension ClusterSource {
         let answering = holders.filter { identity in targets.contains(identity) }
         link.update(.sent(id, .subtrees, answering: answering))
         figures.bytesSent += link.send(Envelope.make { $0.growSubtrees = g }, to: holders)
+        handingOff = (id, roots)
+    }
+
+    /// Waits for the handoff started last: every root's evaluation and those below.
+    func finishSmallSubtrees() throws -> SmallSubtreeGrowth {
+        guard let (id, roots) = handingOff else { return SmallSubtreeGrowth() }
+        handingOff = nil
         try complete(id)
         var growth = SmallSubtreeGrowth()
         growth.evaluations = handoffs.removeValue(forKey: id)?.results ?? []

@@ -50,6 +50,8 @@ final class ClusterSource: TrainingSource {
     let handoffPixels: Int
     /// Handoff requests in flight: each target's roots, and the evaluations received.
     var handoffs: [UInt64: (targets: [PeerIdentity: [NodeKey]], results: [(NodeKey, NodeEvaluation)])] = [:]
+    /// The handoff started and not yet finished (`startSmallSubtrees`): its request and roots.
+    var handingOff: (id: UInt64, roots: [NodeKey])?
 
     /// `template` is the job's AssignShards without epoch, frames and route.
     init(
@@ -145,6 +147,7 @@ final class ClusterSource: TrainingSource {
         sums = [:]
         reductions = [:]
         handoffs = [:]
+        handingOff = nil
         keptBy = nil
         link.update(.closedAll)
     }

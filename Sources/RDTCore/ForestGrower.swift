@@ -69,14 +69,24 @@ public final class ForestGrower {
         // An evaluating source keeps the parents' histograms with its workers: a small root whose
         // large sibling is derived is counted there (from the bins it kept), in the sibling's batch.
         let smallPairs = plan.small.filter { $0.node > 0 && state.cache.contains($0.parent) && needed.contains($0.sibling) }
-        if !plan.small.isEmpty {
-            var grown = try source.growSmallSubtrees(
-                plan.small, sizes: plan.smallPixels, level: level, rules: rules, denseFor: Set(smallPairs))
+        // The roots' evaluations are returned, the nodes below kept for their levels.
+        func absorb(_ grown: inout SmallSubtreeGrowth) -> [(NodeKey, NodeEvaluation)] {
+            var rootEvaluations: [(NodeKey, NodeEvaluation)] = []
             for (key, e) in grown.evaluations {
-                if roots.contains(key) { ready.append((key, e)) } else { state.grownAhead[key] = e }
+                if roots.contains(key) { rootEvaluations.append((key, e)) } else { state.grownAhead[key] = e }
             }
             swap(&smallDense, &grown.dense)
             if costs != nil { for (l, c) in grown.costs { costs![l, default: LevelCost()].add(c) } }
+            return rootEvaluations
+        }
+        // A source that overlaps grows them while the level's batches are counted (below).
+        let overlapping = source.overlapsSmallSubtrees && !plan.small.isEmpty
+        if overlapping {
+            try source.startSmallSubtrees(plan.small, sizes: plan.smallPixels, level: level, rules: rules, denseFor: Set(smallPairs))
+        } else if !plan.small.isEmpty {
+            var grown = try source.growSmallSubtrees(
+                plan.small, sizes: plan.smallPixels, level: level, rules: rules, denseFor: Set(smallPairs))
+            ready += absorb(&grown)
         }
         ready.sort { $0.0 < $1.0 }
         for (key, e) in ready { decided.decide(key, e, hist: nil, trees: &state.trees) }
@@ -153,6 +163,10 @@ public final class ForestGrower {
             for (item, evaluation) in zip(items, evaluations) { decided.decide(item.0, evaluation, hist: item.1, trees: &state.trees) }
             done += batch.count + batch.filter { derived[$0] != nil }.count
             onBatch?(level, done, plan.needs.count + smallCounted.count)
+        }
+        if overlapping {
+            var grown = try source.finishSmallSubtrees()
+            for (key, e) in absorb(&grown).sorted(by: { $0.0 < $1.0 }) { decided.decide(key, e, hist: nil, trees: &state.trees) }
         }
         try source.apply(decided.decisions)
         state.cache = decided.nextCache

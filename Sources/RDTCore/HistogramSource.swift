@@ -22,6 +22,15 @@ public protocol HistogramSource: AnyObject {
     func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
 
+    /// Whether small subtrees can grow while the level's batches are counted: the grower then
+    /// calls `startSmallSubtrees` before the batches and `finishSmallSubtrees` after them, never
+    /// `growSmallSubtrees` (an evaluating source only: it needs no dense histograms back).
+    var overlapsSmallSubtrees: Bool { get }
+    /// Starts growing small subtrees as `growSmallSubtrees` would.
+    func startSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
+    /// What the subtrees started last grew.
+    func finishSmallSubtrees() throws -> SmallSubtreeGrowth
+
     /// Whether the source sums and evaluates histograms itself (a cluster whose workers reduce
     /// among themselves): the grower then asks `evaluations(for:)`, never `histograms(for:)`, and
     /// the source keeps the parent histograms for subtraction.
@@ -46,6 +55,9 @@ extension HistogramSource {
     public func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     { SmallSubtreeGrowth() }
+    public var overlapsSmallSubtrees: Bool { false }
+    public func startSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws {}
+    public func finishSmallSubtrees() throws -> SmallSubtreeGrowth { SmallSubtreeGrowth() }
     public var evaluates: Bool { false }
     public func startLevel(_ level: Int, derived: [NodeKey: NodeKey]) throws {}
     public func evaluations(for nodes: [NodeKey]) throws -> [(NodeKey, NodeEvaluation)] { [] }

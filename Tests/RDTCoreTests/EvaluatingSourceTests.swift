@@ -32,6 +32,23 @@ final class SlicedSource: HistogramSource {
     var smallRoots = Set<NodeKey>()
     var precounted: [NodeKey: [UInt32]] = [:]
     var derivedFromSmall = 0
+    /// Whether the grower starts the subtrees before the batches and finishes them after (grown
+    /// here at the start, handed over at the finish).
+    var overlap = false
+    var started: SmallSubtreeGrowth?
+    var overlapsSmallSubtrees: Bool { overlap }
+    func startSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws {
+        if started != nil { violations.append("subtrees started twice") }
+        started = try growSmallSubtrees(roots, sizes: sizes, level: level, rules: rules, denseFor: denseFor)
+    }
+    func finishSmallSubtrees() throws -> SmallSubtreeGrowth {
+        defer { started = nil }
+        guard let started else {
+            violations.append("subtrees finished but never started")
+            return SmallSubtreeGrowth()
+        }
+        return started
+    }
     func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     {
@@ -125,16 +142,20 @@ final class SlicedSource: HistogramSource {
     }
 
     /// With small subtrees too: a large node whose sibling is grown small is derived from the
-    /// parent's kept histogram minus the small sibling's, counted in the large node's batch.
+    /// parent's kept histogram minus the small sibling's, counted in the large node's batch;
+    /// the same whether the subtrees grow before the batches or alongside them.
     @Test(arguments: [100, 150, 250])
     func largeSiblingsOfSmallSubtreesAreDerived(limit: Int) throws {
         let (frames, p, expected) = try TestSetup.depth8Baseline(seed: 31)
-        let source = SlicedSource(
-            TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: limit), owners: 2, rules: StoppingRules(p))
-        let forest = try TestSetup.forest(source, p, data: source.data, labels: 6)
-        #expect(forest == expected, "limit \(limit)")
-        #expect(source.violations.isEmpty, "\(source.violations.prefix(3))")
-        #expect(source.derivedFromSmall > 0, "no large sibling derived from a small one (\(source.smallRoots.count) small roots)")
+        for overlap in [false, true] {
+            let source = SlicedSource(
+                TestSetup.data(frames, parameters: p, trees: 2, labels: 6, smallNodePixels: limit), owners: 2, rules: StoppingRules(p))
+            source.overlap = overlap
+            let forest = try TestSetup.forest(source, p, data: source.data, labels: 6)
+            #expect(forest == expected, "limit \(limit), overlap \(overlap)")
+            #expect(source.violations.isEmpty, "\(source.violations.prefix(3))")
+            #expect(source.derivedFromSmall > 0, "no large sibling derived from a small one (\(source.smallRoots.count) small roots)")
+        }
     }
 }
 
