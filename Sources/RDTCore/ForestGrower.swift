@@ -60,9 +60,10 @@ public final class ForestGrower {
         for (key, _) in plan.grownAhead { state.grownAhead[key] = nil }
         let needed = Set(plan.needs)
 
-        // Small nodes: whole subtrees from the source's bins. The roots are decided now, the nodes
-        // below wait for their level; a small node whose large sibling needs a dense histogram and
-        // whose parent's is kept also gets its dense histogram, for the sibling's subtraction.
+        // Small nodes: whole subtrees from the source's bins. The roots are decided now (after the
+        // batches where the source overlaps), the nodes below wait for their level; a small node
+        // whose large sibling needs a dense histogram and whose parent's is kept also gets its
+        // dense histogram, for the sibling's subtraction.
         var ready = plan.grownAhead
         var smallDense: [NodeKey: CompactHistogram] = [:]
         let roots = Set(plan.small)
