@@ -32,11 +32,12 @@ public enum CompactHistogram: Sendable, Equatable {
 
     /// parent -= these counts, counter by counter.
     public func subtract(from parent: inout [UInt32]) {
-        parent.withUnsafeMutableBufferPointer { p in
-            switch self {
-            case .narrow(let c): c.withUnsafeBufferPointer { c in for i in 0..<p.count { p[i] &-= UInt32(c[i]) } }
-            case .wide(let c): c.withUnsafeBufferPointer { c in for i in 0..<p.count { p[i] &-= c[i] } }
+        switch self {
+        case .narrow(let c):
+            parent.withUnsafeMutableBufferPointer { p in
+                c.withUnsafeBufferPointer { c in for i in 0..<p.count { p[i] &-= UInt32(c[i]) } }
             }
+        case .wide(let c): SplitEvaluator.subtract(c, from: &parent)
         }
     }
 }
