@@ -1,4 +1,5 @@
 import Foundation
+import RDTCore
 
 /// Which worker grows which small subtree: the largest first, each to the worker with the fewest
 /// pixels so far (ties: the earlier root, the earlier worker), so the workers finish together.
@@ -9,7 +10,7 @@ enum HandoffTargets {
         guard workers > 0 else { return [] }
         var load = [Int](repeating: 0, count: workers)
         var target = [Int](repeating: 0, count: sizes.count)
-        for root in sizes.indices.sorted(by: { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }) {
+        for root in SmallSubtree.largestFirst(sizes) {
             let w = load.indices.min { load[$0] != load[$1] ? load[$0] < load[$1] : $0 < $1 } ?? 0
             target[root] = w
             load[w] += sizes[root]

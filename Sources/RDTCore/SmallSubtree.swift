@@ -97,7 +97,7 @@ public final class SmallSubtree {
         _ count: Int, sizes: [Int], level: Int, threads: Int, scratch shape: HistogramShape,
         make: @escaping (Int) -> (SmallSubtree, dense: Bool)
     ) -> SmallSubtreeGrowth {
-        let order = (0..<count).sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
+        let order = largestFirst(sizes)
         var results = SmallSubtreeGrowth()
         var tasks: [Task] = []
         var nextRoot = 0
@@ -153,6 +153,12 @@ public final class SmallSubtree {
         let threads = min(threads, max(1, count * 2))
         if threads <= 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: work) }
         return results
+    }
+
+    /// The indices of `sizes`, largest first (ties: the earlier index): the order subtrees are
+    /// started in here and given to workers in a cluster.
+    public static func largestFirst(_ sizes: [Int]) -> [Int] {
+        sizes.indices.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
     }
 
     /// The root's task, nil when the root is a leaf by its totals. (Not stored: a task holds its
