@@ -91,7 +91,7 @@ public final class LocalTrainingData: HistogramSource {
     public func growSmallSubtrees(_ roots: [NodeKey], sizes: [Int], level: Int, rules: StoppingRules, denseFor: Set<NodeKey>) throws
         -> SmallSubtreeGrowth
     {
-        let single = HistogramKernel(threads: 1, tile: kernel.tile)
+        let single = kernel.singleThreaded
         return SmallSubtree.growAll(
             roots.count, sizes: sizes, level: level, threads: kernel.threads,
             scratch: shape
@@ -114,7 +114,7 @@ public final class LocalTrainingData: HistogramSource {
         let tree = trees[root.tree]
         let range = tree.range(of: root.node)
         let C = candidates[root.tree].count
-        let single = HistogramKernel(threads: 1, tile: kernel.tile)
+        let single = kernel.singleThreaded
         let bins = [UInt8](unsafeUninitializedCapacity: max(1, range.count * C)) { out, count in
             if !range.isEmpty {
                 tree.samples.withUnsafeBufferPointer { s in

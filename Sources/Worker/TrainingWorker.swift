@@ -37,6 +37,8 @@ public final class TrainingWorker {
         /// The same four byte counts by tree level (the level of the coordinator's last request;
         /// -1 before the first, while loading).
         public var byLevel: [Int: [Int]] = [:]
+        /// Busy seconds by the same levels (of the request current when each step was queued).
+        public var busyByLevel: [Int: Double] = [:]
 
         /// Adds `bytes` to counter `k` (coordinator in, out, peers in, out) at `level`.
         mutating func add(_ bytes: Int, _ k: Int, level: Int) {
@@ -50,22 +52,25 @@ public final class TrainingWorker {
         }
 
         /// "traffic: coordinator in N out N bytes, peers in N out N bytes, busy S of S s", then a
-        /// line per level: "traffic level L: coordinator in N out N bytes, peers in N out N bytes".
+        /// line per level: "traffic level L: coordinator in N out N bytes, peers in N out N bytes, busy S s".
         public var lines: [String] {
             [
                 String(
                     format: "traffic: coordinator in %d out %d bytes, peers in %d out %d bytes, busy %.2f of %.2f s", coordinatorIn,
                     coordinatorOut, peersIn, peersOut, busySeconds, seconds)
             ]
-                + byLevel.keys.sorted().map { l in
-                    let b = byLevel[l]!
-                    return "traffic level \(l): coordinator in \(b[0]) out \(b[1]) bytes, peers in \(b[2]) out \(b[3]) bytes"
+                + Set(byLevel.keys).union(busyByLevel.keys).sorted().map { l in
+                    let b = byLevel[l] ?? [0, 0, 0, 0]
+                    return String(
+                        format: "traffic level %d: coordinator in %d out %d bytes, peers in %d out %d bytes, busy %.2f s", l, b[0],
+                        b[1], b[2], b[3], busyByLevel[l] ?? 0)
                 }
         }
     }
     public private(set) var traffic = Traffic()
-    /// Busy time, kept by the compute queue; when the first assignment came.
+    /// Busy time in all and by level, kept by the compute queue; when the first assignment came.
     private var busyNs: UInt64 = 0
+    private var busyNsByLevel: [Int: UInt64] = [:]
     private var firstAssigned: UInt64?
 
     private let work = DispatchQueue(label: "canopy.worker.compute")
@@ -127,6 +132,7 @@ public final class TrainingWorker {
         defer {
             work.sync {
                 traffic.busySeconds = Double(busyNs) / 1e9
+                traffic.busyByLevel = busyNsByLevel.mapValues { Double($0) / 1e9 }
                 traffic.seconds = firstAssigned.map { Double(DispatchTime.now().uptimeNanoseconds - $0) / 1e9 } ?? 0
             }
             peers.close()
@@ -174,12 +180,12 @@ public final class TrainingWorker {
                 switch message.envelope.body {
                 case .peerCounts(let m):
                     let bulk = message.bulk
-                    work.async { self.busy { self.reduce { try $0.receive(m, bulk: bulk, job: $1) } } }
+                    work.async { [level] in self.busy(level) { self.reduce { try $0.receive(m, bulk: bulk, job: $1) } } }
                 case .peerBest(let m):
-                    work.async { self.busy { self.reduce { try $0.receive(m, job: $1) } } }
+                    work.async { [level] in self.busy(level) { self.reduce { try $0.receive(m, job: $1) } } }
                 case .peerBins(let m):
                     let bulk = message.bulk
-                    work.async { self.busy { self.handOff { try $0.receive(m, bulk: bulk, job: $1) } } }
+                    work.async { [level] in self.busy(level) { self.handOff { try $0.receive(m, bulk: bulk, job: $1) } } }
                 default:
                     logger.warning("ignored a \(message.kind) message on the peer socket")
                 }
@@ -234,7 +240,7 @@ public final class TrainingWorker {
                 break
             case .assign(let a):
                 let route = message.bulk
-                work.async { self.busy { self.assign(a, route: route) } }
+                work.async { [level] in self.busy(level) { self.assign(a, route: route) } }
             case .rejoin(let r):
                 // The coordinator does not know this connection (it restarted): start over.
                 logger.warning("the coordinator asks to register again (\(r.reason))")
@@ -244,12 +250,12 @@ public final class TrainingWorker {
                 try socket.send(Envelope.make { $0.hello = hello })
             case .compute(let c):
                 if c.hasReduction { peers.admit(c.reduction.holderKeys) }
-                work.async { self.busy { self.compute(c) } }
+                work.async { [level] in self.busy(level) { self.compute(c) } }
             case .apply(let a):
-                work.async { self.busy { self.apply(a) } }
+                work.async { [level] in self.busy(level) { self.apply(a) } }
             case .growSubtrees(let g):
                 peers.admit(g.holderKeys)
-                work.async { self.busy { self.handOff { try $0.start(g, job: $1) } } }
+                work.async { [level] in self.busy(level) { self.handOff { try $0.start(g, job: $1) } } }
             default:
                 logger.warning("ignored an unexpected \(message.kind) message")
             }
@@ -264,11 +270,13 @@ public final class TrainingWorker {
         post(Envelope.make { $0.workerError = e })
     }
 
-    /// Runs a step of the compute queue, adding its time to the busy time.
-    func busy(_ step: () -> Void) {
+    /// Runs a step of the compute queue, adding its time to the busy time (in all and at `level`).
+    func busy(_ level: Int, _ step: () -> Void) {
         let start = DispatchTime.now().uptimeNanoseconds
         step()
-        busyNs += DispatchTime.now().uptimeNanoseconds - start
+        let ns = DispatchTime.now().uptimeNanoseconds - start
+        busyNs += ns
+        busyNsByLevel[level, default: 0] += ns
     }
 
     func assign(_ a: Canopy_Wire_AssignShards, route: [[UInt8]]) {

@@ -16,6 +16,8 @@ struct BenchKernel: ParsableCommand {
     @Option(help: "Threads for the fast kernel (the targets are for 1).") var threads = 1
     @Option(help: "Repetitions of the fast kernel (best time is reported).") var repeats = 3
     @Option(help: "Pixels per kernel tile.") var tile = HistogramKernel().tile
+    @Option(help: "Bytes of counters per pass over the pixels (candidates are taken in blocks this size).")
+    var blockBytes = HistogramKernel().blockBytes
 
     func run() throws {
         var p = TrainingParameters()
@@ -26,7 +28,7 @@ struct BenchKernel: ParsableCommand {
         let cands = Candidates(parameters: p, camera: camera, tree: 0)
         let data = LocalTrainingData(
             parameters: p, candidates: [cands], labelCount: labels,
-            kernel: HistogramKernel(threads: threads, tile: tile))
+            kernel: HistogramKernel(threads: threads, tile: tile, blockBytes: blockBytes))
         for i in 0..<frames {
             let f = SyntheticBody.frame(width: 320, height: 240, labels: labels, seed: 1, index: i)
             let c = BodyBox.crop(depth: f.depth, labels: f.labels, width: 320, height: 240)

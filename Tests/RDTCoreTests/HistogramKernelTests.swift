@@ -3,15 +3,19 @@ import Testing
 @testable import RDTCore
 
 @Suite struct HistogramKernelTests {
-    /// The kernel's prefix sums equal glimpse's per-threshold left/right counts, on random frames.
-    @Test(arguments: [1, 2, 3, 4, 5])
+    /// The kernel's prefix sums equal glimpse's per-threshold left/right counts, on random frames,
+    /// with any thread count and any number of candidates per pass (one, a few with a short last
+    /// block, all).
+    @Test(arguments: [1, 2, 3, 4, 5, 6])
     func kernelCountsEqualTheReference(seed: UInt64) throws {
         let labels = 5
         var p = TestSetup.parameters()
         p.nThresholds = 9 + Int(seed % 3) * 2
+        let blockBytes = [1, 1000, 1 << 20][Int(seed % 3 + seed / 4) % 3]
         let data = TestSetup.data(
             SyntheticFrame.make(count: 6, labels: labels, seed: seed), parameters: p, trees: 1,
-            labels: labels, kernel: HistogramKernel(threads: Int(seed % 3) + 1, tile: 16))
+            labels: labels, kernel: HistogramKernel(threads: Int(seed % 3) + 1, tile: 16, blockBytes: blockBytes))
+        #expect(data.kernel.block(UInt16.self, shape: data.shape) < data.shape.candidates || blockBytes == 1 << 20)
         let samples = data.trees[0].samples
         #expect(samples.count == 6 * p.nPixels)
         let hist = try data.histograms(for: [NodeKey(tree: 0, node: 0)])[0]

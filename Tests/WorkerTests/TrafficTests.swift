@@ -15,9 +15,18 @@ import Testing
         #expect(t.lines.first == "traffic: coordinator in 101 out 40 bytes, peers in 7 out 5 bytes, busy 0.00 of 0.00 s")
         #expect(
             Array(t.lines.dropFirst()) == [
-                "traffic level -1: coordinator in 100 out 0 bytes, peers in 0 out 0 bytes",
-                "traffic level 0: coordinator in 0 out 40 bytes, peers in 7 out 0 bytes",
-                "traffic level 2: coordinator in 1 out 0 bytes, peers in 0 out 5 bytes",
+                "traffic level -1: coordinator in 100 out 0 bytes, peers in 0 out 0 bytes, busy 0.00 s",
+                "traffic level 0: coordinator in 0 out 40 bytes, peers in 7 out 0 bytes, busy 0.00 s",
+                "traffic level 2: coordinator in 1 out 0 bytes, peers in 0 out 5 bytes, busy 0.00 s",
+            ])
+        // Busy time has its own levels: a level with busy time and no bytes still gets its line.
+        t.busyByLevel = [0: 1.5, 3: 0.25]
+        #expect(
+            Array(t.lines.dropFirst()) == [
+                "traffic level -1: coordinator in 100 out 0 bytes, peers in 0 out 0 bytes, busy 0.00 s",
+                "traffic level 0: coordinator in 0 out 40 bytes, peers in 7 out 0 bytes, busy 1.50 s",
+                "traffic level 2: coordinator in 1 out 0 bytes, peers in 0 out 5 bytes, busy 0.00 s",
+                "traffic level 3: coordinator in 0 out 0 bytes, peers in 0 out 0 bytes, busy 0.25 s",
             ])
     }
 }
