@@ -48,8 +48,10 @@ public enum LZ4Codec {
     }
 
     public static func decompress(_ input: [UInt8], count: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        try input.withUnsafeBytes { src in try out.withUnsafeMutableBytes { try decompress(src, into: $0) } }
-        return out
+        // Uninitialized: every byte is written by a block that decompresses at all.
+        try [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            try input.withUnsafeBytes { src in try decompress(src, into: UnsafeMutableRawBufferPointer(out)) }
+            initialized = count
+        }
     }
 }

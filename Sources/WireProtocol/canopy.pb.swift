@@ -616,7 +616,8 @@ public nonisolated struct Canopy_Wire_GrowSubtrees: Sendable {
 }
 
 /// Holder -> target: its pixels of the target's roots (in the request's root order): per root
-/// with pixels, one LZ4 frame of bins (candidate-major, pixels x candidates bytes) and one of labels.
+/// with pixels, one LZ4 frame of bins (candidate-major, pixels x candidates bytes) and one of labels;
+/// the bytes themselves instead where `raw` (holder and target on one host).
 public nonisolated struct Canopy_Wire_PeerBins: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -631,6 +632,8 @@ public nonisolated struct Canopy_Wire_PeerBins: Sendable {
   public var roots: [Canopy_Wire_NodeRef] = []
 
   public var pixels: [UInt32] = []
+
+  public var raw: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2148,7 +2151,7 @@ nonisolated extension Canopy_Wire_GrowSubtrees: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Canopy_Wire_PeerBins: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PeerBins"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}from\0\u{1}roots\0\u{1}pixels\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}job\0\u{1}request\0\u{1}from\0\u{1}roots\0\u{1}pixels\0\u{1}raw\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2161,6 +2164,7 @@ nonisolated extension Canopy_Wire_PeerBins: SwiftProtobuf.Message, SwiftProtobuf
       case 3: try { try decoder.decodeSingularStringField(value: &self.from) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.roots) }()
       case 5: try { try decoder.decodeRepeatedUInt32Field(value: &self.pixels) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.raw) }()
       default: break
       }
     }
@@ -2182,6 +2186,9 @@ nonisolated extension Canopy_Wire_PeerBins: SwiftProtobuf.Message, SwiftProtobuf
     if !self.pixels.isEmpty {
       try visitor.visitPackedUInt32Field(value: self.pixels, fieldNumber: 5)
     }
+    if self.raw != false {
+      try visitor.visitSingularBoolField(value: self.raw, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2191,6 +2198,7 @@ nonisolated extension Canopy_Wire_PeerBins: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.from != rhs.from {return false}
     if lhs.roots != rhs.roots {return false}
     if lhs.pixels != rhs.pixels {return false}
+    if lhs.raw != rhs.raw {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -5,12 +5,16 @@ import WireProtocol
 
 /// This worker's part in handing small subtrees off (docs/scaling.md), touched only on the compute
 /// queue. As a holder it sends each small root's target its pixels of the root as bins and labels
-/// (LZ4, about half the bytes; kept raw where the target is itself);
+/// (LZ4, about half the bytes; raw where the target is itself or on the same host, where
+/// compressing would cost CPU and save no network);
 /// as a target, once every holder's bins are in, it grows the whole subtree below each of its
 /// roots (`SmallSubtree.growAll`) and sends the coordinator every evaluation. Bins may arrive
 /// before their request: they wait for it.
 final class SubtreeHandoff {
     let me: String
+    /// The host in this worker's peer endpoint: bins for a target whose endpoint names the same
+    /// host go uncompressed.
+    let host: Substring
 
     struct Request {
         let job: String
@@ -23,7 +27,16 @@ final class SubtreeHandoff {
     private var requests: [UInt64: Request] = [:]
     private var received: [UInt64: [String: (Canopy_Wire_PeerBins, [[UInt8]])]] = [:]
 
-    init(me: String) { self.me = me }
+    init(me: String, endpoint: String) {
+        self.me = me
+        host = Self.host(of: endpoint)
+    }
+
+    /// The host of a "tcp://HOST:PORT" endpoint.
+    static func host(of endpoint: String) -> Substring {
+        let rest = endpoint.hasPrefix("tcp://") ? endpoint.dropFirst(6) : endpoint[...]
+        return rest.lastIndex(of: ":").map { rest[..<$0] } ?? rest
+    }
 
     /// Starts request `g` here: sends each target this worker's bins of its roots.
     func start(_ g: Canopy_Wire_GrowSubtrees, job: WorkerJob) throws -> [Outgoing] {
@@ -46,15 +59,16 @@ final class SubtreeHandoff {
             m.request = g.request
             m.from = me
             var frames: [[UInt8]] = []
-            // Bins this worker grows itself stay as they are; only those for other workers are compressed.
+            // Bins this worker grows itself stay as they are, and so do those for a worker on this host.
             let local = target.peerID == me
+            m.raw = local || Self.host(of: target.endpoint) == host
             for (i, root) in roots.enumerated() where g.targets[i].peerID == target.peerID {
                 let (bins, labels) = job.data.bins(of: root)
                 if dense.contains(root) { job.precount(root, bins: bins, labels: labels) }
                 m.roots.append(Canopy_Wire_NodeRef(root))
                 m.pixels.append(UInt32(labels.count))
                 guard !labels.isEmpty else { continue }
-                frames += local ? [bins, labels] : [try LZ4Codec.compress(bins), try LZ4Codec.compress(labels)]
+                frames += m.raw ? [bins, labels] : [try LZ4Codec.compress(bins), try LZ4Codec.compress(labels)]
             }
             if local {
                 received[g.request, default: [:]][me] = (m, frames)
@@ -108,11 +122,10 @@ final class SubtreeHandoff {
                     parts[root, default: []].append((b, l))
                     continue
                 }
-                let bins = try LZ4Codec.decompress(b, count: count * C)
-                let labels = try LZ4Codec.decompress(l, count: count)
-                guard bins.allSatisfy({ Int($0) < shape.bins }), labels.allSatisfy({ Int($0) < shape.labels }) else {
-                    throw WireError.malformed("peer \(holder) sent bins or labels out of range for root \(root)")
-                }
+                let bins = m.raw ? b : try LZ4Codec.decompress(b, count: count * C)
+                let labels = m.raw ? l : try LZ4Codec.decompress(l, count: count)
+                guard bins.count == count * C, labels.count == count, Self.below(shape.bins, bins), Self.below(shape.labels, labels)
+                else { throw WireError.malformed("peer \(holder) sent bins or labels out of range for root \(root)") }
                 parts[root, default: []].append((bins, labels))
             }
         }
@@ -137,5 +150,14 @@ final class SubtreeHandoff {
             return n
         }
         return [.coordinator(Envelope.make { $0.subtreesGrown = reply })]
+    }
+
+    /// Whether every byte is below `limit` (one pass the compiler vectorizes).
+    static func below(_ limit: Int, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { b in
+            var top: UInt8 = 0
+            for x in b { top = max(top, x) }
+            return b.isEmpty || Int(top) < limit
+        }
     }
 }

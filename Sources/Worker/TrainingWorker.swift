@@ -226,10 +226,10 @@ public final class TrainingWorker {
                 welcomed = true
                 heartbeatMs = Int(min(max(w.heartbeatMs, 50), 60_000))
                 logger.info("registered with \(endpoint) as \(w.peerID)")
-                let me = w.peerID
+                let me = w.peerID, mine = peers.endpoint
                 work.async {
                     self.reducer = Reducer(me: me)
-                    self.handoff = SubtreeHandoff(me: me)
+                    self.handoff = SubtreeHandoff(me: me, endpoint: mine)
                 }
             case .refused(let r):
                 return .refused(r.reason)
