@@ -125,7 +125,7 @@ final class SubtreeHandoff {
                 let bins = m.raw ? b : try LZ4Codec.decompress(b, count: count * C)
                 let labels = m.raw ? l : try LZ4Codec.decompress(l, count: count)
                 guard bins.count == count * C, labels.count == count, Self.below(shape.bins, bins), Self.below(shape.labels, labels)
-                else { throw WireError.malformed("peer \(holder) sent bins or labels out of range for root \(root)") }
+                else { throw WireError.malformed("peer \(holder) sent bins or labels of the wrong size or out of range for root \(root)") }
                 parts[root, default: []].append((bins, labels))
             }
         }
