@@ -19,6 +19,11 @@ struct BenchKernel: ParsableCommand {
     @Option(help: "Bytes of counters per pass over the pixels (candidates are taken in blocks this size).")
     var blockBytes = HistogramKernel().blockBytes
 
+    func validate() throws {
+        if tile < 16 { throw ValidationError("--tile must be >= 16 pixels, got \(tile)") }
+        if blockBytes < 1 { throw ValidationError("--block-bytes must be >= 1, got \(blockBytes)") }
+    }
+
     func run() throws {
         var p = TrainingParameters()
         p.nPixels = pixels

@@ -40,6 +40,8 @@ import Testing
         (["export", "t.json", "t.txt"], "must end in .json or .rdt"),
         (["preprocess", "r", "d", "--label-map", "m", "--frames-per-shard", "0"], "--frames-per-shard must be 1...1000000"),
         (["status", "--coordinator", "tcp://127.0.0.1:1", "--timeout", "0"], "--timeout must be 1...86400"),
+        (["bench", "kernel", "--block-bytes", "0"], "--block-bytes must be >= 1"),
+        (["bench", "kernel", "--tile", "8"], "--tile must be >= 16"),
     ])
     func outOfRangeIsRefusedNamingTheOption(arguments: [String], message: String) throws {
         let r = try CanopyBinary().run(arguments)
